@@ -1,0 +1,50 @@
+# Set-up and everyday commands. `make demo` and `make test` do all set-up on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTEST_ARGS ?=
+
+.PHONY: demo test browser lint translations benchmark clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed-app: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed-app
+
+## demo: the tool on SQLite with the built-in demo LMS on http://127.0.0.1:5000/demo/
+demo: $(VENV)/.installed-app
+	$(BIN)/flask --app lti_tool demo
+
+## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
+test: $(VENV)/.installed-test browser
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## browser: Debian's Chromium for the browser tests (never a downloaded browser)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check lti_tool tests
+	$(BIN)/ruff format --check lti_tool tests
+
+## translations: extract, update and compile the English and Italian catalogues
+translations: $(VENV)/.installed-app
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations --statistics
+
+benchmark: $(VENV)/.installed-test
+	$(BIN)/python -m tests.benchmark
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

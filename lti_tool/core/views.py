@@ -1,0 +1,105 @@
+"""Course pages every role lands on, the health check and the error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, render_template
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import cache, db
+from ..lti.activities import ACTIVITIES, activity_for
+from ..people.models import CourseRole, Membership
+from .auth import course_view
+from .queries import resource_link_in_course
+
+bp = Blueprint("core", __name__)
+
+ROLE_LABELS = {
+    CourseRole.STAFF: _l("Course staff"),
+    CourseRole.MENTOR: _l("Mentor"),
+    CourseRole.LEARNER: _l("Learner"),
+}
+
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood. Go back and try again."),
+    401: _l(
+        "Your session for this course has ended or cookies are blocked. "
+        "Open the activity again from your course."
+    ),
+    403: _l("You do not have access to this page."),
+    404: _l("This page does not exist."),
+    405: _l("This page does not accept that kind of request."),
+    500: _l("Something went wrong on our side. Try again in a moment."),
+    501: _l("This feature is not available yet."),
+}
+
+
+@bp.get("/health")
+def health() -> Any:
+    """Report whether the database and the cache answer."""
+    checks = {}
+    try:
+        db.session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        checks["database"] = "failing"
+    try:
+        cache.set("health-check", 1, timeout=10)
+        checks["cache"] = "ok" if cache.get("health-check") == 1 else "failing"
+    except Exception:  # noqa: BLE001
+        checks["cache"] = "failing"
+    healthy = all(value == "ok" for value in checks.values())
+    return jsonify(status="ok" if healthy else "failing", **checks), 200 if healthy else 503
+
+
+@bp.get("/course/<int:course_id>/")
+@course_view()
+def home(membership: Membership) -> str:
+    """Show the programme home: who you are, in which course, and what you can do."""
+    return _render_activity(membership, ACTIVITIES["home"], link=None)
+
+
+@bp.get("/course/<int:course_id>/links/<int:link_id>")
+@course_view()
+def activity(membership: Membership, link_id: int) -> str:
+    """Open the activity a course placement points at."""
+    link = resource_link_in_course(membership.course_id, link_id)
+    if link is None:
+        abort(404)
+    return _render_activity(membership, activity_for(link.activity), link=link)
+
+
+def _render_activity(membership: Membership, activity: Any, link: Any) -> str:
+    if activity.is_staff_only and membership.role != CourseRole.STAFF:
+        abort(403)
+    return render_template(
+        "core/home.html",
+        membership=membership,
+        user=membership.user,
+        course=membership.course,
+        role_label=ROLE_LABELS[membership.role],
+        activity=activity,
+        link=link,
+        is_staff=membership.role == CourseRole.STAFF,
+        is_mentor=membership.role == CourseRole.MENTOR,
+        is_learner=membership.role == CourseRole.LEARNER,
+    )
+
+
+def handle_http_error(error: HTTPException) -> Any:
+    """Render a translated error page for every HTTP error."""
+    code = error.code or 500
+    message = ERROR_MESSAGES.get(code, error.description)
+    return render_template("core/error.html", code=code, message=message), code
+
+
+def handle_csrf_error(error: HTTPException) -> Any:
+    """Explain a form sent without a valid CSRF token; nothing was changed."""
+    message = _l(
+        "The form has expired or did not come from this tool. Nothing was saved: "
+        "reload the page and try again."
+    )
+    return render_template("core/error.html", code=400, message=message), 400

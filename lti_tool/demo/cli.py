@@ -1,0 +1,55 @@
+"""``flask --app lti_tool demo``: migrate, seed and serve the tool with its built-in demo LMS."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
+from ..config import DEFAULTS
+from ..core.urls import public_url
+from ..extensions import db
+from .seed import seed_demo
+
+PRODUCTION_REFUSAL = (
+    "The demo LMS launches anyone into its course without a password: it never runs in "
+    'production mode. Use a development configuration (environment = "development") to try it.'
+)
+
+
+def prepare_demo(app: Flask, host: str, port: int) -> str:
+    """Switch demo mode on, migrate and seed the database; return the demo page's URL."""
+    if app.config["ENVIRONMENT"] == "production":
+        raise click.ClickException(PRODUCTION_REFUSAL)
+    app.config["DEMO_MODE"] = True
+    if app.config["PUBLIC_BASE_URL"] == DEFAULTS["PUBLIC_BASE_URL"]:
+        app.config["PUBLIC_BASE_URL"] = f"http://{host}:{port}"
+    elif urlsplit(app.config["PUBLIC_BASE_URL"]).netloc != f"{host}:{port}":
+        click.echo(
+            f"Note: public_base_url is {app.config['PUBLIC_BASE_URL']}; launches go there, "
+            f"so it must reach this server on {host}:{port}."
+        )
+    upgrade()
+    seed_demo()
+    db.session.commit()
+    return public_url("demo.index")
+
+
+@click.command("demo")
+@click.option("--host", default=None, help="Address to serve on [default: demo_host, 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port to serve on [default: demo_port, 5000].")
+@with_appcontext
+def demo_command(host: str | None, port: int | None) -> None:
+    """Run the tool with its built-in demo LMS: a course, its people, real LTI 1.3 launches."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    host = host or app.config["DEMO_HOST"]
+    port = port or int(app.config["DEMO_PORT"])
+    url = prepare_demo(app, host, port)
+    click.echo(f"Demo LMS ready: open {url}  (Ctrl+C stops it)")
+    # Threaded: a launch makes the tool fetch the demo LMS's keys from this same server.
+    # (app.run() refuses to start from inside a ``flask`` command; this is what it calls.)
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

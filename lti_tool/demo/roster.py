@@ -1,0 +1,108 @@
+"""The demo LMS's own course and people: what a real platform keeps in its user tables (§7)."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from ..lti.claims import Role
+
+
+class DemoRole(enum.StrEnum):
+    """The course role a demo person has in the demo LMS."""
+
+    INSTRUCTOR = "instructor"
+    MENTOR = "mentor"
+    LEARNER = "learner"
+
+
+#: The LIS role each demo role sends in the id_token.
+ROLE_URIS = {
+    DemoRole.INSTRUCTOR: Role.INSTRUCTOR,
+    DemoRole.MENTOR: Role.MENTOR,
+    DemoRole.LEARNER: Role.LEARNER,
+}
+
+ROLE_LABELS = {
+    DemoRole.INSTRUCTOR: _l("Instructor"),
+    DemoRole.MENTOR: _l("Mentor"),
+    DemoRole.LEARNER: _l("Learner"),
+}
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    """A person of the demo LMS, launched into the tool under their ``subject``."""
+
+    subject: str
+    given_name: str
+    family_name: str
+    email: str
+    role: DemoRole
+
+    @property
+    def name(self) -> str:
+        """Full name, as the LMS shows it."""
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def is_staff(self) -> bool:
+        """Whether the person teaches the course (and may add activities)."""
+        return self.role == DemoRole.INSTRUCTOR
+
+    @property
+    def lti_roles(self) -> list[str]:
+        """The roles claim of the person's launches."""
+        return [str(ROLE_URIS[self.role])]
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        """The name and email claims of the person's launches."""
+        return {
+            "name": self.name,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "email": self.email,
+        }
+
+
+#: The demo course, as the context claim carries it (Moodle sends the short type name).
+COURSE: dict[str, Any] = {
+    "id": "demo-course-101",
+    "label": "MENTOR-101",
+    "title": "Mentoring tra pari · Peer mentoring",
+    "type": ["CourseSection"],
+}
+
+
+def _person(subject: str, given: str, family: str, role: DemoRole) -> DemoPerson:
+    email = f"{given}.{family}@example.org".lower().replace(" ", "")
+    return DemoPerson(subject, given, family, email, role)
+
+
+PEOPLE: tuple[DemoPerson, ...] = (
+    _person("demo-101", "Laura", "Conti", DemoRole.INSTRUCTOR),
+    _person("demo-102", "James", "Whitfield", DemoRole.INSTRUCTOR),
+    _person("demo-201", "Francesca", "Moretti", DemoRole.MENTOR),
+    _person("demo-202", "Alessandro", "Gallo", DemoRole.MENTOR),
+    _person("demo-203", "Sarah", "Mitchell", DemoRole.MENTOR),
+    _person("demo-204", "David", "Thompson", DemoRole.MENTOR),
+    _person("demo-301", "Giulia", "Rossi", DemoRole.LEARNER),
+    _person("demo-302", "Marco", "Bianchi", DemoRole.LEARNER),
+    _person("demo-303", "Chiara", "Esposito", DemoRole.LEARNER),
+    _person("demo-304", "Luca", "Romano", DemoRole.LEARNER),
+    _person("demo-305", "Sofia", "Ricci", DemoRole.LEARNER),
+    _person("demo-306", "Emily", "Carter", DemoRole.LEARNER),
+    _person("demo-307", "Oliver", "Bennett", DemoRole.LEARNER),
+    _person("demo-308", "Hannah", "Wright", DemoRole.LEARNER),
+)
+
+_BY_SUBJECT = {person.subject: person for person in PEOPLE}
+
+
+def find_person(subject: str | None) -> DemoPerson | None:
+    """Return the demo person with this subject, if any."""
+    return _BY_SUBJECT.get(subject or "")

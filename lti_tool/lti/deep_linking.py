@@ -1,0 +1,70 @@
+"""Deep-linking responses: the chosen activities as ``ltiResourceLink`` items (§6)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deep_link import DeepLink
+
+from .activities import Activity
+from .claims import DEEP_LINKING_CONTENT_TYPE, Claim
+
+LINE_ITEM_TAG = "completion"
+
+
+def content_item(
+    activity: Activity,
+    *,
+    title: str,
+    launch_url: str,
+    score_maximum: int | None = None,
+) -> dict[str, Any]:
+    """Return the ``ltiResourceLink`` item that places one activity, with an optional line item."""
+    item: dict[str, Any] = {
+        "type": DEEP_LINKING_CONTENT_TYPE,
+        "title": title,
+        "text": str(activity.description),
+        "url": launch_url,
+        "custom": {"activity": activity.key},
+    }
+    if score_maximum is not None:
+        item["lineItem"] = {
+            "scoreMaximum": score_maximum,
+            "label": title,
+            "resourceId": activity.key,
+            "tag": LINE_ITEM_TAG,
+        }
+    return item
+
+
+class ItemsDeepLink(DeepLink):
+    """pylti1p3's deep link, sending ready-made content items and no empty ``data`` claim."""
+
+    def response_jwt(self, items: list[dict[str, Any]]) -> str:
+        """Return the signed ``LtiDeepLinkingResponse`` carrying ``items``."""
+        message = self.get_message_jwt([])
+        message[Claim.CONTENT_ITEMS] = items
+        if message.get("https://purl.imsglobal.org/spec/lti-dl/claim/data") is None:
+            message.pop("https://purl.imsglobal.org/spec/lti-dl/claim/data", None)
+        return self.encode_jwt(message)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The platform's deep-linking settings of the request."""
+        return dict(self._deep_link_settings)
+
+    @property
+    def accepts_multiple(self) -> bool:
+        """Whether the platform takes several items in one response."""
+        value = self._deep_link_settings.get("accept_multiple", True)
+        return value not in (False, "false")
+
+
+def deep_link_of(launch: Any) -> ItemsDeepLink:
+    """Return the deep link of a restored deep-linking launch."""
+    body = launch.get_launch_data()
+    return ItemsDeepLink(
+        launch.registration,
+        body[Claim.DEPLOYMENT_ID],
+        body[Claim.DEEP_LINKING_SETTINGS],
+    )

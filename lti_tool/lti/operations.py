@@ -1,0 +1,173 @@
+"""State changes of registrations, deployments and tool keys (§6 registration)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models_base import utcnow
+from ..people.models import Course
+from . import keys
+from .activities import activity_for
+from .claims import Claim
+from .models import Deployment, Registration, ResourceLink, ToolKey
+
+
+class RegistrationError(ValueError):
+    """A registration or deployment change that cannot be made; the message says why."""
+
+
+def add_registration(
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    keyset_url: str,
+    name: str = "",
+    auth_audience: str | None = None,
+    deployment_ids: tuple[str, ...] | list[str] = (),
+    auto_activate_deployments: bool = False,
+    product_family_code: str | None = None,
+) -> Registration:
+    """Register a platform's client id; listed deployment ids are trusted (active) at once."""
+    existing = db.session.scalar(select(Registration).filter_by(issuer=issuer, client_id=client_id))
+    if existing is not None:
+        raise RegistrationError(
+            f"A registration for issuer {issuer} and client id {client_id} exists already."
+        )
+    registration = Registration(
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=auth_login_url,
+        auth_token_url=auth_token_url,
+        auth_audience=auth_audience,
+        keyset_url=keyset_url,
+        name=name,
+        auto_activate_deployments=auto_activate_deployments,
+        product_family_code=product_family_code,
+    )
+    db.session.add(registration)
+    for deployment_id in deployment_ids:
+        registration.deployments.append(
+            Deployment(deployment_id=deployment_id, is_active=True, activated_at=utcnow())
+        )
+    db.session.flush()
+    return registration
+
+
+def deactivate_registration(issuer: str, client_id: str) -> Registration:
+    """Stop trusting a registration: its launches are refused until it is added again."""
+    registration = find_registration(issuer, client_id)
+    registration.is_active = False
+    return registration
+
+
+def find_registration(issuer: str, client_id: str) -> Registration:
+    """Return the registration of issuer and client id, or raise RegistrationError."""
+    registration = db.session.scalar(
+        select(Registration).filter_by(issuer=issuer, client_id=client_id)
+    )
+    if registration is None:
+        raise RegistrationError(f"No registration for issuer {issuer} and client id {client_id}.")
+    return registration
+
+
+def record_deployment(registration: Registration, deployment_id: str) -> Deployment:
+    """Return the deployment, creating it (inactive unless the registration trusts new ones)."""
+    deployment = db.session.scalar(
+        select(Deployment).filter_by(registration_id=registration.id, deployment_id=deployment_id)
+    )
+    if deployment is None:
+        trusted = registration.auto_activate_deployments
+        deployment = Deployment(
+            registration=registration,
+            deployment_id=deployment_id,
+            is_active=trusted,
+            activated_at=utcnow() if trusted else None,
+        )
+        db.session.add(deployment)
+        db.session.flush()
+    return deployment
+
+
+def activate_deployment(issuer: str, client_id: str, deployment_id: str) -> Deployment:
+    """Trust a deployment of a registration, creating it if no launch has recorded it yet."""
+    registration = find_registration(issuer, client_id)
+    deployment = record_deployment(registration, deployment_id)
+    if not deployment.is_active:
+        deployment.is_active = True
+        deployment.activated_at = utcnow()
+    return deployment
+
+
+def rotate_keys(retire_after_days: int = 7) -> ToolKey:
+    """Create a new signing key and schedule the current ones to leave the JWKS later."""
+    retire_at = utcnow() + timedelta(days=retire_after_days)
+    for key in current_keys():
+        if key.retire_at is None or key.retire_at > retire_at:
+            key.retire_at = retire_at
+    return create_key()
+
+
+def create_key() -> ToolKey:
+    """Generate and store a new signing key; it becomes the newest one."""
+    kid = uuid.uuid4().hex
+    pem = keys.generate_private_key_pem(current_app.config["TOOL_KEY_SIZE"])
+    key = ToolKey(kid=kid, private_key_pem=pem, public_jwk=keys.public_jwk(pem, kid))
+    db.session.add(key)
+    db.session.flush()
+    return key
+
+
+def current_keys() -> list[ToolKey]:
+    """Return the keys not yet retired, newest first."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            select(ToolKey)
+            .where((ToolKey.retire_at.is_(None)) | (ToolKey.retire_at > now))
+            .order_by(ToolKey.created_at.desc(), ToolKey.id.desc())
+        )
+    )
+
+
+def signing_key() -> ToolKey:
+    """Return the newest unretired key, creating the first key on first use."""
+    keys_now = current_keys()
+    return keys_now[0] if keys_now else create_key()
+
+
+def purge_retired_keys() -> int:
+    """Delete keys whose retirement time has passed; return how many went."""
+    now = utcnow()
+    retired = list(db.session.scalars(select(ToolKey).where(ToolKey.retire_at <= now)))
+    for key in retired:
+        db.session.delete(key)
+    return len(retired)
+
+
+def sync_resource_link(course: Course, claims: Mapping[str, Any]) -> ResourceLink:
+    """Find or create the placement a resource-link launch came from, with its AGS endpoint."""
+    link_claim = claims[Claim.RESOURCE_LINK]
+    link = db.session.scalar(
+        select(ResourceLink).filter_by(course_id=course.id, resource_link_id=str(link_claim["id"]))
+    )
+    if link is None:
+        link = ResourceLink(course=course, resource_link_id=str(link_claim["id"]))
+        db.session.add(link)
+    link.title = str(link_claim.get("title") or "")[:500]
+    custom = claims.get(Claim.CUSTOM) or {}
+    link.activity = activity_for(custom.get("activity")).key
+    ags = claims.get(Claim.AGS) or {}
+    link.lineitem_url = ags.get("lineitem")
+    link.lineitems_url = ags.get("lineitems")
+    link.ags_scopes = [str(scope) for scope in ags.get("scope") or []]
+    db.session.flush()
+    return link

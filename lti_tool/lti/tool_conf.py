@@ -1,0 +1,104 @@
+"""pylti1p3's configuration interface, answered from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pylti1p3.deployment import Deployment as LtiDeployment
+from pylti1p3.registration import Registration as LtiRegistration
+from pylti1p3.tool_config import ToolConfAbstract
+from sqlalchemy import select
+
+from ..extensions import db
+from . import keys, operations
+from .models import Deployment, Registration
+
+
+class InactiveDeployment(Exception):
+    """A signed launch came from a deployment an admin has not activated yet."""
+
+    def __init__(self, deployment: Deployment) -> None:
+        super().__init__(deployment.deployment_id)
+        self.deployment = deployment
+
+
+class ToolRegistration(LtiRegistration):
+    """pylti1p3's registration, signing with a stored tool key under that key's own kid."""
+
+    def __init__(self, kid: str) -> None:
+        super().__init__()
+        self._kid = kid
+
+    def get_kid(self) -> str:
+        """Return the kid of the signing key (pylti1p3 would derive another from the PEM)."""
+        return self._kid
+
+
+class DatabaseToolConf(ToolConfAbstract):
+    """Registrations, deployments and tool keys from the database; many client ids per issuer."""
+
+    def check_iss_has_one_client(self, iss: str) -> bool:
+        """Every issuer may have several client ids."""
+        return False
+
+    def check_iss_has_many_clients(self, iss: str) -> bool:
+        """Every issuer may have several client ids."""
+        return True
+
+    def registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+        """Return the active registration of issuer and client id, if any.
+
+        A login request without a client id is accepted only when the issuer has exactly one.
+        """
+        query = select(Registration).filter_by(issuer=iss, is_active=True)
+        if client_id:
+            return db.session.scalar(query.filter_by(client_id=client_id))
+        rows = list(db.session.scalars(query.limit(2)))
+        return rows[0] if len(rows) == 1 else None
+
+    def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Any:
+        """Not used: a client id is always required to find a registration."""
+        return None
+
+    def find_registration_by_params(
+        self, iss: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Return pylti1p3's view of the registration, signed with the newest tool key."""
+        row = self.registration_row(iss, client_id)
+        if row is None:
+            return None
+        return self.to_lti_registration(row)
+
+    @staticmethod
+    def to_lti_registration(row: Registration) -> LtiRegistration:
+        """Build pylti1p3's registration object for a row, with the loaded signing key."""
+        key = operations.signing_key()
+        registration = ToolRegistration(key.kid)
+        registration.set_issuer(row.issuer).set_client_id(row.client_id).set_auth_login_url(
+            row.auth_login_url
+        ).set_auth_token_url(row.auth_token_url).set_key_set_url(row.keyset_url)
+        if row.auth_audience:
+            registration.set_auth_audience(row.auth_audience)
+        # A loaded key object, not PEM text: PyJWT would parse the PEM on every signature.
+        registration.set_tool_private_key(keys.load_private_key(key.private_key_pem))  # type: ignore[arg-type]
+        return registration
+
+    def find_deployment(self, iss: str, deployment_id: str) -> Any:
+        """Not used: deployments are always looked up with their client id."""
+        return None
+
+    def find_deployment_by_params(
+        self, iss: str, deployment_id: str, client_id: str, *args: Any, **kwargs: Any
+    ) -> Any:
+        """Return the active deployment; record an unknown one and refuse an inactive one."""
+        row = self.registration_row(iss, client_id)
+        if row is None:
+            return None
+        deployment = operations.record_deployment(row, deployment_id)
+        if not deployment.is_active:
+            raise InactiveDeployment(deployment)
+        return LtiDeployment().set_deployment_id(deployment_id)
+
+    def get_jwks(self, iss: str | None = None, client_id: str | None = None, **kwargs: Any) -> Any:
+        """Return the public keys of every unretired tool key."""
+        return {"keys": [key.public_jwk for key in operations.current_keys()]}

@@ -1,0 +1,231 @@
+"""LTI endpoints: login, launch, JWKS, deep-linking picker and dynamic registration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..core.session import membership_for, sign_in
+from ..core.urls import public_url
+from ..extensions import csrf, db
+from ..i18n import remember_launch_locale
+from ..people.models import Course, CourseRole
+from ..people.operations import sync_launch
+from . import dynamic_registration, operations
+from .activities import ACTIVITIES
+from .claims import Claim
+from .deep_linking import content_item, deep_link_of
+from .forms import DeepLinkForm
+from .launch import LaunchRefused, Refusal, ToolMessageLaunch, ToolOIDCLogin
+from .models import Deployment, Registration
+from .tool_conf import InactiveDeployment
+
+bp = Blueprint("lti", __name__, url_prefix="/lti")
+
+#: What a person sees when a launch is refused; the technical detail goes to the log only.
+REFUSAL_MESSAGES = {
+    Refusal.MISSING_PARAMETERS: _l(
+        "The login request from your learning platform is incomplete. "
+        "Open the activity again from your course."
+    ),
+    Refusal.UNKNOWN_PLATFORM: _l(
+        "Your learning platform is not registered with this tool. "
+        "Ask your platform administrator to register it."
+    ),
+    Refusal.STATE: _l(
+        "This launch does not match a login started from your course, or it was used already. "
+        "Open the activity again from your course."
+    ),
+    Refusal.NONCE: _l(
+        "This launch message was used already or has expired. "
+        "Open the activity again from your course."
+    ),
+    Refusal.MALFORMED: _l("The launch message from your learning platform could not be read."),
+    Refusal.SIGNATURE: _l(
+        "The launch message is not signed by your learning platform's registered key."
+    ),
+    Refusal.EXPIRED: _l(
+        "The launch message has expired. Open the activity again from your course."
+    ),
+    Refusal.AUDIENCE: _l("The launch message is addressed to another tool."),
+    Refusal.MESSAGE: _l(
+        "The launch message is not an LTI 1.3 launch this tool understands "
+        "(message type or version missing or unsupported)."
+    ),
+    Refusal.PLATFORM_KEYS: _l(
+        "The tool could not fetch your learning platform's public keys. Try again in a moment."
+    ),
+    Refusal.NO_CONTEXT: _l(
+        "This tool works inside a course. Add it to a course and open it from there."
+    ),
+}
+
+REFUSAL_STATUS = {
+    Refusal.UNKNOWN_PLATFORM: 403,
+    Refusal.SIGNATURE: 403,
+    Refusal.AUDIENCE: 403,
+    Refusal.PLATFORM_KEYS: 502,
+}
+
+
+@bp.errorhandler(LaunchRefused)
+def launch_refused(error: LaunchRefused) -> tuple[str, int]:
+    """Explain a refused login or launch, writing nothing."""
+    db.session.rollback()
+    current_app.logger.warning("LTI launch refused: %s", error)
+    return (
+        render_template("lti/refused.html", message=REFUSAL_MESSAGES[error.reason]),
+        REFUSAL_STATUS.get(error.reason, 400),
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login() -> Any:
+    """Answer the platform's third-party initiated login (after the cookie check)."""
+    oidc = ToolOIDCLogin()
+    if not request.values.get("lti1p3_new_window"):
+        protocol, params = oidc.cookie_check_params()
+        return render_template("lti/cookie_check.html", params=params, protocol=protocol)
+    url, cookies = oidc.redirect_url(public_url("lti.launch"))
+    response = redirect(url)
+    cookies.update_response(response)
+    return response
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch() -> Any:
+    """Validate a launch, update who and where from its claims, and open the activity."""
+    message_launch = ToolMessageLaunch()
+    try:
+        message_launch.validate()
+    except InactiveDeployment as inactive:
+        db.session.commit()  # keep the record of the deployment so an admin can activate it
+        return render_template("lti/inactive_deployment.html", deployment=inactive.deployment), 403
+    claims = message_launch.get_launch_data()
+    deployment = _deployment_of(claims, message_launch.get_client_id())
+    membership = sync_launch(deployment, claims)
+    remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
+    if message_launch.is_deep_link_launch():
+        db.session.commit()
+        sign_in(membership)
+        if membership.role != CourseRole.STAFF:
+            abort(403)
+        return redirect(
+            url_for("lti.deep_link", launch_id=message_launch.get_launch_id()), code=303
+        )
+    link = operations.sync_resource_link(membership.course, claims)
+    db.session.commit()
+    sign_in(membership)
+    return redirect(
+        url_for("core.activity", course_id=membership.course_id, link_id=link.id), code=303
+    )
+
+
+def _deployment_of(claims: Any, client_id: str) -> Deployment:
+    deployment = db.session.scalar(
+        select(Deployment)
+        .join(Registration)
+        .where(
+            Registration.issuer == claims["iss"],
+            Registration.client_id == client_id,
+            Deployment.deployment_id == claims[Claim.DEPLOYMENT_ID],
+        )
+    )
+    assert deployment is not None, "validated launches have an active deployment"
+    return deployment
+
+
+@bp.route("/deep-link/<launch_id>", methods=["GET", "POST"])
+def deep_link(launch_id: str) -> Any:
+    """Let staff pick the activities to place, and return them to the platform."""
+    message_launch = ToolMessageLaunch.restore(launch_id)
+    claims = message_launch.get_launch_data()
+    if not message_launch.is_deep_link_launch():
+        abort(404)
+    deployment = _deployment_of(claims, message_launch.get_client_id())
+    membership = _staff_membership_of_launch(deployment, claims)
+    link = deep_link_of(message_launch)
+    form = DeepLinkForm(
+        data={
+            key: {"title": str(activity.title), "score_maximum": 100}
+            for key, activity in ACTIVITIES.items()
+        }
+    )
+    if form.validate_on_submit():
+        chosen = form.chosen()
+        if not chosen:
+            form.form_errors.append(_l("Choose at least one activity."))
+        elif len(chosen) > 1 and not link.accepts_multiple:
+            form.form_errors.append(_l("Your platform accepts one activity at a time."))
+        else:
+            items = [
+                content_item(
+                    activity,
+                    title=subform.title.data.strip(),
+                    launch_url=public_url("lti.launch"),
+                    score_maximum=(
+                        subform.score_maximum.data or 100
+                        if activity.is_gradable and subform.with_line_item.data
+                        else None
+                    ),
+                )
+                for activity, subform in chosen
+            ]
+            return render_template(
+                "lti/deep_link_return.html",
+                return_url=link.settings["deep_link_return_url"],
+                jwt=link.response_jwt(items),
+                items=items,
+            )
+    return render_template(
+        "lti/deep_link.html", form=form, membership=membership, settings=link.settings
+    )
+
+
+def _staff_membership_of_launch(deployment: Deployment, claims: Any) -> Any:
+    """Return the browser's staff membership in the launch's course, or refuse."""
+    course = db.session.scalar(
+        select(Course).filter_by(
+            deployment_id=deployment.id, context_id=claims[Claim.CONTEXT]["id"]
+        )
+    )
+    membership = membership_for(course.id) if course else None
+    if membership is None:
+        abort(401)
+    if membership.role != CourseRole.STAFF or membership.user.subject != claims["sub"]:
+        abort(403)
+    return membership
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    """Publish the public keys of every unretired tool key."""
+    keys = [key.public_jwk for key in operations.current_keys()]
+    if not keys:
+        keys = [operations.signing_key().public_jwk]
+        db.session.commit()
+    response = jsonify({"keys": keys})
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.route("/register", methods=["GET"])
+def register() -> Any:
+    """LTI Dynamic Registration as Moodle starts it (openid_configuration, registration_token)."""
+    return dynamic_registration.handle_registration_request()

@@ -1,0 +1,11 @@
+"""The mentoring journey: requests, mentorships, agreements, contacts, evaluations (§4)."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Load the models and register the pages of the journey."""
+    from . import models  # noqa: F401
+    from .views import bp
+
+    app.register_blueprint(bp)

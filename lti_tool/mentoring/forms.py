@@ -1,0 +1,254 @@
+"""Forms of the mentoring journey: requests, answers, agreement, contacts, preparation,
+ending, evaluation and concerns. Every text has a length limit, every choice is checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
+from .operations import MAX_FREQUENCY
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("Write at most %(max)d characters.")
+
+
+def _required_text(label: Any, limit: int = MAX_TEXT, **kwargs: Any) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[InputRequired(message=REQUIRED), Length(max=limit, message=TOO_LONG)],
+        **kwargs,
+    )
+
+
+def _optional_text(label: Any, limit: int = MAX_TEXT, **kwargs: Any) -> TextAreaField:
+    return TextAreaField(label, validators=[Length(max=limit, message=TOO_LONG)], **kwargs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices shown as checkboxes (each checked value must be one of the choices)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+NOT_A_CHOICE = _l("Choose among the options shown.")
+
+
+def at_least_one(message: Any) -> Any:
+    """Require one checked box or more (without marking every box ``required`` in HTML)."""
+
+    def check(form: FlaskForm, field: SelectMultipleField) -> None:
+        if not field.data:
+            raise StopValidation(message)
+
+    return check
+
+
+def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class RequestForm(FlaskForm):
+    """The mentee's contact request: question, ideas, expectations and preferred mode."""
+
+    question = _required_text(
+        _l("Your question or problem"),
+        description=_l("What would you like your mentor's view and support on?"),
+    )
+    ideas = _required_text(
+        _l("Your ideas"), description=_l("What have you thought of or tried so far?")
+    )
+    expectations = _required_text(
+        _l("What you expect of the mentoring"),
+        description=_l("For example: advice, contacts, feedback on a plan, a sounding board."),
+    )
+    mode = RadioField(
+        _l("Preferred form of contact"),
+        choices=_choices(CONTACT_MODES),
+        validators=[InputRequired(message=_l("Choose a form of contact."))],
+        invalid_choice_message=NOT_A_CHOICE,
+    )
+
+    def offer_modes(self, modes: list[str]) -> None:
+        """Offer only the contact modes the mentor offers (all when they named none)."""
+        offered = [mode for mode in CONTACT_MODES if not modes or mode in modes]
+        self.mode.choices = [SelectChoice(mode, CONTACT_MODES[mode]) for mode in offered]
+
+
+class AcceptForm(FlaskForm):
+    """Accept a request with a proposal of how to proceed."""
+
+    proposal = _required_text(
+        _l("Your proposal of how to proceed"),
+        description=_l("For example: when and how you would like to hold the first conversation."),
+    )
+
+
+class DeclineForm(FlaskForm):
+    """Decline a request with a short reason."""
+
+    reason = _required_text(
+        _l("Your reason"),
+        description=_l("A short, friendly reason: the mentee can then ask another mentor."),
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that only needs the CSRF token (withdraw, confirm)."""
+
+
+class AgreementForm(FlaskForm):
+    """A version of the mentoring agreement: goals, form and frequency of contacts."""
+
+    goals = _required_text(_l("Goals of the mentoring"))
+    contact_modes = MultiCheckboxField(
+        _l("Forms of contact"),
+        choices=_choices(CONTACT_MODES),
+        validators=[at_least_one(_l("Choose at least one form of contact."))],
+    )
+    frequency = StringField(
+        _l("How often you will be in contact"),
+        description=_l("For example: about one hour a month."),
+        validators=[
+            InputRequired(message=REQUIRED),
+            Length(max=MAX_FREQUENCY, message=TOO_LONG),
+        ],
+    )
+    other_commitments = _optional_text(_l("Other commitments (optional)"))
+
+
+class ContactForm(FlaskForm):
+    """A contact the pair held: date, form and duration."""
+
+    held_on = DateField(
+        _l("Date of the contact"),
+        validators=[InputRequired(message=_l("Give the date of the contact."))],
+    )
+    mode = SelectField(
+        _l("Form of contact"),
+        choices=_choices(CONTACT_MODES),
+        validators=[InputRequired(message=_l("Choose a form of contact."))],
+        invalid_choice_message=NOT_A_CHOICE,
+    )
+    duration_minutes = IntegerField(
+        _l("Duration in minutes"),
+        validators=[
+            InputRequired(message=_l("Give the duration in minutes.")),
+            NumberRange(
+                min=1,
+                max=MAX_DURATION_MINUTES,
+                message=_l("Give a duration between %(min)s and %(max)s minutes."),
+            ),
+        ],
+    )
+
+
+class MentorPreparationForm(FlaskForm):
+    """The mentor's preparation / follow-up of a contact, the items of the standards seed."""
+
+    offered_last = MultiCheckboxField(
+        _l("What I offered the mentee last time"), choices=_choices(OFFER_KINDS)
+    )
+    offered_notes = _optional_text(_l("Notes on what I offered"))
+    offer_next = _optional_text(_l("What I will offer the mentee next time"))
+    techniques_used = MultiCheckboxField(
+        _l("Which communication techniques I used"), choices=_choices(TECHNIQUES)
+    )
+    techniques_notes = _optional_text(_l("Notes on the techniques"))
+    techniques_more = _optional_text(_l("Which techniques I will use more next time"))
+    mentee_needs = _optional_text(_l("Which needs the mentee expressed last time"))
+    next_goals = _optional_text(_l("Which goals emerged for the next conversation"))
+
+
+class MenteePreparationForm(FlaskForm):
+    """The mentee's preparation of a contact."""
+
+    question_next = _optional_text(_l("My question for this contact"))
+    tried_since = _optional_text(_l("What I have tried since the last contact"))
+    needs = _optional_text(_l("What I need from my mentor"))
+
+
+class EndEarlyForm(FlaskForm):
+    """End a mentorship early, after a talk, with a reason (standard 10)."""
+
+    reason = _required_text(_l("Why the mentorship ends early"))
+    talked_it_over = BooleanField(
+        _l("We talked it over and decided to end the mentorship."),
+        validators=[
+            InputRequired(
+                message=_l("End a mentorship only after talking it over with the other person.")
+            )
+        ],
+    )
+
+
+def _rating(label: Any) -> RadioField:
+    return RadioField(
+        label,
+        choices=[SelectChoice(str(rating), str(rating)) for rating in RATINGS],
+        coerce=int,
+        invalid_value_message=_l("Choose a rating from 1 to 5."),
+        invalid_choice_message=_l("Choose a rating from 1 to 5."),
+        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
+    )
+
+
+class EvaluationForm(FlaskForm):
+    """One side's evaluation of the process and the results (§4.6)."""
+
+    process_rating = _rating(_l("How well did the mentoring process work?"))
+    goal_attainment = _rating(_l("How far were the goals reached?"))
+    usefulness = _rating(_l("How useful was the mentoring to you?"))
+    what_helped = _optional_text(_l("What helped"))
+    what_to_change = _optional_text(_l("What should change"))
+    would_recommend = RadioField(
+        _l("Would you recommend this mentoring to others?"),
+        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
+        invalid_choice_message=_l("Answer yes or no."),
+        validators=[InputRequired(message=_l("Answer yes or no."))],
+    )
+
+
+class ConcernForm(FlaskForm):
+    """A confidential concern for the course staff, about a mentorship or a person."""
+
+    text = _required_text(
+        _l("Your concern"),
+        description=_l("Only the course staff read it. Describe what happened."),
+    )
+    mentorship = SelectField(
+        _l("About a mentorship (optional)"),
+        coerce=int,
+        default=0,
+        invalid_value_message=NOT_A_CHOICE,
+        invalid_choice_message=NOT_A_CHOICE,
+    )
+    about = SelectField(
+        _l("About a person (optional)"),
+        coerce=int,
+        default=0,
+        invalid_value_message=NOT_A_CHOICE,
+        invalid_choice_message=NOT_A_CHOICE,
+    )
+
+    def offer(self, mentorships: list[tuple[int, str]], people: list[tuple[int, str]]) -> None:
+        """Offer the member's own mentorships and the people they dealt with."""
+        nobody = SelectChoice("0", _l("None in particular"))
+        self.mentorship.choices = [nobody] + [SelectChoice(str(i), name) for i, name in mentorships]
+        self.about.choices = [nobody] + [SelectChoice(str(i), name) for i, name in people]

@@ -1,0 +1,76 @@
+"""Read-side queries of the mentor pages, always scoped to one course."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import contains_eager, joinedload
+
+from ..extensions import cache, db
+from ..people.models import Membership, User
+from .models import MentorProfile, MentorStatus
+from .search import topic_key
+
+#: How long the list of a course's topics (the topic facet) may be stale, in seconds.
+TOPICS_CACHE_SECONDS = 60
+
+
+def profile_of(membership: Membership) -> MentorProfile | None:
+    """Return the member's own mentor profile, if they have one."""
+    return db.session.scalar(select(MentorProfile).filter_by(membership_id=membership.id))
+
+
+def profile_in_course(course_id: int, profile_id: int) -> MentorProfile | None:
+    """Return a profile of this course by id (None for another course's profile)."""
+    return db.session.scalar(
+        select(MentorProfile)
+        .options(joinedload(MentorProfile.membership).joinedload(Membership.user))
+        .filter_by(id=profile_id, course_id=course_id)
+    )
+
+
+def pool(course_id: int) -> list[MentorProfile]:
+    """Return every mentor profile of a course: applicants first, then by status and name."""
+    status_order = case(
+        {
+            MentorStatus.APPLICANT: 0,
+            MentorStatus.APPROVED: 1,
+            MentorStatus.PAUSED: 2,
+            MentorStatus.EXCLUDED: 3,
+        },
+        value=MentorProfile.status,
+    )
+    return list(
+        db.session.scalars(
+            select(MentorProfile)
+            .join(MentorProfile.membership)
+            .join(Membership.user)
+            .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
+            .where(MentorProfile.course_id == course_id)
+            .order_by(status_order, func.lower(func.coalesce(User.name, "")), MentorProfile.id)
+        )
+    )
+
+
+def known_topics(course_id: int, limit: int = 20) -> list[str]:
+    """Return the topics most approved mentors of a course offer (for the topic facet)."""
+    key = f"mentor-topics:{course_id}:{limit}"
+    topics = cache.get(key)
+    if topics is None:
+        counts: Counter[str] = Counter()
+        spelling: dict[str, str] = {}
+        rows = db.session.scalars(
+            select(MentorProfile.topics).filter_by(
+                course_id=course_id, status=MentorStatus.APPROVED
+            )
+        )
+        for labels in rows:
+            for label in labels or ():
+                normal = topic_key(label)
+                counts[normal] += 1
+                spelling.setdefault(normal, label)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        topics = sorted((spelling[normal] for normal, _count in ranked), key=str.casefold)
+        cache.set(key, topics, timeout=TOPICS_CACHE_SECONDS)
+    return topics

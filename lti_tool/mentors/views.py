@@ -1,0 +1,247 @@
+"""Mentor pages: search, a mentor's public profile, one's own profile, and the staff's pool."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from ..core.auth import course_view
+from ..extensions import db
+from ..people.models import CourseRole, Membership
+from ..programme.models import MatchingMode
+from ..programme.operations import programme_for
+from . import operations, queries
+from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
+from .guidance import (
+    CONTACT_MODE_LABELS,
+    LANGUAGE_LABELS,
+    MENTOR_BENEFITS,
+    MENTOR_CONTRIBUTION,
+    ROLE_DESCRIPTIONS,
+    ROLE_LABELS,
+    STATUS_LABELS,
+)
+from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
+from .search import search_mentors
+
+bp = Blueprint("mentors", __name__, url_prefix="/course/<int:course_id>/mentors")
+
+#: The endpoint of the contact-request form, when the mentoring journey provides it.
+REQUEST_ENDPOINT = "mentoring.new_request"
+
+
+@bp.app_template_global()
+def language_label(code: str) -> Any:
+    """Return the name of a language in the reader's language."""
+    return LANGUAGE_LABELS.get(code, code)
+
+
+@bp.app_template_global()
+def mode_label(mode: str) -> Any:
+    """Return the label of a contact mode."""
+    return CONTACT_MODE_LABELS.get(ContactMode(mode), mode)
+
+
+@bp.app_template_global()
+def mentor_role_label(role: str) -> Any:
+    """Return the label of a role a mentor offers."""
+    return ROLE_LABELS.get(MentorRole(role), role)
+
+
+@bp.app_template_global()
+def mentor_status_label(status: str) -> Any:
+    """Return the label of a mentor status."""
+    return STATUS_LABELS[MentorStatus(status)]
+
+
+@bp.get("")
+@course_view(requires_standards=True)
+def search(membership: Membership) -> Any:
+    """Search the course's mentors by words and facets, best matches first (§4.2)."""
+    form = SearchForm(MultiDict(request.args))
+    form.set_topic_choices(queries.known_topics(membership.course_id))
+    result = None
+    if form.validate():
+        result = search_mentors(
+            membership.course_id,
+            text=form.q.data or "",
+            topics=form.topic.data or (),
+            languages=form.lang.data or (),
+            modes=form.mode.data or (),
+            roles=form.role.data or (),
+            include_unavailable=bool(form.all.data),
+            page=form.page.data or 1,
+        )
+    query_args = {
+        key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
+    }
+    programme = programme_for(membership.course)
+    db.session.commit()
+    return render_template(
+        "mentors/search.html",
+        form=form,
+        result=result,
+        query_args={key: values for key, values in query_args.items() if values},
+        has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
+        staff_assign_only=programme.matching_mode == MatchingMode.STAFF_ASSIGN,
+        membership=membership,
+    )
+
+
+@bp.get("/<int:profile_id>")
+@course_view(requires_standards=True)
+def profile(membership: Membership, profile_id: int) -> Any:
+    """Show one mentor of this course, with a way to ask them (§4.2, §4.3)."""
+    mentor = queries.profile_in_course(membership.course_id, profile_id)
+    if mentor is None or not _may_view(membership, mentor):
+        abort(404)
+    programme = programme_for(membership.course)
+    can_request = (
+        membership.role == CourseRole.LEARNER
+        and mentor.membership_id != membership.id
+        and programme.matching_mode != MatchingMode.STAFF_ASSIGN
+        and operations.can_receive_requests(mentor)
+        and REQUEST_ENDPOINT in current_app.view_functions
+    )
+    db.session.commit()
+    return render_template(
+        "mentors/profile.html",
+        mentor=mentor,
+        is_own=mentor.membership_id == membership.id,
+        is_staff=membership.role == CourseRole.STAFF,
+        can_request=can_request,
+        request_url=(
+            url_for(REQUEST_ENDPOINT, course_id=membership.course_id, mentor_id=mentor.id)
+            if can_request
+            else None
+        ),
+        role_descriptions=ROLE_DESCRIPTIONS,
+        membership=membership,
+    )
+
+
+def _may_view(membership: Membership, mentor: MentorProfile) -> bool:
+    """Anyone in the course sees approved and paused mentors; the owner and staff see all."""
+    if membership.role == CourseRole.STAFF or mentor.membership_id == membership.id:
+        return True
+    return mentor.status in (MentorStatus.APPROVED, MentorStatus.PAUSED)
+
+
+@bp.route("/me", methods=["GET", "POST"])
+@course_view(CourseRole.MENTOR, CourseRole.LEARNER, requires_standards=True)
+def edit_profile(membership: Membership) -> Any:
+    """Edit one's mentor profile; a course mentor's first visit opens it, a learner volunteers."""
+    programme = programme_for(membership.course)
+    mentor = queries.profile_of(membership)
+    if mentor is None and membership.role == CourseRole.MENTOR:
+        mentor = operations.open_profile(membership)
+        db.session.commit()
+    form = ProfileForm(
+        obj=_ProfileData(mentor) if mentor else None,
+        max_capacity=max(programme.mentor_capacity, 1),
+        data=None if mentor else {"capacity": programme.mentor_capacity},
+    )
+    if form.validate_on_submit():
+        try:
+            if mentor is None:
+                operations.volunteer(membership, **form.profile_fields())
+            else:
+                operations.update_profile(mentor, membership, **form.profile_fields())
+        except operations.ProfileError as error:
+            db.session.rollback()
+            for name, message in error.errors.items():
+                field = getattr(form, name, None)
+                (field.errors if field is not None else form.form_errors).append(message)
+        else:
+            db.session.commit()
+            return redirect(url_for(".edit_profile", course_id=membership.course_id, saved=1))
+    db.session.commit()
+    return render_template(
+        "mentors/edit_profile.html",
+        form=form,
+        mentor=mentor,
+        busy_form=BusyForm(formdata=None),
+        is_volunteering=mentor is None,
+        saved=request.method == "GET" and request.args.get("saved") == "1",
+        benefits=MENTOR_BENEFITS,
+        contribution=MENTOR_CONTRIBUTION,
+        role_descriptions=ROLE_DESCRIPTIONS,
+        membership=membership,
+    )
+
+
+class _ProfileData:
+    """A profile as the form reads it (topics as one comma-separated line)."""
+
+    def __init__(self, profile: MentorProfile) -> None:
+        self.headline = profile.headline
+        self.bio = profile.bio
+        self.topics = ", ".join(profile.topics)
+        self.languages = list(profile.languages)
+        self.contact_modes = list(profile.contact_modes)
+        self.roles_offered = list(profile.roles_offered)
+        self.capacity = profile.capacity
+        self.link_url = profile.link_url or ""
+
+
+@bp.post("/me/busy")
+@course_view(CourseRole.MENTOR, CourseRole.LEARNER, requires_standards=True)
+def set_busy(membership: Membership) -> Any:
+    """Switch one's busy flag: busy mentors leave search but still answer sent requests."""
+    mentor = queries.profile_of(membership)
+    if mentor is None:
+        abort(404)
+    form = BusyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.set_busy(mentor, form.busy.data == "1", membership)
+    db.session.commit()
+    return redirect(url_for(".edit_profile", course_id=membership.course_id))
+
+
+@bp.get("/pool")
+@course_view(CourseRole.STAFF)
+def pool(membership: Membership) -> Any:
+    """List the course's applicants and mentors with what staff decide on (§4.1)."""
+    return _render_pool(membership)
+
+
+def _render_pool(membership: Membership, error: str | None = None, status: int = 200) -> Any:
+    return (
+        render_template(
+            "mentors/pool.html",
+            mentors=queries.pool(membership.course_id),
+            status_form=MentorStatusForm(formdata=None),
+            error=error,
+            changed=request.args.get("changed") == "1",
+            membership=membership,
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:profile_id>/status")
+@course_view(CourseRole.STAFF)
+def change_status(membership: Membership, profile_id: int) -> Any:
+    """Approve, pause or exclude a mentor of this course (staff only; no reason owed)."""
+    mentor = queries.profile_in_course(membership.course_id, profile_id)
+    if mentor is None:
+        abort(404)
+    form = MentorStatusForm()
+    if not form.validate_on_submit():
+        return _render_pool(membership, error=_("Choose one of the actions shown."), status=400)
+    decide = {
+        "approve": operations.approve_mentor,
+        "pause": operations.pause_mentor,
+        "exclude": operations.exclude_mentor,
+    }[form.action.data]
+    try:
+        decide(mentor, membership)
+    except operations.MentorStatusError as error:
+        db.session.rollback()
+        return _render_pool(membership, error=str(error), status=409)
+    db.session.commit()
+    return redirect(url_for(".pool", course_id=membership.course_id, changed=1))

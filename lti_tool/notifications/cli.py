@@ -1,0 +1,43 @@
+"""Commands of the job runner: ``flask --app lti_tool jobs run-due``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from .jobs import run_due
+
+jobs = AppGroup("jobs", help="Time-driven work: reminders, expiries, e-mail delivery.")
+
+
+def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """Read ``--now`` as an ISO-8601 moment (UTC when it names no offset)."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO-8601 date and time: {value}") from error
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@jobs.command("run-due")
+@click.option(
+    "--now",
+    callback=_parse_now,
+    metavar="ISO-8601",
+    help="Act as if it were this moment (testing and operations only).",
+)
+def run_due_command(now: datetime | None) -> None:
+    """Run everything that is due now; safe to run again at any time (e.g. every minute)."""
+    report = run_due(now)
+    for line in report.lines():
+        click.echo(line)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the ``jobs`` command group to ``flask``."""
+    app.cli.add_command(jobs)

@@ -1,0 +1,52 @@
+"""The time-driven job runner (§7): one plain function that a CLI command (later a queue) calls.
+
+Safe to run twice and from two places at once: each step takes its rows with atomic claims and
+dedupe keys, so a second run changes nothing and sends nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from ..extensions import db
+from ..mentoring import deadlines
+from ..models_base import utcnow
+from .delivery import deliver_due_emails
+
+
+@dataclass
+class JobReport:
+    """What one run of the due jobs did, step by step."""
+
+    reminders: int = 0
+    expired: int = 0
+    escalated: int = 0
+    auto_busy: int = 0
+    emails_sent: int = 0
+    emails_failed: int = 0
+
+    def lines(self) -> list[str]:
+        """Return one ``name: count`` line per step, as the CLI prints them."""
+        return [f"{name}: {count}" for name, count in asdict(self).items()]
+
+
+def run_due(now: datetime | None = None) -> JobReport:
+    """Send due reminders, expire and escalate overdue requests, then deliver due e-mails."""
+    now = now or utcnow()
+    report = JobReport()
+    try:
+        report.reminders = deadlines.send_due_reminders(now)
+        db.session.commit()
+        expiries = deadlines.expire_overdue_requests(now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    report.expired = expiries.expired
+    report.escalated = expiries.escalated
+    report.auto_busy = expiries.auto_busy
+    delivery = deliver_due_emails(now)
+    report.emails_sent = delivery.sent
+    report.emails_failed = delivery.failed
+    return report

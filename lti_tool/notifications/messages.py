@@ -1,0 +1,115 @@
+"""What each kind of notice says, in the recipient's language (subject and body)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+
+@dataclass(frozen=True)
+class NoticeText:
+    """Subject and body of one kind of notice; ``%(name)s`` placeholders take the params."""
+
+    subject: LazyString
+    body: LazyString
+
+
+NOTICES: dict[str, NoticeText] = {
+    "request_received": NoticeText(
+        _l("New contact request from %(mentee)s"),
+        _l(
+            "%(mentee)s asks you to be their mentor in %(course)s. Please answer by %(due)s: "
+            "accept with a proposal of how to proceed, or decline with a short reason."
+        ),
+    ),
+    "request_accepted": NoticeText(
+        _l("%(mentor)s accepted your request"),
+        _l("%(mentor)s accepted your contact request and proposes: %(proposal)s"),
+    ),
+    "request_declined": NoticeText(
+        _l("%(mentor)s answered your request"),
+        _l("%(mentor)s cannot take your request on: %(reason)s. You can ask another mentor."),
+    ),
+    "request_withdrawn": NoticeText(
+        _l("%(mentee)s withdrew their request"),
+        _l("%(mentee)s withdrew the contact request they sent you. Nothing more to do."),
+    ),
+    "request_reminder": NoticeText(
+        _l("Reminder: %(mentee)s is waiting for your answer"),
+        _l(
+            "Please answer the contact request of %(mentee)s by %(due)s, even if you cannot "
+            "take it on."
+        ),
+    ),
+    "request_expired": NoticeText(
+        _l("Your request to %(mentor)s expired"),
+        _l(
+            "%(mentor)s did not answer in time and your request expired. The course staff "
+            "know; you can ask another mentor."
+        ),
+    ),
+    "request_expired_mentor": NoticeText(
+        _l("A contact request to you expired"),
+        _l("The contact request of %(mentee)s expired without an answer. Staff were told."),
+    ),
+    "request_escalated": NoticeText(
+        _l("Unanswered request: %(mentee)s to %(mentor)s"),
+        _l("%(mentor)s did not answer the contact request of %(mentee)s in time."),
+    ),
+    "mentor_auto_busy": NoticeText(
+        _l("You were marked busy"),
+        _l(
+            "Several contact requests to you expired without an answer, so you no longer appear "
+            "in search. Switch “busy” off in your profile when you can take mentees again."
+        ),
+    ),
+    "mentor_auto_busy_staff": NoticeText(
+        _l("%(mentor)s was marked busy automatically"),
+        _l("%(count)s contact requests to %(mentor)s expired without an answer."),
+    ),
+    "mentor_status_changed": NoticeText(
+        _l("Your mentor profile: %(status)s"),
+        _l("The course staff changed the state of your mentor profile to: %(status)s."),
+    ),
+    "mentor_application": NoticeText(
+        _l("%(mentor)s would like to mentor"),
+        _l("%(mentor)s has a mentor profile waiting for approval."),
+    ),
+    "mentorship_assigned": NoticeText(
+        _l("You have a new mentorship"),
+        _l("The course staff paired %(mentee)s with %(mentor)s."),
+    ),
+    "agreement_proposed": NoticeText(
+        _l("Mentoring agreement to confirm"),
+        _l("%(author)s proposed a mentoring agreement (version %(version)s). Please review it."),
+    ),
+    "agreement_confirmed": NoticeText(
+        _l("Mentoring agreement confirmed"),
+        _l("You and %(other)s both confirmed version %(version)s of your agreement."),
+    ),
+    "contact_logged": NoticeText(
+        _l("Contact %(number)s logged"),
+        _l("%(author)s logged contact %(number)s of %(planned)s (%(mode)s)."),
+    ),
+    "mentorship_concluded": NoticeText(
+        _l("Your mentorship is concluded"),
+        _l(
+            "Contact %(planned)s is done: your mentorship is officially concluded. You may "
+            "continue if you both wish. Please both fill in the evaluation."
+        ),
+    ),
+    "mentorship_ended_early": NoticeText(
+        _l("Mentorship ended"),
+        _l("%(author)s ended the mentorship early. Reason: %(reason)s"),
+    ),
+    "evaluation_due": NoticeText(
+        _l("Please evaluate your mentorship"),
+        _l("Your mentorship has ended. Please evaluate the process and the results."),
+    ),
+    "concern_reported": NoticeText(
+        _l("A concern was reported"),
+        _l("A participant of %(course)s reported a concern. Open the staff pages to read it."),
+    ),
+}

@@ -1,0 +1,124 @@
+"""Fixtures: the app on SQLite (or PostgreSQL when LTI_TOOL_DATABASE_URL is set), clients,
+Open edX's consumer as the platform, and helpers that count rows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from lti_tool import create_app
+from lti_tool.extensions import cache, db
+from lti_tool.lti import keys as tool_keys
+from lti_tool.lti.models import ToolKey
+from tests.support import keys, openedx
+
+TOOL_BASE_URL = "http://tool.test"
+DATABASE_URL_VARIABLE = "LTI_TOOL_DATABASE_URL"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """PostgreSQL when the environment names one, else a fresh SQLite file."""
+    return os.environ.get(DATABASE_URL_VARIABLE) or "sqlite:///" + str(
+        tmp_path_factory.mktemp("db") / "tool.sqlite3"
+    )
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Build the schema once per session through the migrations, from an empty database."""
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        db.drop_all()
+        db.session.execute(db.text("DROP TABLE IF EXISTS alembic_version"))
+        db.session.commit()
+        upgrade(revision="heads")
+
+
+def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_DIR": str(instance),
+        "PUBLIC_BASE_URL": TOOL_BASE_URL,
+        "REGISTRATION_ALLOWED_PLATFORMS": ["https://moodle.test"],
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+@pytest.fixture
+def app(database_url: str, _migrated: None, tmp_path: Any) -> Iterator[Flask]:
+    """The tool with an empty database (one known signing key) and an empty cache."""
+    app = create_app(_test_config(database_url, tmp_path))
+    with app.app_context():
+        db.session.add(
+            ToolKey(
+                kid="tool-key-1",
+                private_key_pem=keys.private_pem("tool"),
+                public_jwk=tool_keys.public_jwk(keys.private_pem("tool"), "tool-key-1"),
+            )
+        )
+        db.session.commit()
+        cache.clear()
+        yield app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    """A browser on the tool."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> Any:
+    """The ``flask`` command line of the tool."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def openedx_consumer() -> Any:
+    """Open edX's LtiAdvantageConsumer, configured for the tool (built once: key parsing)."""
+    return openedx.make_consumer(TOOL_BASE_URL, keys.public_pem("tool"))
+
+
+@pytest.fixture
+def openedx_state() -> openedx.PlatformState:
+    """What the test Open edX serves and records."""
+    return openedx.PlatformState()
+
+
+@pytest.fixture
+def openedx_platform(app: Flask, openedx_consumer: Any, openedx_state: Any) -> Any:
+    """Open edX registered in the tool, its endpoints reachable through the tool's HTTP session."""
+    return openedx.install(openedx_consumer, openedx_state)
+
+
+@pytest.fixture
+def launch(client: Any, openedx_consumer: Any, openedx_platform: Any) -> Any:
+    """Launch a person from Open edX into the tool; keyword arguments as in login_and_launch."""
+
+    def _launch(browser: Any = None, **kwargs: Any) -> Any:
+        return openedx.login_and_launch(browser or client, openedx_consumer, **kwargs)
+
+    return _launch
+
+
+def count_rows(*models: Any) -> dict[str, int]:
+    """Return the number of rows of each model."""
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in models
+    }

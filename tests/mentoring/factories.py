@@ -1,0 +1,161 @@
+"""Rows for the mentoring tests: courses, people, mentors, and a journey moved to any point."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from lti_tool.extensions import db
+from lti_tool.lti.models import Deployment, Registration
+from lti_tool.mentoring import operations
+from lti_tool.mentoring.models import ContactRequest, Mentorship
+from lti_tool.mentors.models import MentorProfile, MentorStatus
+from lti_tool.models_base import utcnow
+from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.programme.operations import accept_standards
+
+_numbers = itertools.count(1)
+
+REQUEST = {
+    "question": "How do I move from teaching to instructional design?",
+    "ideas": "A portfolio and a course on e-learning tools.",
+    "expectations": "Advice on the first steps and feedback on my plan.",
+    "preferred_mode": "video",
+}
+AGREEMENT = {
+    "goals": "A portfolio of three pieces and a plan for applications.",
+    "contact_modes": ["video", "phone"],
+    "frequency": "About one hour a month",
+    "other_commitments": "Each of us answers messages within a week.",
+}
+MENTOR_FORM = {
+    "offered_last": ["knowledge", "listening"],
+    "offered_notes": "Tips on portfolio tools.",
+    "offer_next": "A story of my own career change.",
+    "techniques_used": ["active_listening", "feedback"],
+    "techniques_notes": "Feedback on the draft worked well.",
+    "techniques_more": "More open questions.",
+    "mentee_needs": "Confidence about the first application.",
+    "next_goals": "A first draft of the portfolio.",
+}
+MENTEE_FORM = {
+    "question_next": "Which piece should come first?",
+    "tried_since": "I wrote an outline.",
+    "needs": "Honest feedback.",
+}
+EVALUATION = {
+    "process_rating": 5,
+    "goal_attainment": 4,
+    "usefulness": 5,
+    "what_helped": "Concrete feedback.",
+    "what_to_change": "Start earlier.",
+    "would_recommend": True,
+}
+
+
+def make_course(title: str = "Mentoring for adult learners") -> Course:
+    """Create a course of its own platform and deployment."""
+    number = next(_numbers)
+    registration = Registration(
+        issuer=f"https://lms{number}.mentoring.test",
+        client_id=f"client-{number}",
+        auth_login_url=f"https://lms{number}.mentoring.test/auth",
+        auth_token_url=f"https://lms{number}.mentoring.test/token",
+        keyset_url=f"https://lms{number}.mentoring.test/jwks",
+    )
+    deployment = Deployment(registration=registration, deployment_id="1", is_active=True)
+    course = Course(deployment=deployment, context_id=f"course-{number}", title=title)
+    db.session.add_all([registration, deployment, course])
+    db.session.flush()
+    return course
+
+
+def make_member(
+    course: Course,
+    role: CourseRole = CourseRole.LEARNER,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    locale: str | None = None,
+) -> Membership:
+    """Create a person with a membership of the course who accepted the standards."""
+    number = next(_numbers)
+    user = User(
+        issuer=course.deployment.registration.issuer,
+        subject=f"user-{number}",
+        name=name if name is not None else f"Person {number}",
+        email=email,
+        locale=locale,
+    )
+    membership = Membership(course=course, user=user, role=role)
+    db.session.add(membership)
+    db.session.flush()
+    if role != CourseRole.STAFF:
+        accept_standards(membership, accepted=True, confirmed_of_age=True)
+    return membership
+
+
+def make_mentor(
+    course: Course,
+    *,
+    capacity: int = 3,
+    status: MentorStatus = MentorStatus.APPROVED,
+    contact_modes: list[str] | None = None,
+    is_busy: bool = False,
+    membership: Membership | None = None,
+    **person: Any,
+) -> MentorProfile:
+    """Create a mentor of the course with a profile (approved unless told otherwise)."""
+    if membership is None:
+        membership = make_member(course, CourseRole.MENTOR, **person)
+    profile = MentorProfile(
+        course_id=course.id,
+        membership=membership,
+        headline="Instructional designer",
+        topics=["instructional design"],
+        languages=["en", "it"],
+        contact_modes=contact_modes if contact_modes is not None else ["video", "phone"],
+        capacity=capacity,
+        is_busy=is_busy,
+        status=status,
+    )
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def send(mentee: Membership, profile: MentorProfile, **changes: Any) -> ContactRequest:
+    """Send a request with valid contents (``changes`` override them)."""
+    return operations.send_request(mentee, profile, **{**REQUEST, **changes})
+
+
+def start(mentee: Membership, profile: MentorProfile) -> Mentorship:
+    """Send and accept a request: an active mentorship."""
+    request = send(mentee, profile)
+    return operations.accept_request(
+        profile.membership, request, proposal="A first call next Tuesday?"
+    )
+
+
+def log(member: Membership, mentorship: Mentorship, *, days_ago: int = 0) -> Any:
+    """Log a contact of an hour by video."""
+    return operations.log_contact(
+        member,
+        mentorship,
+        held_on=date.today() - timedelta(days=days_ago),
+        mode="video",
+        duration_minutes=60,
+    )
+
+
+def conclude(mentorship: Mentorship) -> Mentorship:
+    """Log the planned contacts: the mentorship concludes."""
+    while mentorship.contacts_done < mentorship.contacts_planned:
+        log(mentorship.mentee, mentorship)
+    return mentorship
+
+
+def past(days: int = 1) -> Any:
+    """A moment some days ago."""
+    return utcnow() - timedelta(days=days)

@@ -1,0 +1,275 @@
+"""Mentor search over 2,000 mentors: facets, words, relevance order and hidden mentors (§4.2).
+
+The same assertions run on SQLite (FTS5) and PostgreSQL (tsvector + GIN) — the suite runs on
+PostgreSQL when LTI_TOOL_DATABASE_URL names one.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import text
+
+from lti_tool import create_app
+from lti_tool.extensions import db
+from lti_tool.mentors import search as mentor_search
+from lti_tool.mentors.models import MentorStatus
+from lti_tool.mentors.search import search_mentors, topic_key
+from tests.conftest import _test_config
+from tests.mentors.factories import MentorSpec, make_course, seed_mentors
+
+TOPICS = [
+    "Leadership",
+    "Project management",
+    "Career change",
+    "Public speaking",
+    "Data analysis",
+    "Negotiation",
+    "Time management",
+    "Team building",
+    "Marketing",
+    "Finance",
+    "Software design",
+    "Coaching",
+    "Writing",
+    "Research",
+    "Entrepreneurship",
+    "Customer service",
+    "Quality assurance",
+    "Human resources",
+    "Sales",
+    "Design thinking",
+]
+LANGUAGES = ["en", "it", "de", "fr", "es"]
+MODES = ["phone", "video", "in_person", "written"]
+ROLES = ["advisor", "companion", "broker", "initiator", "knowledge_broker"]
+COUNT = 2000
+
+
+def _spec(i: int) -> MentorSpec:
+    topics = list(dict.fromkeys([TOPICS[i % 20], TOPICS[(i * 7 + 3) % 20]]))
+    languages = list(dict.fromkeys([LANGUAGES[i % 5], *(["en"] if i % 3 == 0 else [])]))
+    modes = list(dict.fromkeys([MODES[i % 4], *(["written"] if i % 2 else [])]))
+    status = {1: MentorStatus.EXCLUDED, 2: MentorStatus.PAUSED, 3: MentorStatus.APPLICANT}.get(
+        i % 50, MentorStatus.APPROVED
+    )
+    return MentorSpec(
+        name=f"Mentor {i:04d}",
+        topics=topics,
+        languages=languages,
+        modes=modes,
+        roles=[ROLES[i % 5]],
+        status=status,
+        is_busy=i % 40 == 5,
+        active=3 if i % 40 == 6 else 0,
+        bio="I enjoy helping people grow in their work.",
+    )
+
+
+@pytest.fixture(scope="module")
+def search_app(database_url, _migrated, tmp_path_factory):
+    """One application for the module: the seeded pool is only read, so it is seeded once."""
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("search")))
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+
+
+@pytest.fixture(scope="module")
+def pool(search_app):
+    """2,000 mentors of one course, a few more in another course; the specs and course ids."""
+    started = time.perf_counter()
+    course, other = make_course(), make_course()
+    specs = [_spec(i) for i in range(COUNT)]
+    seed_mentors(course, specs)
+    seed_mentors(other, [_spec(i) for i in range(20)])
+    seconds = time.perf_counter() - started
+    assert seconds < 10, f"seeding took {seconds:.1f} s"
+    return course.id, other.id, specs
+
+
+def _expected(specs, *, topics=(), languages=(), modes=(), roles=(), show_all=False):
+    """Return the specs a search should find, in the order it should give them (no words)."""
+    keys = {topic_key(topic) for topic in topics}
+    found = []
+    for spec in specs:
+        if spec.status != MentorStatus.APPROVED or not (show_all or spec.is_taking_mentees):
+            continue
+        facets = [
+            (keys, {topic_key(topic) for topic in spec.topics}),
+            (set(languages), set(spec.languages)),
+            (set(modes), set(spec.modes)),
+            (set(roles), set(spec.roles)),
+        ]
+        if any(asked and not asked & has for asked, has in facets):
+            continue
+        score = sum(len(asked & has) for asked, has in facets)
+        found.append((-score, spec.name.lower(), spec.id, spec))
+    return [item[-1] for item in sorted(found, key=lambda item: item[:3])]
+
+
+def _all_ids(course_id, **criteria):
+    """Walk every page of a search and return the ids in order."""
+    ids, page = [], 1
+    while True:
+        result = search_mentors(course_id, page=page, per_page=100, **criteria)
+        ids += [hit.profile.id for hit in result.hits]
+        if not result.has_next:
+            return ids, result.total
+        page += 1
+
+
+CASES = [
+    {},
+    {"topics": ["leadership"]},
+    {"topics": ["Leadership", "Coaching"]},
+    {"languages": ["it"]},
+    {"languages": ["it", "en"]},
+    {"topics": ["Career change"], "languages": ["de", "en"], "modes": ["video", "written"]},
+    {"roles": ["broker"], "modes": ["in_person"]},
+    {"languages": ["es"], "show_all": True},
+    {"topics": ["Finance"], "roles": ["advisor", "initiator"], "show_all": True},
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[str(case) for case in CASES])
+def test_facets_find_exactly_the_mentors_asked_for_in_relevance_order(pool, case):
+    course_id, _other, specs = pool
+    criteria = dict(case)
+    show_all = criteria.pop("show_all", False)
+
+    ids, total = _all_ids(course_id, include_unavailable=show_all, **criteria)
+
+    expected = [spec.id for spec in _expected(specs, show_all=show_all, **criteria)]
+    assert total == len(expected) > 0
+    assert ids == expected
+
+
+def test_busy_full_excluded_paused_and_applicants_are_hidden_by_default(pool):
+    course_id, _other, specs = pool
+    by_id = {spec.id: spec for spec in specs}
+
+    shown, _total = _all_ids(course_id)
+    shown_all, _total = _all_ids(course_id, include_unavailable=True)
+
+    assert all(by_id[i].is_taking_mentees for i in shown)
+    hidden = {spec.id for spec in specs if not spec.is_taking_mentees}
+    assert hidden and not hidden & set(shown)
+    busy_or_full = {
+        spec.id
+        for spec in specs
+        if spec.status == MentorStatus.APPROVED and not spec.is_taking_mentees
+    }
+    assert busy_or_full and busy_or_full <= set(shown_all)
+    never = {spec.id for spec in specs if spec.status != MentorStatus.APPROVED}
+    assert len(never) == 3 * COUNT // 50
+    assert not never & set(shown_all)
+
+
+def test_other_courses_never_show(pool):
+    course_id, other_id, specs = pool
+    ids, total = _all_ids(other_id, include_unavailable=True)
+    assert 0 < total < 20
+    assert not set(ids) & {spec.id for spec in specs}
+
+
+def test_words_match_as_prefixes_with_every_word_required(pool):
+    course_id, _other, specs = pool
+
+    result = search_mentors(course_id, text="leader", per_page=100)
+    expected = [spec for spec in specs if spec.is_taking_mentees and "Leadership" in spec.topics]
+    assert result.total == len(expected) > 0
+    assert all("Leadership" in hit.profile.topics for hit in result.hits)
+    assert all(hit.reasons[0].kind == "topic" for hit in result.hits)
+
+    narrowed = search_mentors(course_id, text="leader mentor 0040")
+    assert [hit.profile.membership.user.name for hit in narrowed.hits] == ["Mentor 0040"]
+    assert narrowed.hits[0].reasons[-2:] == [
+        mentor_search.Reason("text", "mentor"),
+        mentor_search.Reason("text", "0040"),
+    ]
+
+    assert search_mentors(course_id, text="leader nonexistentword").total == 0
+
+
+def test_typed_words_never_match_facet_tokens(pool):
+    course_id, _other, _specs = pool
+    for word in ("top", "lang", "langit", "crs", "st", "avail", "mode", "role"):
+        assert search_mentors(course_id, text=word).total == 0, word
+
+
+def test_text_relevance_orders_the_hits(search_app):
+    course = make_course()
+    specs = [
+        MentorSpec(name="Alice", bio="kaleidoscope filler words here"),
+        MentorSpec(name="Bruno", bio="kaleidoscope kaleidoscope kaleidoscope here"),
+        MentorSpec(name="Carla", bio="kaleidoscope kaleidoscope filler here"),
+        MentorSpec(name="Dario", bio="nothing of the sort here"),
+    ]
+    seed_mentors(course, specs)
+
+    result = search_mentors(course.id, text="Kaleido")
+
+    assert [hit.profile.membership.user.name for hit in result.hits] == ["Bruno", "Carla", "Alice"]
+    scores = [hit.score for hit in result.hits]
+    assert scores == sorted(scores, reverse=True) and 0 < scores[-1] < scores[0] < 1
+
+
+def test_facet_matches_outrank_and_ties_go_by_name(search_app):
+    course = make_course()
+    specs = [
+        MentorSpec(name="Zeno", languages=["it", "de"]),
+        MentorSpec(name="Anna", languages=["it"]),
+        MentorSpec(name="Berta", languages=["de"]),
+        MentorSpec(name="Carl", languages=["fr"]),
+    ]
+    seed_mentors(course, specs)
+
+    result = search_mentors(course.id, languages=["de", "it"])
+
+    assert [hit.profile.membership.user.name for hit in result.hits] == ["Zeno", "Anna", "Berta"]
+    assert [hit.score for hit in result.hits] == [2.0, 1.0, 1.0]
+    assert result.hits[0].reasons == [
+        mentor_search.Reason("language", "it"),
+        mentor_search.Reason("language", "de"),
+    ]
+
+
+def test_paging_is_stable_and_bounded(pool):
+    course_id, _other, _specs = pool
+    first = search_mentors(course_id, languages=["fr"])
+    second = search_mentors(course_id, languages=["fr"], page=2)
+    beyond = search_mentors(course_id, languages=["fr"], page=10_000)
+
+    assert len(first.hits) == 20 and first.pages == -(-first.total // 20)
+    assert not {h.profile.id for h in first.hits} & {h.profile.id for h in second.hits}
+    assert beyond.page == first.pages and beyond.hits
+
+
+def test_the_main_query_uses_the_full_text_index(pool):
+    """The plan answers every condition from the full-text index (PERF-FACTS.md)."""
+    course_id, _other, _specs = pool
+    criteria = mentor_search._criteria(course_id, "lead", ["Leadership"], ["it"], (), (), False)
+    dialect = db.session.get_bind().dialect.name
+    page, _count = mentor_search._statements(criteria, dialect)
+    compiled = page.limit(20).compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
+    if dialect == "sqlite":
+        plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        details = [row[-1] for row in plan]
+        assert any(
+            "VIRTUAL TABLE INDEX" in detail and "mentor_search" in detail for detail in details
+        ), details
+        assert not any(detail.startswith("SCAN mentor_profile") for detail in details), details
+    else:
+        # Small tables make a sequential scan cheaper; forbid it (and plain index scans) to see
+        # whether the query can use the GIN index at all, as it does once mentors are many.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+        db.session.execute(text("SET LOCAL enable_indexscan = off"))
+        plan = "\n".join(row[0] for row in db.session.execute(text(f"EXPLAIN {compiled}")))
+        db.session.rollback()
+        assert "mentor_search_document_gin" in plan, plan
