@@ -41,6 +41,7 @@ lint: $(VENV)/.installed-test
 translations: $(VENV)/.installed-app
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/python translations/fill_english.py
 	$(BIN)/pybabel compile -d translations --statistics
 
 benchmark: $(VENV)/.installed-test

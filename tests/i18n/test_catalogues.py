@@ -16,6 +16,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
+def as_tuple(string):
+    """Return a message's translation as a tuple (plural forms come as lists or tuples)."""
+    return (string,) if isinstance(string, str) else tuple(string)
+
+
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("pot") / "messages.pot"
@@ -47,7 +52,9 @@ def test_catalogue_is_complete_and_compiled(extracted, language):
             PLACEHOLDER.findall(str(message.string))
         ), f"{language}: placeholders differ in {message.id!r}"
         compiled_message = compiled.get(message.id)
-        assert compiled_message is not None and compiled_message.string == message.string, (
+        assert compiled_message is not None and as_tuple(compiled_message.string) == as_tuple(
+            message.string
+        ), (
             f"{language}: messages.mo is older than messages.po (run make translations)"
         )
 
