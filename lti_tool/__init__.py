@@ -46,8 +46,30 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     )
     i18n.init_app(app)
 
-    from . import core, demo, lti, mentoring, mentors, notifications, people, programme
+    from . import (
+        core,
+        demo,
+        lti,
+        mentoring,
+        mentors,
+        notifications,
+        people,
+        programme,
+        reflection,
+        staff,
+    )
 
-    for package in (core, lti, people, programme, mentors, mentoring, notifications, demo):
+    for package in (
+        core,
+        lti,
+        people,
+        programme,
+        mentors,
+        mentoring,
+        notifications,
+        reflection,
+        staff,
+        demo,
+    ):
         package.init_app(app)
     return app

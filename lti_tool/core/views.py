@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from ..extensions import cache, db
-from ..lti.activities import ACTIVITIES, activity_for
+from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
 from ..people.models import CourseRole, Membership
 from .auth import course_view
 from .queries import resource_link_in_course
@@ -64,12 +64,19 @@ def home(membership: Membership) -> str:
 
 @bp.get("/course/<int:course_id>/links/<int:link_id>")
 @course_view()
-def activity(membership: Membership, link_id: int) -> str:
-    """Open the activity a course placement points at."""
+def activity(membership: Membership, link_id: int) -> Any:
+    """Open the activity a course placement points at: its own page, else the programme home."""
     link = resource_link_in_course(membership.course_id, link_id)
     if link is None:
         abort(404)
-    return _render_activity(membership, activity_for(link.activity), link=link)
+    placed = activity_for(link.activity)
+    is_staff = membership.role == CourseRole.STAFF
+    if placed.is_staff_only and not is_staff:
+        abort(403)
+    endpoint = endpoint_for(placed, is_staff)
+    if endpoint in current_app.view_functions:
+        return redirect(url_for(endpoint, course_id=membership.course_id, link_id=link.id))
+    return _render_activity(membership, placed, link=link)
 
 
 def _render_activity(membership: Membership, activity: Any, link: Any) -> str:

@@ -54,9 +54,7 @@ def test_catalogue_is_complete_and_compiled(extracted, language):
         compiled_message = compiled.get(message.id)
         assert compiled_message is not None and as_tuple(compiled_message.string) == as_tuple(
             message.string
-        ), (
-            f"{language}: messages.mo is older than messages.po (run make translations)"
-        )
+        ), f"{language}: messages.mo is older than messages.po (run make translations)"
 
 
 def test_launch_with_italian_locale_renders_the_home_page_in_italian(launch, client, app):

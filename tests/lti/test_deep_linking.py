@@ -76,8 +76,22 @@ def test_staff_place_activities_and_open_edx_accepts_them(launch, client, deep_l
 def test_placed_activity_launch_opens_that_activity(launch, client):
     response = launch(user_id="learner-1", custom={"activity": "evaluation"})
 
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'data-testid="activity">Mentorship evaluation<' in page
+    opened = client.get(response.headers["Location"])
+    assert opened.status_code == 302
+    assert "/mentorships?link_id=" in opened.headers["Location"]
+
+
+def test_placed_activity_without_its_own_page_opens_the_programme_home(launch, client):
+    response = launch(user_id="staff-1", role="staff", custom={"activity": "preparation"})
+
+    page = client.get(response.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert 'data-testid="role">Course staff<' in page
+
+
+def test_a_learner_launch_of_a_staff_only_activity_is_refused(launch, client):
+    response = launch(user_id="learner-1", custom={"activity": "dashboard"})
+
+    assert client.get(response.headers["Location"]).status_code == 403
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,66 @@
+"""The course menu: which pages each course role reaches from every page (§1).
+
+Domains add their pages here, with the roles that may open them; the header renders the entries
+the current member may use, so nobody is shown a link that would answer 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app, request, url_for
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+
+from ..people.models import CourseRole, Membership
+
+STAFF = frozenset({CourseRole.STAFF})
+PARTICIPANTS = frozenset({CourseRole.LEARNER, CourseRole.MENTOR})
+EVERYONE = STAFF | PARTICIPANTS
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the course menu."""
+
+    endpoint: str
+    label: LazyString
+    roles: frozenset[CourseRole]
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A menu entry resolved for one member: where it leads and whether it is the current page."""
+
+    url: str
+    label: LazyString
+    is_current: bool
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("core.home", _l("Home"), EVERYONE),
+    NavItem("mentors.search", _l("Find a mentor"), frozenset({CourseRole.LEARNER})),
+    NavItem("mentoring.my_requests", _l("My requests"), frozenset({CourseRole.LEARNER})),
+    NavItem("mentoring.inbox", _l("Requests to me"), frozenset({CourseRole.MENTOR})),
+    NavItem("mentoring.mentorships", _l("My mentorships"), PARTICIPANTS),
+    NavItem("mentors.edit_profile", _l("My mentor profile"), frozenset({CourseRole.MENTOR})),
+    NavItem("reflection.index", _l("Reflection"), PARTICIPANTS),
+    NavItem("staff.dashboard", _l("Dashboard"), STAFF),
+    NavItem("mentors.pool", _l("Mentor pool"), STAFF),
+    NavItem("programme.settings", _l("Programme settings"), STAFF),
+    NavItem("notifications.inbox", _l("Notifications"), EVERYONE),
+)
+
+
+def nav_for(membership: Membership) -> list[NavLink]:
+    """Return the menu entries this member may open, for pages that are installed."""
+    endpoints = current_app.view_functions
+    return [
+        NavLink(
+            url=url_for(item.endpoint, course_id=membership.course_id),
+            label=item.label,
+            is_current=request.endpoint == item.endpoint,
+        )
+        for item in NAV_ITEMS
+        if membership.role in item.roles and item.endpoint in endpoints
+    ]

@@ -1,0 +1,7 @@
+"""Section 5.1 in the course: the reflection activity, the outreach guide, completion scores (§5)."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Load the models and register the reflection pages."""
