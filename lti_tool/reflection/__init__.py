@@ -1,4 +1,4 @@
-"""Section 5.1 in the course: the reflection activity, the outreach guide, completion scores (§5)."""
+"""Section 5.1 in the course: reflection activity, outreach guide, completion scores (§5)."""
 
 from flask import Flask
 
