@@ -106,3 +106,77 @@ _BY_SUBJECT = {person.subject: person for person in PEOPLE}
 def find_person(subject: str | None) -> DemoPerson | None:
     """Return the demo person with this subject, if any."""
     return _BY_SUBJECT.get(subject or "")
+
+
+@dataclass(frozen=True)
+class DemoMentorProfile:
+    """What a demo mentor offers, as they would fill it in on their profile page (§4.1)."""
+
+    headline: str
+    bio: str
+    topics: tuple[str, ...]
+    languages: tuple[str, ...]
+    contact_modes: tuple[str, ...]
+    roles_offered: tuple[str, ...]
+    capacity: int = 3
+    is_busy: bool = False
+
+
+#: The demo mentor pool: varied topics, languages and contact modes, one of them busy.
+MENTOR_PROFILES: dict[str, DemoMentorProfile] = {
+    "demo-201": DemoMentorProfile(
+        headline="Formatrice per adulti, vent'anni di corsi serali",
+        bio="Accompagno chi torna a studiare da adulto: organizzare il tempo, ritrovare il metodo.",
+        topics=("adult education", "study skills", "time management"),
+        languages=("it", "en"),
+        contact_modes=("video", "in_person", "phone"),
+        roles_offered=("companion", "advisor"),
+    ),
+    "demo-202": DemoMentorProfile(
+        headline="Community manager e formatore online",
+        bio="Aiuto a trovare e coinvolgere persone online: gruppi, piattaforme, comunicazione.",
+        topics=("social media", "online communities", "digital skills"),
+        languages=("it",),
+        contact_modes=("video", "written"),
+        roles_offered=("knowledge_broker", "broker"),
+        capacity=2,
+    ),
+    "demo-203": DemoMentorProfile(
+        headline="Career coach for career changers",
+        bio="I help adults who change careers to name their skills and plan the next step.",
+        topics=("career change", "job search", "study skills"),
+        languages=("en", "de"),
+        contact_modes=("phone", "video"),
+        roles_offered=("advisor", "initiator"),
+    ),
+    "demo-204": DemoMentorProfile(
+        headline="Instructional designer and volunteer mentor",
+        bio="Writing, planning a project, and learning to learn online.",
+        topics=("instructional design", "writing", "project planning"),
+        languages=("en", "fr"),
+        contact_modes=("written", "video"),
+        roles_offered=("knowledge_broker",),
+        capacity=1,
+        is_busy=True,
+    ),
+}
+
+#: The mentorship in progress that the demo starts with: mentee, mentor and what they agreed.
+DEMO_MENTORSHIP: dict[str, Any] = {
+    "mentee": "demo-301",
+    "mentor": "demo-201",
+    "request": {
+        "question": "Sono tornata a studiare dopo dieci anni e faccio fatica a organizzarmi.",
+        "ideas": "Vorrei un piano settimanale realistico tra lavoro, famiglia e corso.",
+        "expectations": "Qualcuno con cui fare il punto ogni due settimane.",
+        "preferred_mode": "video",
+    },
+    "proposal": "Un primo colloquio in video di mezz'ora, poi decidiamo insieme come proseguire.",
+    "agreement": {
+        "goals": "Un piano di studio settimanale; finire il primo modulo entro due mesi.",
+        "contact_modes": ["video", "phone"],
+        "frequency": "Ogni due settimane, 45 minuti",
+        "other_commitments": "Avvisare con un giorno di anticipo se un incontro salta.",
+    },
+    "first_contact": {"mode": "video", "duration_minutes": 40, "days_ago": 3},
+}

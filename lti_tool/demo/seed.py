@@ -6,16 +6,24 @@ is missing. The caller commits.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from ..core.urls import public_url
 from ..extensions import db
 from ..lti import operations
 from ..lti.models import Deployment, Registration
-from ..people.models import Course
+from ..mentoring import operations as mentoring
+from ..mentoring.models import ContactRequest
+from ..mentors.models import MentorProfile, MentorStatus
+from ..mentors.operations import create_profile, set_busy
+from ..models_base import utcnow
+from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
+from ..programme.operations import accept_standards
 from .platform import CLIENT_ID, DEPLOYMENT_ID, ISSUER, PLATFORM_NAME, PRODUCT_FAMILY_CODE
-from .roster import COURSE, PEOPLE
+from .roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE
 
 
 def register_demo_platform() -> Deployment:
@@ -50,7 +58,57 @@ def seed_demo() -> Course:
     course = upsert_course(deployment, COURSE)
     users = [upsert_user(ISSUER, person.subject, person.profile) for person in PEOPLE]
     db.session.flush()
-    for person, user in zip(PEOPLE, users, strict=True):
-        upsert_membership(course, user, person.lti_roles)
+    memberships = {
+        person.subject: upsert_membership(course, user, person.lti_roles)
+        for person, user in zip(PEOPLE, users, strict=True)
+    }
     db.session.flush()
+    seed_mentor_pool(memberships)
+    seed_mentorship_in_progress(memberships)
     return course
+
+
+def seed_mentor_pool(memberships: dict[str, Membership]) -> None:
+    """Give each demo mentor an approved profile (once), through the profiles' own operations."""
+    for subject, offer in MENTOR_PROFILES.items():
+        membership = memberships[subject]
+        if db.session.scalar(select(MentorProfile.id).filter_by(membership_id=membership.id)):
+            continue
+        accept_standards(membership, accepted=True, confirmed_of_age=True)
+        profile = create_profile(
+            membership,
+            status=MentorStatus.APPROVED,
+            headline=offer.headline,
+            bio=offer.bio,
+            topics=list(offer.topics),
+            languages=list(offer.languages),
+            contact_modes=list(offer.contact_modes),
+            roles_offered=list(offer.roles_offered),
+            capacity=offer.capacity,
+        )
+        if offer.is_busy:
+            set_busy(profile, True, membership)
+
+
+def seed_mentorship_in_progress(memberships: dict[str, Membership]) -> None:
+    """Start the demo's one mentorship (once): request, acceptance, agreement, first contact."""
+    plan = DEMO_MENTORSHIP
+    mentee, mentor = memberships[plan["mentee"]], memberships[plan["mentor"]]
+    profile = db.session.scalar(select(MentorProfile).filter_by(membership_id=mentor.id))
+    if profile is None or db.session.scalar(
+        select(ContactRequest.id).filter_by(mentee_id=mentee.id, mentor_id=profile.id)
+    ):
+        return
+    accept_standards(mentee, accepted=True, confirmed_of_age=True)
+    request = mentoring.send_request(mentee, profile, **plan["request"])
+    mentorship = mentoring.accept_request(mentor, request, proposal=plan["proposal"])
+    agreement = mentoring.propose_agreement(mentor, mentorship, **plan["agreement"])
+    mentoring.confirm_agreement(mentee, agreement)
+    contact = plan["first_contact"]
+    mentoring.log_contact(
+        mentor,
+        mentorship,
+        held_on=(utcnow() - timedelta(days=contact["days_ago"])).date(),
+        mode=contact["mode"],
+        duration_minutes=contact["duration_minutes"],
+    )

@@ -16,10 +16,18 @@ from sqlalchemy import select
 from lti_tool import create_app, http
 from lti_tool.config import DEFAULTS, ConfigError
 from lti_tool.demo import platform
-from lti_tool.demo.roster import COURSE, PEOPLE, find_person
+from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE, find_person
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Registration
+from lti_tool.mentoring.models import (
+    Agreement,
+    ContactLog,
+    ContactRequest,
+    Mentorship,
+    MentorshipStatus,
+)
+from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
@@ -136,6 +144,48 @@ def test_seeding_twice_gives_the_same_data(demo):
     giulia = db.session.scalar(select(User).filter_by(subject=LEARNER))
     assert (giulia.name, giulia.email) == ("Giulia Rossi", "giulia.rossi@example.org")
     assert db.session.scalar(select(Course)).title == COURSE["title"]
+
+
+def test_the_demo_starts_with_a_mentor_pool_and_a_mentorship_in_progress(demo):
+    seed_demo()  # a second time: nothing is added twice
+    db.session.commit()
+
+    profiles = db.session.scalars(select(MentorProfile)).all()
+    assert len(profiles) == len(MENTOR_PROFILES)
+    assert all(profile.status == MentorStatus.APPROVED for profile in profiles)
+    assert len({language for p in profiles for language in p.languages}) >= 3
+    assert len({topic for p in profiles for topic in p.topics}) >= 8
+    assert [p.is_busy for p in profiles].count(True) == 1
+    mentorship = db.session.scalar(select(Mentorship))
+    assert count_rows(ContactRequest, Mentorship, Agreement, ContactLog) == {
+        "contact_request": 1,
+        "mentorship": 1,
+        "agreement": 1,
+        "contact_log": 1,
+    }
+    assert mentorship.status == MentorshipStatus.ACTIVE
+    assert mentorship.mentee.user.subject == DEMO_MENTORSHIP["mentee"]
+    agreement = db.session.scalar(select(Agreement))
+    assert agreement.mentee_confirmed_at and agreement.mentor_confirmed_at
+
+
+def test_a_demo_learner_finds_the_seeded_mentors_who_take_mentees(demo, client):
+    response, _ = _launch(client, "demo-302")  # Marco Bianchi, no mentor yet
+    standards_url = client.get(f"/course/{db.session.scalar(select(Course.id))}/mentors").headers[
+        "Location"
+    ]
+    page = client.get(standards_url).get_data(as_text=True)
+    client.post(
+        standards_url,
+        data={"csrf_token": input_values(page)["csrf_token"], "accept": "y", "of_age": "y"},
+    )
+
+    search = client.get(f"/course/{db.session.scalar(select(Course.id))}/mentors")
+    text = search.get_data(as_text=True)
+    assert search.status_code == 200
+    for subject, offer in MENTOR_PROFILES.items():
+        name = find_person(subject).name
+        assert (name in text) is (not offer.is_busy), name
 
 
 def test_seeding_follows_the_server_to_another_port(demo):
