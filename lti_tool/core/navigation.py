@@ -44,9 +44,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("mentoring.inbox", _l("Requests to me"), frozenset({CourseRole.MENTOR})),
     NavItem("mentoring.mentorships", _l("My mentorships"), PARTICIPANTS),
     NavItem("mentors.edit_profile", _l("My mentor profile"), frozenset({CourseRole.MENTOR})),
-    NavItem("reflection.index", _l("Reflection"), PARTICIPANTS),
+    NavItem("reflection.index", _l("Reflection"), EVERYONE),
+    NavItem("reflection.guide", _l("Finding mentees online"), PARTICIPANTS),
     NavItem("staff.dashboard", _l("Dashboard"), STAFF),
     NavItem("mentors.pool", _l("Mentor pool"), STAFF),
+    NavItem("staff.assign", _l("Assign mentors"), STAFF),
+    NavItem("staff.concerns", _l("Concerns"), STAFF),
     NavItem("programme.settings", _l("Programme settings"), STAFF),
     NavItem("notifications.inbox", _l("Notifications"), EVERYONE),
 )

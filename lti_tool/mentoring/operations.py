@@ -26,6 +26,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
+from ..reflection.gradebook import queue_completion_scores
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
 from .models import (
     Agreement,
@@ -550,6 +551,8 @@ def submit_evaluation(
     record_event(
         mentorship.course_id, member, "mentorship", mentorship.id, "evaluated", side=str(side)
     )
+    # Completing the evaluation earns the completion score of its placements (§6 AGS).
+    queue_completion_scores(member, "evaluation", evaluation.submitted_at)
     return evaluation
 
 

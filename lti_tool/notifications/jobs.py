@@ -12,6 +12,7 @@ from datetime import datetime
 from ..extensions import db
 from ..mentoring import deadlines
 from ..models_base import utcnow
+from ..reflection.gradebook import deliver_due_scores
 from .delivery import deliver_due_emails
 
 
@@ -25,6 +26,8 @@ class JobReport:
     auto_busy: int = 0
     emails_sent: int = 0
     emails_failed: int = 0
+    scores_posted: int = 0
+    scores_failed: int = 0
 
     def lines(self) -> list[str]:
         """Return one ``name: count`` line per step, as the CLI prints them."""
@@ -49,4 +52,7 @@ def run_due(now: datetime | None = None) -> JobReport:
     delivery = deliver_due_emails(now)
     report.emails_sent = delivery.sent
     report.emails_failed = delivery.failed
+    scores = deliver_due_scores(now)
+    report.scores_posted = scores.posted
+    report.scores_failed = scores.failed
     return report

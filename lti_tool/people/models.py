@@ -81,6 +81,8 @@ class Membership(Timestamped, db.Model):
     lti_roles: Mapped[list[str]] = mapped_column(JSON, default=list)
     is_active: Mapped[bool] = mapped_column(default=True)
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When a roster sync (Names and Roles) last listed the person in the course.
+    roster_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()

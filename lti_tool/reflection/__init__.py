@@ -5,3 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Load the models and register the reflection pages."""
+    from . import models  # noqa: F401
+    from .views import bp
+
+    app.register_blueprint(bp)

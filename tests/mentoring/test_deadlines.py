@@ -270,6 +270,8 @@ def test_the_journey_with_the_clock_moved_forward_through_the_cli(cohort, smtp, 
         "auto_busy": "0",
         "emails_sent": "0",
         "emails_failed": "0",
+        "scores_posted": "0",
+        "scores_failed": "0",
     }
     # Two days before: the mentor is reminded of the first request (by e-mail too).
     assert run(due - 2 * DAY)["reminders"] == "1"
@@ -320,6 +322,8 @@ def test_run_due_is_a_plain_function_with_counts(cohort, smtp):
         "auto_busy: 0",
         "emails_sent: 0",
         "emails_failed: 0",
+        "scores_posted: 0",
+        "scores_failed: 0",
     ]
 
 

@@ -26,6 +26,8 @@ def test_run_due_prints_every_count(runner):
         "auto_busy: 0",
         "emails_sent: 0",
         "emails_failed: 0",
+        "scores_posted: 0",
+        "scores_failed: 0",
     ]
 
 

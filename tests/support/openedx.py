@@ -73,6 +73,9 @@ class PlatformState:
     #: Status of a score whose timestamp is not newer than the stored one: Moodle 409, Open edX
     #: 400 with an error on the ``timestamp`` field.
     stale_score_status: int = 409
+    #: Status the score endpoint answers (after checking the token) while it is failing:
+    #: 500 (platform down) or 409 (stale timestamp); None when it works.
+    score_failure_status: int | None = None
 
     def add_line_item(self, **fields: Any) -> dict[str, Any]:
         """Store a line item as the platform would, with its id URL, and return it."""
@@ -212,6 +215,11 @@ def make_platform_app(consumer: LtiAdvantageConsumer, state: PlatformState) -> F
         refused = refusal("ags", [_AGS_SCOPE + "score"]) or _unsupported(SCORE_MEDIA_TYPE)
         if refused:
             return refused
+        if state.score_failure_status == 409:
+            message = "Score timestamp can only be updated to a later point in time"
+            return _json({"timestamp": [message]}, 409)
+        if state.score_failure_status is not None:
+            return Response("<h1>Server Error (500)</h1>", state.score_failure_status)
         line_item_id = f"{LINEITEMS_URL}/{number}"
         if not any(item["id"] == line_item_id for item in state.line_items):
             return _json({"detail": "Not found."}, 404)

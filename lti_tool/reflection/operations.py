@@ -1,0 +1,209 @@
+"""The reflection activity's rules (§5): questions per course, drafts, versions, sharing.
+
+One function per verb; each checks who may act (``NotAllowed``) and the rules of the move
+(``ReflectionError`` with a translated message and its form field). Functions flush, never
+commit.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models_base import utcnow
+from ..people.models import CourseRole, Membership
+from . import gradebook
+from .content import DEFAULT_QUESTIONS
+from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
+
+#: Characters an answer or a question may have at most.
+MAX_ANSWER = 10_000
+MAX_QUESTION = 1_000
+ACTIVITY = "reflection"
+
+
+class ReflectionError(ValueError):
+    """A rule refused the move; ``message`` is shown beside ``field``."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotAllowed(PermissionError):
+    """The person may not make this move on that row (the views answer 403)."""
+
+
+def _require_participant(member: Membership) -> None:
+    if member.role == CourseRole.STAFF:
+        raise NotAllowed("staff do not answer reflection questions")
+
+
+def _require_staff(member: Membership, question: ReflectionQuestion | None = None) -> None:
+    if member.role != CourseRole.STAFF:
+        raise NotAllowed("only staff manage the questions")
+    if question is not None and question.course_id != member.course_id:
+        raise NotAllowed("a question of another course")
+
+
+def ensure_default_questions(course_id: int) -> None:
+    """Give a course the seed's questions the first time its reflection is opened."""
+    if db.session.scalar(select(ReflectionQuestion.id).filter_by(course_id=course_id).limit(1)):
+        return
+    try:
+        with db.session.begin_nested():
+            for position, key in enumerate(DEFAULT_QUESTIONS, start=1):
+                db.session.add(ReflectionQuestion(course_id=course_id, key=key, position=position))
+    except IntegrityError:
+        pass  # another request gave the course its questions at the same moment
+
+
+def _clean(text: str | None, field: str, limit: int) -> str:
+    cleaned = (text or "").strip()
+    if not cleaned:
+        raise ReflectionError(_("This field is required."), field)
+    if len(cleaned) > limit:
+        raise ReflectionError(_("Write at most %(max)d characters.", max=limit), field)
+    return cleaned
+
+
+def _answer_for(member: Membership, question: ReflectionQuestion) -> ReflectionAnswer:
+    """Return the member's answer row for a question, creating it (empty) when absent."""
+    _require_participant(member)
+    if question.course_id != member.course_id:
+        raise NotAllowed("a question of another course")
+    if question.is_retired:
+        raise ReflectionError(_("This question is no longer asked."))
+    answer = db.session.scalar(
+        select(ReflectionAnswer).filter_by(question_id=question.id, author_id=member.id)
+    )
+    if answer is None:
+        answer = ReflectionAnswer(
+            course_id=member.course_id, question_id=question.id, author_id=member.id
+        )
+        db.session.add(answer)
+    return answer
+
+
+def save_draft(
+    member: Membership,
+    question: ReflectionQuestion,
+    *,
+    text: str,
+    share_with_partner: bool,
+    share_with_staff: bool,
+) -> ReflectionAnswer:
+    """Keep the text typed so far (autosave); it is no new version and completes nothing."""
+    answer = _answer_for(member, question)
+    if len(text or "") > MAX_ANSWER:
+        raise ReflectionError(_("Write at most %(max)d characters.", max=MAX_ANSWER), "text")
+    answer.draft_text = text or ""
+    answer.draft_saved_at = utcnow()
+    answer.is_shared_with_partner = bool(share_with_partner)
+    answer.is_shared_with_staff = bool(share_with_staff)
+    db.session.flush()
+    return answer
+
+
+def submit_answer(
+    member: Membership,
+    question: ReflectionQuestion,
+    *,
+    text: str,
+    share_with_partner: bool,
+    share_with_staff: bool,
+) -> ReflectionAnswer:
+    """Save the answer as a new version; completing the last question queues the score."""
+    answer = _answer_for(member, question)
+    cleaned = _clean(text, "text", MAX_ANSWER)
+    was_complete = is_complete(member)
+    now = utcnow()
+    answer.is_shared_with_partner = bool(share_with_partner)
+    answer.is_shared_with_staff = bool(share_with_staff)
+    answer.draft_text = None
+    answer.draft_saved_at = None
+    latest = answer.latest
+    if latest is None or latest.text != cleaned:
+        number = (latest.number if latest else 0) + 1
+        answer.revisions.append(ReflectionRevision(number=number, text=cleaned, submitted_at=now))
+        answer.submitted_at = now
+    db.session.flush()
+    if not was_complete and is_complete(member):
+        gradebook.queue_completion_scores(member, ACTIVITY, now)
+    return answer
+
+
+def is_complete(member: Membership) -> bool:
+    """Tell whether the member has saved an answer to every question still asked."""
+    asked = select(ReflectionQuestion.id).where(
+        ReflectionQuestion.course_id == member.course_id, ReflectionQuestion.retired_at.is_(None)
+    )
+    total = db.session.scalar(select(func.count()).select_from(asked.subquery())) or 0
+    answered = (
+        db.session.scalar(
+            select(func.count(ReflectionAnswer.id)).where(
+                ReflectionAnswer.author_id == member.id,
+                ReflectionAnswer.question_id.in_(asked),
+                ReflectionAnswer.submitted_at.is_not(None),
+            )
+        )
+        or 0
+    )
+    return total > 0 and answered >= total
+
+
+# --- questions (staff) -----------------------------------------------------------------------
+
+
+def add_question(staff: Membership, *, text: str) -> ReflectionQuestion:
+    """Add a question of the staff's own at the end of the course's list."""
+    _require_staff(staff)
+    ensure_default_questions(staff.course_id)
+    cleaned = _clean(text, "text", MAX_QUESTION)
+    last = db.session.scalar(
+        select(func.max(ReflectionQuestion.position)).filter_by(course_id=staff.course_id)
+    )
+    question = ReflectionQuestion(course_id=staff.course_id, text=cleaned, position=(last or 0) + 1)
+    db.session.add(question)
+    db.session.flush()
+    return question
+
+
+def move_question(staff: Membership, question: ReflectionQuestion, *, up: bool) -> None:
+    """Swap a question with its neighbour above (``up``) or below in the course's order."""
+    _require_staff(staff, question)
+    ordered = list(
+        db.session.scalars(
+            select(ReflectionQuestion)
+            .filter_by(course_id=staff.course_id)
+            .order_by(ReflectionQuestion.position, ReflectionQuestion.id)
+        )
+    )
+    for position, each in enumerate(ordered, start=1):
+        each.position = position  # close gaps and ties first
+    index = ordered.index(question)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(ordered):
+        ordered[index].position, ordered[other].position = (
+            ordered[other].position,
+            ordered[index].position,
+        )
+    db.session.flush()
+
+
+def retire_question(staff: Membership, question: ReflectionQuestion) -> None:
+    """Stop asking a question; its answers stay with their authors."""
+    _require_staff(staff, question)
+    if question.retired_at is None:
+        question.retired_at = utcnow()
+    db.session.flush()
+
+
+def restore_question(staff: Membership, question: ReflectionQuestion) -> None:
+    """Ask a retired question again."""
+    _require_staff(staff, question)
+    question.retired_at = None
+    db.session.flush()

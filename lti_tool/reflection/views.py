@@ -1,0 +1,248 @@
+"""Pages of the reflection activity, the online-outreach guide and the gradebook outbox (§5, §6).
+
+Every view parses its form, finds rows only through queries scoped to the course (a foreign id
+is a 404), calls one operation, commits, and redirects; a refusal is shown beside its field and
+nothing is saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from werkzeug.exceptions import Forbidden
+
+from ..core.auth import course_view
+from ..core.views import handle_http_error
+from ..extensions import db
+from ..people.models import CourseRole, Membership
+from . import content, operations, queries
+from .forms import AnswerForm, ButtonForm, MoveForm, QuestionForm
+from .operations import NotAllowed, ReflectionError
+
+bp = Blueprint("reflection", __name__, url_prefix="/course/<int:course_id>/reflection")
+
+PARTICIPANTS = (CourseRole.LEARNER, CourseRole.MENTOR)
+AUTOSAVE_HEADER = "X-Autosave"
+
+
+@bp.errorhandler(NotAllowed)
+def _not_allowed(error: NotAllowed) -> Any:
+    db.session.rollback()
+    return handle_http_error(Forbidden())
+
+
+def _answer_form(item: queries.QuestionItem) -> AnswerForm:
+    form = AnswerForm(prefix=f"q{item.question.id}", formdata=None)
+    form.text.data = item.text
+    if item.answer is not None:
+        form.share_with_partner.data = item.answer.is_shared_with_partner
+        form.share_with_staff.data = item.answer.is_shared_with_staff
+    return form
+
+
+def _render_index(
+    membership: Membership, failed: AnswerForm | None = None, failed_id: int = 0
+) -> str:
+    if membership.role == CourseRole.STAFF:
+        return render_template(
+            "reflection/overview.html",
+            rows=queries.completion_overview(membership),
+            questions=[
+                (q, queries.question_label(q)) for q in queries.questions_of(membership.course_id)
+            ],
+            waiting=len(queries.waiting_scores(membership)),
+        )
+    progress = queries.progress_of(membership)
+    forms = {item.question.id: _answer_form(item) for item in progress.items}
+    if failed is not None and failed_id in forms:
+        forms[failed_id] = failed
+    elif failed is not None:  # a question no longer asked: no field to show the refusal beside
+        for error in failed.text.errors:
+            flash(error)
+    return render_template("reflection/index.html", progress=progress, forms=forms)
+
+
+@bp.get("/")
+@course_view(requires_standards=True)
+def index(membership: Membership) -> Any:
+    """Show the questions with one's answers, or (staff) who has completed the reflection."""
+    operations.ensure_default_questions(membership.course_id)
+    db.session.commit()
+    return _render_index(membership)
+
+
+@bp.post("/questions/<int:question_id>/answer")
+@course_view(*PARTICIPANTS, requires_standards=True)
+def answer(membership: Membership, question_id: int) -> Any:
+    """Save an answer as a draft (also by autosave) or as a new version."""
+    question = queries.question_in_course(membership.course_id, question_id)
+    if question is None:
+        abort(404)
+    form = AnswerForm(prefix=f"q{question.id}")
+    is_autosave = request.headers.get(AUTOSAVE_HEADER) == "1"
+    if form.validate_on_submit():
+        verb = operations.submit_answer if form.submit.data else operations.save_draft
+        try:
+            saved = verb(
+                membership,
+                question,
+                text=form.text.data or "",
+                share_with_partner=form.share_with_partner.data,
+                share_with_staff=form.share_with_staff.data,
+            )
+        except ReflectionError as error:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, error.message]
+        else:
+            db.session.commit()
+            if is_autosave:
+                moment = format_datetime(saved.draft_saved_at, "short")
+                return jsonify(saved=True, message=_("Draft saved at %(time)s.", time=moment))
+            flash(_("Your answer is saved.") if form.submit.data else _("Your draft is saved."))
+            return redirect(
+                url_for(".index", course_id=membership.course_id, _anchor=f"q{question.id}")
+            )
+    if is_autosave:
+        errors = [str(error) for error in form.text.errors] or [_("The draft was not saved.")]
+        return jsonify(saved=False, message=" ".join(errors)), 400
+    return _render_index(membership, form, question.id), 400
+
+
+@bp.get("/questions/<int:question_id>/history")
+@course_view(*PARTICIPANTS, requires_standards=True)
+def history(membership: Membership, question_id: int) -> Any:
+    """Show every saved version of one's answer to a question."""
+    question = queries.question_in_course(membership.course_id, question_id)
+    if question is None:
+        abort(404)
+    return render_template(
+        "reflection/history.html",
+        question=question,
+        label=queries.question_label(question),
+        answer=queries.own_answer(membership, question),
+    )
+
+
+@bp.get("/shared")
+@course_view(requires_standards=True)
+def shared(membership: Membership) -> Any:
+    """Show the answers one's mentor or mentees (staff: anyone) chose to share with one."""
+    return render_template(
+        "reflection/shared.html",
+        answers=queries.shared_with(membership),
+        is_staff=membership.role == CourseRole.STAFF,
+    )
+
+
+@bp.get("/guide")
+@course_view()
+def guide(membership: Membership) -> Any:
+    """Show the guide to finding mentees online (section 5.1)."""
+    return render_template(
+        "reflection/guide.html",
+        title=content.GUIDE_TITLE,
+        intro=content.GUIDE_INTRO,
+        sections=content.GUIDE,
+        is_staff=membership.role == CourseRole.STAFF,
+    )
+
+
+# --- questions (staff) -----------------------------------------------------------------------
+
+
+def _render_questions(membership: Membership, form: QuestionForm) -> str:
+    return render_template(
+        "reflection/questions.html",
+        questions=[
+            (q, queries.question_label(q))
+            for q in queries.questions_of(membership.course_id, include_retired=True)
+        ],
+        form=form,
+        button=ButtonForm(),
+    )
+
+
+@bp.route("/questions", methods=["GET", "POST"])
+@course_view(CourseRole.STAFF)
+def questions(membership: Membership) -> Any:
+    """List the course's questions; add one of the staff's own."""
+    form = QuestionForm()
+    if form.validate_on_submit():
+        try:
+            operations.add_question(membership, text=form.text.data or "")
+        except ReflectionError as error:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, error.message]
+        else:
+            db.session.commit()
+            flash(_("The question is added."))
+            return redirect(url_for(".questions", course_id=membership.course_id))
+        return _render_questions(membership, form), 400
+    if request.method == "POST":
+        return _render_questions(membership, form), 400
+    operations.ensure_default_questions(membership.course_id)
+    db.session.commit()
+    return _render_questions(membership, form)
+
+
+def _staff_question(membership: Membership, question_id: int) -> Any:
+    question = queries.question_in_course(membership.course_id, question_id)
+    if question is None:
+        abort(404)
+    return question
+
+
+@bp.post("/questions/<int:question_id>/move")
+@course_view(CourseRole.STAFF)
+def move(membership: Membership, question_id: int) -> Any:
+    """Move a question one place up or down."""
+    question = _staff_question(membership, question_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    operations.move_question(membership, question, up=form.direction.data == "up")
+    db.session.commit()
+    return redirect(url_for(".questions", course_id=membership.course_id))
+
+
+@bp.post("/questions/<int:question_id>/retire")
+@course_view(CourseRole.STAFF)
+def retire(membership: Membership, question_id: int) -> Any:
+    """Stop asking a question; answers already given stay."""
+    question = _staff_question(membership, question_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    operations.retire_question(membership, question)
+    db.session.commit()
+    flash(_("The question is retired; the answers already given are kept."))
+    return redirect(url_for(".questions", course_id=membership.course_id))
+
+
+@bp.post("/questions/<int:question_id>/restore")
+@course_view(CourseRole.STAFF)
+def restore(membership: Membership, question_id: int) -> Any:
+    """Ask a retired question again."""
+    question = _staff_question(membership, question_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    operations.restore_question(membership, question)
+    db.session.commit()
+    flash(_("The question is asked again."))
+    return redirect(url_for(".questions", course_id=membership.course_id))
+
+
+# --- gradebook (staff) -----------------------------------------------------------------------
+
+
+@bp.get("/scores")
+@course_view(CourseRole.STAFF)
+def scores(membership: Membership) -> Any:
+    """Show the completion scores still waiting for the gradebook, and why."""
+    return render_template(
+        "reflection/scores.html",
+        rows=queries.waiting_scores(membership),
+        posted=queries.posted_score_count(membership),
+    )

@@ -1,0 +1,66 @@
+"""Staff's records of running the cohort: roster sync runs and the actions taken on concerns."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..extensions import db
+from ..models_base import UTCDateTime, utcnow
+from ..programme.models import enum_column
+
+
+class SyncStatus(enum.StrEnum):
+    """running → done | failed; a run reads one roster page per step."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RosterSync(db.Model):
+    """One reading of the course roster from Names and Roles, page by page (§6)."""
+
+    __tablename__ = "roster_sync"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("membership.id", ondelete="SET NULL")
+    )
+    status: Mapped[SyncStatus] = mapped_column(
+        enum_column(SyncStatus, "roster_sync_status"), default=SyncStatus.RUNNING
+    )
+    #: The roster page the next step reads (None once every page was read).
+    next_url: Mapped[str | None] = mapped_column(String(1000))
+    pages_done: Mapped[int] = mapped_column(default=0)
+    members_seen: Mapped[int] = mapped_column(default=0)
+    members_added: Mapped[int] = mapped_column(default=0)
+    members_left: Mapped[int] = mapped_column(default=0)
+    #: Why the run failed (a ``lti.services.Problem`` value) and the platform's words.
+    problem: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_running(self) -> bool:
+        """Whether pages remain to be read."""
+        return self.status == SyncStatus.RUNNING
+
+
+class ConcernAction(db.Model):
+    """What the course staff did about a reported concern, one entry per action (§3)."""
+
+    __tablename__ = "concern_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    concern_id: Mapped[int] = mapped_column(
+        ForeignKey("concern.id", ondelete="CASCADE"), index=True
+    )
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
