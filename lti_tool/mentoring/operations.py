@@ -705,10 +705,21 @@ def _start_mentorship(
     return mentorship
 
 
+def _lock_place_count(profile: MentorProfile) -> None:
+    """Re-read the mentor's place count with the row locked until the transaction ends.
+
+    Only the counted columns are refreshed: a full refresh would join eagerly loaded
+    relationships, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    """
+    db.session.flush()
+    db.session.refresh(
+        profile, ["active_mentorships", "capacity"], with_for_update={"of": MentorProfile}
+    )
+
+
 def _take_place(profile: MentorProfile) -> None:
     """Count one more mentee for the mentor, refusing beyond capacity (row locked meanwhile)."""
-    db.session.flush()
-    db.session.refresh(profile, with_for_update=True)
+    _lock_place_count(profile)
     if profile.active_mentorships >= profile.capacity:
         raise MentoringError(
             _(
@@ -722,8 +733,7 @@ def _take_place(profile: MentorProfile) -> None:
 
 def _release_place(profile: MentorProfile) -> None:
     """Count one mentee less for the mentor (at conclusion or early end)."""
-    db.session.flush()
-    db.session.refresh(profile, with_for_update=True)
+    _lock_place_count(profile)
     profile.active_mentorships = max(0, profile.active_mentorships - 1)
     _refresh_search_document(profile)
 

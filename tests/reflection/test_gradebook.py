@@ -222,9 +222,6 @@ def test_completing_the_evaluation_posts_its_score_through_the_same_outbox(
     open_activity(
         people.mentee, launch, "mentee", name="Luca Learner", activity="evaluation", ags=ags
     )
-    # Fresh rows: refreshing a profile whose membership is loaded with FOR UPDATE fails on
-    # PostgreSQL (mentoring's _release_place; reported, not ours to change here).
-    db.session.expire_all()
     conclude(people.mentorship)
     db.session.commit()
     assert people.mentorship.status == MentorshipStatus.CONCLUDED
