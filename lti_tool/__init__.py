@@ -49,6 +49,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from . import (
         core,
         demo,
+        gradebook,
         lti,
         mentoring,
         mentors,
@@ -67,6 +68,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         mentors,
         mentoring,
         notifications,
+        gradebook,
         reflection,
         staff,
         demo,

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from ..audit import record_event
 from ..extensions import db
+from ..gradebook.operations import queue_completion_scores
 from ..i18n import normalise_locale
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
@@ -26,7 +27,6 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
-from ..reflection.gradebook import queue_completion_scores
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
 from .models import (
     Agreement,

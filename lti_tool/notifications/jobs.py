@@ -10,9 +10,9 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from ..extensions import db
+from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
-from ..reflection.gradebook import deliver_due_scores
 from .delivery import deliver_due_emails
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..gradebook import operations as gradebook
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
-from . import gradebook
 from .content import DEFAULT_QUESTIONS
 from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
 

@@ -11,12 +11,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
+from ..gradebook.models import GradebookScore, ScoreStatus
 from ..lti.services import HINTS, Problem
 from ..mentoring.models import Mentorship
 from ..mentors.models import MentorProfile
 from ..people.models import CourseRole, Membership
 from .content import DEFAULT_QUESTIONS
-from .models import GradebookScore, ReflectionAnswer, ReflectionQuestion, ScoreStatus
+from .models import ReflectionAnswer, ReflectionQuestion
 
 
 def question_label(question: ReflectionQuestion) -> str | LazyString:

@@ -12,11 +12,11 @@ from django.utils.dateparse import parse_datetime
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.gradebook import operations as gradebook
+from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti.services import SCORE_MEDIA_TYPE
 from lti_tool.mentoring.models import MentorshipStatus
 from lti_tool.models_base import utcnow
-from lti_tool.reflection import gradebook
-from lti_tool.reflection.models import GradebookScore, ScoreStatus
 from tests.conftest import count_rows
 from tests.mentoring.factories import EVALUATION, conclude
 from tests.support import openedx
