@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 
 from .jobs import run_due
 
-jobs = AppGroup("jobs", help="Time-driven work: reminders, expiries, e-mail delivery.")
+jobs = AppGroup(
+    "jobs", help="Time-driven work: reminders, expiries, e-mail and score delivery, roster sync."
+)
 
 
 def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
+from ..staff.operations import step_running_syncs
 from .delivery import deliver_due_emails
 
 
@@ -28,6 +29,7 @@ class JobReport:
     emails_failed: int = 0
     scores_posted: int = 0
     scores_failed: int = 0
+    roster_pages: int = 0
 
     def lines(self) -> list[str]:
         """Return one ``name: count`` line per step, as the CLI prints them."""
@@ -35,7 +37,7 @@ class JobReport:
 
 
 def run_due(now: datetime | None = None) -> JobReport:
-    """Send due reminders, expire and escalate overdue requests, then deliver due e-mails."""
+    """Send reminders, expire and escalate requests, deliver e-mails and scores, sync rosters."""
     now = now or utcnow()
     report = JobReport()
     try:
@@ -55,4 +57,5 @@ def run_due(now: datetime | None = None) -> JobReport:
     scores = deliver_due_scores(now)
     report.scores_posted = scores.posted
     report.scores_failed = scores.failed
+    report.roster_pages = step_running_syncs()
     return report

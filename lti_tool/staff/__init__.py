@@ -6,8 +6,6 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Load the models and register the staff pages."""
     from . import models  # noqa: F401  (the tables must be known to the metadata)
-    from .cli import staff
     from .views import bp
 
     app.register_blueprint(bp)
-    app.cli.add_command(staff)

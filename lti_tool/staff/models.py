@@ -46,6 +46,10 @@ class RosterSync(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Two workers (the job runner, a staff page) may step the same run: each page's UPDATE
+    # checks that ``pages_done`` is still what the worker read, so a page is never counted twice.
+    __mapper_args__ = {"version_id_col": pages_done, "version_id_generator": False}
+
     @property
     def is_running(self) -> bool:
         """Whether pages remain to be read."""

@@ -19,6 +19,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record_event
 from ..extensions import db
@@ -54,6 +55,13 @@ class StaffError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class SyncTakenElsewhere(StaffError):
+    """Another worker stepped the same roster sync meanwhile; the caller rolls back."""
+
+    def __init__(self) -> None:
+        super().__init__(_("The roster is being read right now; the page shows its progress."))
 
 
 def require_staff(staff: Membership, course_id: int) -> None:
@@ -101,6 +109,8 @@ def continue_roster_sync(
             sync.members_added += added
             sync.members_left += left
             db.session.flush()
+    except StaleDataError as error:
+        raise SyncTakenElsewhere() from error
     except ServiceError as error:
         sync.status = SyncStatus.FAILED
         sync.problem = error.problem.value
@@ -147,9 +157,17 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
         _new_sync(course, None)
     db.session.commit()
     read = 0
-    for sync in db.session.scalars(select(RosterSync).filter_by(status=SyncStatus.RUNNING)).all():
+    running = select(RosterSync.id).filter_by(status=SyncStatus.RUNNING)
+    for sync_id in db.session.scalars(running).all():
+        sync = db.session.get(RosterSync, sync_id)
+        if sync is None:
+            continue
         before = sync.pages_done
-        continue_roster_sync(sync, pages=pages)
+        try:
+            continue_roster_sync(sync, pages=pages)
+        except SyncTakenElsewhere:
+            db.session.rollback()  # another worker read these pages; it counts them
+            continue
         read += sync.pages_done - before
         db.session.commit()
     return read

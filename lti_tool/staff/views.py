@@ -149,8 +149,12 @@ def continue_sync(membership: Membership, sync_id: int) -> Any:
         abort(404)
     if not SyncForm().validate_on_submit():
         abort(400)
-    operations.continue_roster_sync(sync)
-    db.session.commit()
+    try:
+        operations.continue_roster_sync(sync)
+    except operations.SyncTakenElsewhere:
+        db.session.rollback()  # another worker is reading the roster; show its progress
+    else:
+        db.session.commit()
     back = ".dashboard" if request.form.get("back") == "dashboard" else ".roster"
     return redirect(url_for(back, course_id=membership.course_id))
 

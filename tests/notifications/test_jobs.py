@@ -28,6 +28,7 @@ def test_run_due_prints_every_count(runner):
         "emails_failed: 0",
         "scores_posted: 0",
         "scores_failed: 0",
+        "roster_pages: 0",
     ]
 
 

@@ -149,9 +149,8 @@ def test_the_job_runner_starts_and_finishes_syncs_of_courses_staff_launched_into
     sync = db.session.scalar(select(RosterSync))
     assert (pages, sync.status, sync.members_seen) == (3, SyncStatus.DONE, 25)
     assert operations.step_running_syncs() == 0
-    assert (
-        app.test_cli_runner().invoke(args=["staff", "sync-rosters"]).output == "roster_pages: 0\n"
-    )
+    output = app.test_cli_runner().invoke(args=["jobs", "run-due"]).output
+    assert "roster_pages: 0\n" in output
 
 
 def test_a_sync_the_lms_refuses_explains_the_service_is_not_enabled(
@@ -167,3 +166,30 @@ def test_a_sync_the_lms_refuses_explains_the_service_is_not_enabled(
     assert (sync.status, sync.problem) == (SyncStatus.FAILED, "not_enabled")
     page = person.get("/staff/roster").get_data(as_text=True)
     assert "The LMS admin has not enabled this service" in page
+
+
+def test_a_page_another_worker_read_meanwhile_is_not_counted_twice(
+    app, launch, openedx_state, openedx_platform, monkeypatch
+):
+    openedx_state.members = roster(25)
+    openedx_state.members_page_size = 10
+    staff_person(app, launch)
+    assert operations.step_running_syncs(pages=1) == 1
+    sync_id = db.session.scalar(select(RosterSync.id))
+    read_page = operations._read_roster_page
+
+    def read_while_another_worker_reads(client, url):
+        # The other worker (a staff page, a second runner) reads and commits the same page.
+        with db.engine.begin() as other_worker:
+            other_worker.execute(
+                RosterSync.__table__.update()
+                .where(RosterSync.id == sync_id)
+                .values(pages_done=2, members_seen=20)
+            )
+        return read_page(client, url)
+
+    monkeypatch.setattr(operations, "_read_roster_page", read_while_another_worker_reads)
+    assert operations.step_running_syncs(pages=1) == 0  # its own reading was rolled back
+
+    sync = db.session.get(RosterSync, sync_id)
+    assert (sync.pages_done, sync.members_seen) == (2, 20)
