@@ -49,7 +49,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.dashboard", _l("Dashboard"), STAFF),
     NavItem("mentors.pool", _l("Mentor pool"), STAFF),
     NavItem("staff.assign", _l("Assign mentors"), STAFF),
+    NavItem("staff.matching", _l("Suggested matching"), STAFF),
     NavItem("staff.concerns", _l("Concerns"), STAFF),
+    NavItem("staff.roster", _l("Course roster"), STAFF),
     NavItem("programme.settings", _l("Programme settings"), STAFF),
     NavItem("notifications.inbox", _l("Notifications"), EVERYONE),
 )

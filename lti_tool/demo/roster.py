@@ -42,6 +42,8 @@ class DemoPerson:
     family_name: str
     email: str
     role: DemoRole
+    #: The language of the person's LMS account (what their launches send as locale).
+    language: str
 
     @property
     def name(self) -> str:
@@ -78,26 +80,26 @@ COURSE: dict[str, Any] = {
 }
 
 
-def _person(subject: str, given: str, family: str, role: DemoRole) -> DemoPerson:
+def _person(subject: str, given: str, family: str, role: DemoRole, language: str) -> DemoPerson:
     email = f"{given}.{family}@example.org".lower().replace(" ", "")
-    return DemoPerson(subject, given, family, email, role)
+    return DemoPerson(subject, given, family, email, role, language)
 
 
 PEOPLE: tuple[DemoPerson, ...] = (
-    _person("demo-101", "Laura", "Conti", DemoRole.INSTRUCTOR),
-    _person("demo-102", "James", "Whitfield", DemoRole.INSTRUCTOR),
-    _person("demo-201", "Francesca", "Moretti", DemoRole.MENTOR),
-    _person("demo-202", "Alessandro", "Gallo", DemoRole.MENTOR),
-    _person("demo-203", "Sarah", "Mitchell", DemoRole.MENTOR),
-    _person("demo-204", "David", "Thompson", DemoRole.MENTOR),
-    _person("demo-301", "Giulia", "Rossi", DemoRole.LEARNER),
-    _person("demo-302", "Marco", "Bianchi", DemoRole.LEARNER),
-    _person("demo-303", "Chiara", "Esposito", DemoRole.LEARNER),
-    _person("demo-304", "Luca", "Romano", DemoRole.LEARNER),
-    _person("demo-305", "Sofia", "Ricci", DemoRole.LEARNER),
-    _person("demo-306", "Emily", "Carter", DemoRole.LEARNER),
-    _person("demo-307", "Oliver", "Bennett", DemoRole.LEARNER),
-    _person("demo-308", "Hannah", "Wright", DemoRole.LEARNER),
+    _person("demo-101", "Laura", "Conti", DemoRole.INSTRUCTOR, "it"),
+    _person("demo-102", "James", "Whitfield", DemoRole.INSTRUCTOR, "en"),
+    _person("demo-201", "Francesca", "Moretti", DemoRole.MENTOR, "it"),
+    _person("demo-202", "Alessandro", "Gallo", DemoRole.MENTOR, "it"),
+    _person("demo-203", "Sarah", "Mitchell", DemoRole.MENTOR, "en"),
+    _person("demo-204", "David", "Thompson", DemoRole.MENTOR, "en"),
+    _person("demo-301", "Giulia", "Rossi", DemoRole.LEARNER, "it"),
+    _person("demo-302", "Marco", "Bianchi", DemoRole.LEARNER, "it"),
+    _person("demo-303", "Chiara", "Esposito", DemoRole.LEARNER, "it"),
+    _person("demo-304", "Luca", "Romano", DemoRole.LEARNER, "it"),
+    _person("demo-305", "Sofia", "Ricci", DemoRole.LEARNER, "it"),
+    _person("demo-306", "Emily", "Carter", DemoRole.LEARNER, "en"),
+    _person("demo-307", "Oliver", "Bennett", DemoRole.LEARNER, "en"),
+    _person("demo-308", "Hannah", "Wright", DemoRole.LEARNER, "en"),
 )
 
 _BY_SUBJECT = {person.subject: person for person in PEOPLE}

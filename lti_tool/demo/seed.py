@@ -57,6 +57,9 @@ def seed_demo() -> Course:
     deployment = register_demo_platform()
     course = upsert_course(deployment, COURSE)
     users = [upsert_user(ISSUER, person.subject, person.profile) for person in PEOPLE]
+    for person, user in zip(PEOPLE, users, strict=True):
+        # As if each had launched once from their LMS account (matching reads the language).
+        user.locale = user.locale or person.language
     db.session.flush()
     memberships = {
         person.subject: upsert_membership(course, user, person.lti_roles)

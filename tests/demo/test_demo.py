@@ -29,6 +29,7 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.staff.operations import propose_matches
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
@@ -167,6 +168,16 @@ def test_the_demo_starts_with_a_mentor_pool_and_a_mentorship_in_progress(demo):
     assert mentorship.mentee.user.subject == DEMO_MENTORSHIP["mentee"]
     agreement = db.session.scalar(select(Agreement))
     assert agreement.mentee_confirmed_at and agreement.mentor_confirmed_at
+
+
+def test_suggested_matching_has_pairs_to_propose_in_the_demo(demo):
+    staff = db.session.scalar(select(Membership).join(User).where(User.subject == STAFF))
+
+    proposal, _, _ = propose_matches(staff)
+
+    learners_without_a_mentor = len([p for p in PEOPLE if p.role == "learner"]) - 1
+    assert len(proposal.pairs) + len(proposal.unmatched) == learners_without_a_mentor
+    assert len(proposal.pairs) >= 2  # the free places of the three mentors taking mentees
 
 
 def test_a_demo_learner_finds_the_seeded_mentors_who_take_mentees(demo, client):
