@@ -35,7 +35,15 @@ class ToolRegistration(LtiRegistration):
 
 
 class DatabaseToolConf(ToolConfAbstract):
-    """Registrations, deployments and tool keys from the database; many client ids per issuer."""
+    """Registrations, deployments and tool keys from the database; many client ids per issuer.
+
+    Built once per login or launch: pylti1p3 asks for the same registration several times, so
+    each is read once per instance.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._registration_rows: dict[tuple[str, str | None], Registration | None] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Every issuer may have several client ids."""
@@ -50,11 +58,16 @@ class DatabaseToolConf(ToolConfAbstract):
 
         A login request without a client id is accepted only when the issuer has exactly one.
         """
-        query = select(Registration).filter_by(issuer=iss, is_active=True)
-        if client_id:
-            return db.session.scalar(query.filter_by(client_id=client_id))
-        rows = list(db.session.scalars(query.limit(2)))
-        return rows[0] if len(rows) == 1 else None
+        key = (iss, client_id or None)
+        if key not in self._registration_rows:
+            query = select(Registration).filter_by(issuer=iss, is_active=True)
+            if client_id:
+                row = db.session.scalar(query.filter_by(client_id=client_id))
+            else:
+                rows = list(db.session.scalars(query.limit(2)))
+                row = rows[0] if len(rows) == 1 else None
+            self._registration_rows[key] = row
+        return self._registration_rows[key]
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Any:
         """Not used: a client id is always required to find a registration."""
