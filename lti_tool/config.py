@@ -48,6 +48,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_BASE_SECONDS": 60,
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_BATCH_SIZE": 200,
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
 }
 
 #: Caches that keep state inside one process: fine for tests and the demo, never for production.

@@ -32,6 +32,7 @@ ERROR_MESSAGES = {
     403: _l("You do not have access to this page."),
     404: _l("This page does not exist."),
     405: _l("This page does not accept that kind of request."),
+    413: _l("What you sent is too large. Nothing was saved: send a smaller file."),
     500: _l("Something went wrong on our side. Try again in a moment."),
     501: _l("This feature is not available yet."),
 }

@@ -145,3 +145,13 @@ def test_a_file_that_is_not_an_assignment_csv_is_refused_beside_the_field(staff_
     assert 'id="file-error"' in page
     assert "The first line must name the columns" in page
     assert count_rows(Mentorship)["mentorship"] == 0
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_read(staff_browser, cohort):
+    pairs = "mentee,mentor\n" + "someone@example.org,mentor@example.org\n" * 60_000  # ~2.3 MB
+
+    response = upload(staff_browser, pairs)
+
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+    assert count_rows(Mentorship)["mentorship"] == 0
