@@ -55,6 +55,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         mentors,
         notifications,
         people,
+        privacy,
         programme,
         reflection,
         staff,
@@ -71,6 +72,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         gradebook,
         reflection,
         staff,
+        privacy,
         demo,
     ):
         package.init_app(app)

@@ -49,6 +49,7 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_BATCH_SIZE": 200,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "RETENTION_DAYS": 730,
 }
 
 #: Caches that keep state inside one process: fine for tests and the demo, never for production.

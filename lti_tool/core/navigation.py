@@ -54,6 +54,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("staff.roster", _l("Course roster"), STAFF),
     NavItem("programme.settings", _l("Programme settings"), STAFF),
     NavItem("notifications.inbox", _l("Notifications"), EVERYONE),
+    NavItem("privacy.my_data", _l("My data"), EVERYONE),
 )
 
 

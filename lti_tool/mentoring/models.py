@@ -106,6 +106,8 @@ class Mentorship(Timestamped, db.Model):
         ForeignKey("membership.id", ondelete="SET NULL")
     )
     end_reason: Mapped[str | None] = mapped_column(Text)
+    #: When the retention period blanked the mentorship's free texts (§3 personal data).
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[MentorProfile] = relationship()

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
+from ..privacy.operations import anonymise_expired_mentorships
 from ..staff.operations import step_running_syncs
 from .delivery import deliver_due_emails
 
@@ -30,6 +31,7 @@ class JobReport:
     scores_posted: int = 0
     scores_failed: int = 0
     roster_pages: int = 0
+    anonymised: int = 0
 
     def lines(self) -> list[str]:
         """Return one ``name: count`` line per step, as the CLI prints them."""
@@ -37,7 +39,7 @@ class JobReport:
 
 
 def run_due(now: datetime | None = None) -> JobReport:
-    """Send reminders, expire and escalate requests, deliver e-mails and scores, sync rosters."""
+    """Run every due step: reminders, expiries, deliveries, roster sync, retention (§3, §7)."""
     now = now or utcnow()
     report = JobReport()
     try:
@@ -58,4 +60,10 @@ def run_due(now: datetime | None = None) -> JobReport:
     report.scores_posted = scores.posted
     report.scores_failed = scores.failed
     report.roster_pages = step_running_syncs()
+    try:
+        report.anonymised = anonymise_expired_mentorships(now)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     return report

@@ -273,6 +273,7 @@ def test_the_journey_with_the_clock_moved_forward_through_the_cli(cohort, smtp, 
         "scores_posted": "0",
         "scores_failed": "0",
         "roster_pages": "0",
+        "anonymised": "0",
     }
     # Two days before: the mentor is reminded of the first request (by e-mail too).
     assert run(due - 2 * DAY)["reminders"] == "1"
@@ -326,6 +327,7 @@ def test_run_due_is_a_plain_function_with_counts(cohort, smtp):
         "scores_posted: 0",
         "scores_failed: 0",
         "roster_pages: 0",
+        "anonymised: 0",
     ]
 
 

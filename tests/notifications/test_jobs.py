@@ -29,6 +29,7 @@ def test_run_due_prints_every_count(runner):
         "scores_posted: 0",
         "scores_failed: 0",
         "roster_pages: 0",
+        "anonymised: 0",
     ]
 
 
