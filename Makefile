@@ -25,7 +25,7 @@ demo: $(VENV)/.installed-app
 
 ## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
 test: $(VENV)/.installed-test browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the browser tests (never a downloaded browser)
 browser:

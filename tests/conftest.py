@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from lti_tool import create_app
 from lti_tool.extensions import cache, db
@@ -23,11 +23,37 @@ DATABASE_URL_VARIABLE = "LTI_TOOL_DATABASE_URL"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """PostgreSQL when the environment names one, else a fresh SQLite file."""
-    return os.environ.get(DATABASE_URL_VARIABLE) or "sqlite:///" + str(
-        tmp_path_factory.mktemp("db") / "tool.sqlite3"
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """PostgreSQL when the environment names one, else a fresh SQLite file.
+
+    Under pytest-xdist each worker gets a database of its own: ``<name>_<worker>`` beside the
+    named PostgreSQL database (created when missing), or its own SQLite file.
+    """
+    url = os.environ.get(DATABASE_URL_VARIABLE)
+    if not url:
+        return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tool.sqlite3")
+    if worker_id == "master":
+        return url
+    return _worker_database(url, worker_id)
+
+
+def _worker_database(url: str, worker_id: str) -> str:
+    """Create (once) and return the PostgreSQL database of one xdist worker."""
+    base = make_url(url)
+    name = f"{base.database}_{worker_id}"
+    engine = create_engine(
+        base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
     )
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
