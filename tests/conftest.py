@@ -41,9 +41,7 @@ def _worker_database(url: str, worker_id: str) -> str:
     """Create (once) and return the PostgreSQL database of one xdist worker."""
     base = make_url(url)
     name = f"{base.database}_{worker_id}"
-    engine = create_engine(
-        base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT"
-    )
+    engine = create_engine(base.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as connection:
             exists = connection.scalar(
