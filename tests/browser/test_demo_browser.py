@@ -109,3 +109,34 @@ def test_the_demo_page_fits_a_320_pixel_screen(demo_server, browser):
 
     assert overflow <= 0, f"the demo page is {overflow}px wider than a 320px screen"
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("person", "paths"),
+    [
+        ("Laura Conti", ["", "staff/", "staff/matching", "staff/assign", "mentors/pool"]),
+        ("Giulia Rossi", ["mentors", "mentorships", "reflection/", "reflection/guide"]),
+    ],
+    ids=["staff", "learner"],
+)
+def test_tool_pages_fit_a_320_pixel_frame(demo_server, browser, person, paths):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(demo_server + "/demo/")
+    page.get_by_label(person).check()
+    page.get_by_role("button", name="Launch", exact=True).click()
+    expect(page.frame_locator('iframe[name="tool"]').get_by_text(person).first).to_be_visible(
+        timeout=15_000
+    )
+    base, rest = page.frame(name="tool").url.split("/course/", 1)
+    course_url = f"{base}/course/{rest.split('/')[0]}"
+
+    narrow = context.new_page()  # the same cookies, as the tool's frame at phone width
+    narrow.set_viewport_size({"width": 320, "height": 640})
+    for path in paths:
+        narrow.goto(f"{course_url}/{path}")
+        overflow = narrow.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"/{path} is {overflow}px wider than a 320px frame"
+    context.close()
