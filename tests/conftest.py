@@ -23,13 +23,15 @@ DATABASE_URL_VARIABLE = "LTI_TOOL_DATABASE_URL"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
     """PostgreSQL when the environment names one, else a fresh SQLite file.
 
     Under pytest-xdist each worker gets a database of its own: ``<name>_<worker>`` beside the
     named PostgreSQL database (created when missing), or its own SQLite file.
     """
     url = os.environ.get(DATABASE_URL_VARIABLE)
+    # ``workerinput`` exists only under pytest-xdist, so ``-p no:xdist`` works too.
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     if not url:
         return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tool.sqlite3")
     if worker_id == "master":
