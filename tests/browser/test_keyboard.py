@@ -81,8 +81,14 @@ def test_a_learner_sends_a_request_by_keyboard_and_errors_are_announced(demo_ser
     stops: list[dict] = []
 
     # Home's next action; on first use it asks to accept the standards — by keyboard too.
-    _tab_to(page, lambda f: f["text"] in ("Read the standards", "Find a mentor")
-            and page.evaluate("document.activeElement.dataset.testid") == "next-action", stops)
+    _tab_to(
+        page,
+        lambda f: (
+            f["text"] in ("Read the standards", "Find a mentor")
+            and page.evaluate("document.activeElement.dataset.testid") == "next-action"
+        ),
+        stops,
+    )
     _follow(page)
     if "/standards" in page.url:
         stops = []
@@ -93,15 +99,27 @@ def test_a_learner_sends_a_request_by_keyboard_and_errors_are_announced(demo_ser
         _tab_to(page, lambda f: f["tag"] == "button" or f["type"] == "submit", stops)
         _follow(page)
         stops = []
-        _tab_to(page, lambda f: f["text"] == "Find a mentor"
-                and page.evaluate("document.activeElement.dataset.testid") == "next-action",
-                stops)
+        _tab_to(
+            page,
+            lambda f: (
+                f["text"] == "Find a mentor"
+                and page.evaluate("document.activeElement.dataset.testid") == "next-action"
+            ),
+            stops,
+        )
         _follow(page)
     assert "/mentors" in page.url
 
     stops = []
-    _tab_to(page, lambda f: f["tag"] == "a" and "/mentors/" in (f["href"] or "")
-            and f["href"].rstrip("/").split("/")[-1].isdigit(), stops)
+    _tab_to(
+        page,
+        lambda f: (
+            f["tag"] == "a"
+            and "/mentors/" in (f["href"] or "")
+            and f["href"].rstrip("/").split("/")[-1].isdigit()
+        ),
+        stops,
+    )
     _follow(page)
     stops = []
     _tab_to(page, lambda f: "/requests/new/" in (f["href"] or ""), stops)
