@@ -37,7 +37,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .rules import MentoringError, NotAllowed
+from .rules import AlreadyDone, MentoringError, NotAllowed
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -73,8 +73,7 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    refusal = requests.request_refusal(membership, profile)
-    if refusal is None and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             sent = requests.send_request(
                 membership,
@@ -84,12 +83,15 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
                 expectations=form.expectations.data,
                 preferred_mode=form.mode.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _request_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("Your request was sent. The mentor will answer by the deadline shown."))
             return redirect(_request_url(sent))
+    refusal = requests.request_refusal(membership, profile)
     return render_template(
         "mentoring/new_request.html", form=form, profile=profile, refusal=refusal
     )
@@ -137,6 +139,8 @@ def accept_request(membership: Membership, request_id: int) -> Any:
             mentorship = requests.accept_request(
                 membership, contact_request, proposal=form.proposal.data
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -155,6 +159,8 @@ def decline_request(membership: Membership, request_id: int) -> Any:
     if form.validate_on_submit():
         try:
             requests.decline_request(membership, contact_request, reason=form.reason.data)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".inbox", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -173,6 +179,8 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     if form.validate_on_submit():
         try:
             requests.withdraw_request(membership, contact_request)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".my_requests", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -244,6 +252,8 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
     if form.validate_on_submit():
         try:
             agreements.confirm_agreement(membership, agreement)
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "agreement"))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -268,11 +278,16 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
                 mode=form.mode.data,
                 duration_minutes=form.duration_minutes.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "contacts"))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
-            flash(_("Contact %(number)s logged.", number=contact.number))
+            if contact.confirmed_by_id == membership.id:
+                flash(_("Contact %(number)s confirmed.", number=contact.number))
+            else:
+                flash(_("Contact %(number)s logged.", number=contact.number))
             return redirect(_mentorship_url(found, "contacts"))
     return _render_mentorship(membership, found, contact_form=form)
 
@@ -320,7 +335,7 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
     """End a mentorship early, after a talk, with a reason."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = EndEarlyForm()
-    if found.status == MentorshipStatus.ACTIVE and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             mentorship_ops.end_mentorship_early(
                 membership,
@@ -328,14 +343,14 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
                 reason=form.reason.data,
                 talked_it_over=form.talked_it_over.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _evaluation_url(found))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("The mentorship has ended. Please evaluate it."))
-            return redirect(
-                url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
-            )
+            return redirect(_evaluation_url(found))
     return render_template(
         "mentoring/end_early.html",
         record=queries.mentorship_record(membership, found),
@@ -353,7 +368,7 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
     if record is None:
         abort(404)
     form = EvaluationForm()
-    if record.can_evaluate and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
             mentorship_ops.submit_evaluation(
                 membership,
@@ -365,6 +380,8 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
                 what_to_change=form.what_to_change.data,
                 would_recommend=form.would_recommend.data == "yes",
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "ending"))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -422,6 +439,13 @@ def _refuse(form: FlaskForm, error: MentoringError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def _answer_again(done: AlreadyDone, url: str) -> Any:
+    """A form sent again (a double click): show the first result with a neutral message."""
+    db.session.rollback()
+    flash(done.message)
+    return redirect(url)
 
 
 def _request_or_404(membership: Membership, request_id: int) -> ContactRequest:
@@ -496,6 +520,10 @@ def _request_url(contact_request: ContactRequest) -> str:
     return url_for(
         ".request_detail", course_id=contact_request.course_id, request_id=contact_request.id
     )
+
+
+def _evaluation_url(found: Mentorship) -> str:
+    return url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
 
 
 def _mentorship_url(found: Mentorship, anchor: str | None = None) -> str:
