@@ -47,6 +47,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     from . import (
+        admin,
         core,
         demo,
         gradebook,
@@ -73,6 +74,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         reflection,
         staff,
         privacy,
+        admin,
         demo,
     ):
         package.init_app(app)
