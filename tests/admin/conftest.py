@@ -5,23 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import g
 
 from lti_tool.lti.claims import Role
 from tests.support.html import input_values
 
 #: What Moodle sends for a site administrator: system and institution Administrator, no Learner.
 MOODLE_SITE_ADMIN_ROLES = [Role.SYSTEM_ADMINISTRATOR.value, Role.INSTITUTION_ADMINISTRATOR.value]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_g(app) -> None:
-    """Forget the CSRF token and membership Flask-WTF and the guards keep on ``g``."""
-
-    @app.before_request
-    def _forget() -> None:
-        g.pop("csrf_token", None)
-        g.pop("membership", None)
 
 
 class Browser:
