@@ -79,4 +79,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         demo,
     ):
         package.init_app(app)
+
+    from . import monitoring
+
+    monitoring.init_app(app)  # last: it watches the endpoints the packages registered
     return app
