@@ -98,7 +98,8 @@ def test_ready_fails_while_postgresql_is_unreachable_and_recovers(app, database_
 def _metric(text: str, name: str, **labels: str) -> float:
     """Read one sample of the Prometheus text format (0 when absent)."""
     wanted = ",".join(f'{key}="{value}"' for key, value in labels.items())
-    pattern = "^" + re.escape(name) + (r"\{" + re.escape(wanted) + r"\}" if wanted else "") + r" (\S+)"
+    selector = r"\{" + re.escape(wanted) + r"\}" if wanted else ""
+    pattern = "^" + re.escape(name) + selector + r" (\S+)"
     match = re.search(pattern, text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
 
