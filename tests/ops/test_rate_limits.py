@@ -136,3 +136,16 @@ def test_two_app_instances_over_one_redis_share_the_count(
 
     assert answers == [302, 302, 302, 302, 429, 429]
     assert list(redis.Redis.from_url(REDIS_URL).scan_iter(f"*{redis_prefix}*"))
+
+
+def test_with_redis_unreachable_limits_fall_back_to_memory(make_app, tmp_path, openedx_consumer):
+    limited = make_app(
+        tmp_path,
+        RATE_LIMIT_LOGIN="2 per minute",
+        RATE_LIMIT_STORAGE_URL="redis://127.0.0.1:1/0",
+    )
+    with limited.app_context():
+        client = limited.test_client()
+        answers = [_login(client, openedx_consumer).status_code for _ in range(3)]
+
+    assert answers == [302, 302, 429]
