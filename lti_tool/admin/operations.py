@@ -70,3 +70,8 @@ def retire_key(actor: Membership, key: ToolKey, in_days: int) -> ToolKey:
         retire_at=retired.retire_at.isoformat(),
     )
     return retired
+
+
+def outbox_actions_available() -> bool:
+    """Whether the delivery code offers "retry now" and "give up" for e-mails and scores."""
+    return False

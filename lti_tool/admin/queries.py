@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..gradebook.models import GradebookScore, ScoreStatus
 from ..lti import operations as lti_operations
 from ..lti.models import Deployment, ToolKey
 from ..mentoring.models import MentoringEvent
+from ..monitoring import queries as monitoring
+from ..notifications.models import EmailStatus, Notification, OutboxEmail
 from ..people.models import Course, Membership, User
 from ..staff.models import RosterSync, SyncStatus
 
@@ -125,3 +130,100 @@ def admin_history(registration_id: int) -> list[HistoryRow]:
     return [
         HistoryRow(event, user.display_name if user is not None else None) for event, user in rows
     ]
+
+
+#: Items each outbox list shows at most (the oldest first).
+OUTBOX_PAGE = 50
+
+
+@dataclass
+class Outbox:
+    """The registration's delivery outbox: figures and the items that need attention."""
+
+    figures: dict[str, monitoring.OutboxFigures]
+    emails: list[OutboxEmail]
+    scores: list[tuple[GradebookScore, Course, User]]
+    lag_seconds: float
+
+
+def _attention(model: Any, queued: Any) -> Any:
+    """Items still queued after a failed attempt, or failed for good (never silently dropped)."""
+    stuck = [member for member in type(queued) if member.value in {"failed", "given_up"}]
+    waiting = (model.status == queued) & (model.attempts > 0)
+    return waiting | model.status.in_(stuck) if stuck else waiting
+
+
+def outbox(registration_id: int) -> Outbox:
+    """Return the registration's e-mails and scores that failed at least once, with figures."""
+    emails = db.session.scalars(
+        select(OutboxEmail)
+        .join(Notification, Notification.id == OutboxEmail.notification_id)
+        .join(Course, Course.id == Notification.course_id)
+        .join(Deployment, Deployment.id == Course.deployment_id)
+        .where(Deployment.registration_id == registration_id)
+        .where(_attention(OutboxEmail, EmailStatus.QUEUED))
+        .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+        .limit(OUTBOX_PAGE)
+    ).all()
+    scores = db.session.execute(
+        select(GradebookScore, Course, User)
+        .join(Course, Course.id == GradebookScore.course_id)
+        .join(Deployment, Deployment.id == Course.deployment_id)
+        .join(Membership, Membership.id == GradebookScore.membership_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Deployment.registration_id == registration_id)
+        .where(_attention(GradebookScore, ScoreStatus.QUEUED))
+        .order_by(GradebookScore.next_attempt_at, GradebookScore.id)
+        .limit(OUTBOX_PAGE)
+    ).all()
+    return Outbox(
+        figures=monitoring.outbox_health(registration_id),
+        emails=list(emails),
+        scores=[(score, course, user) for score, course, user in scores],
+        lag_seconds=monitoring.worker_lag_seconds(registration_id),
+    )
+
+
+def email_of(registration_id: int, email_pk: int) -> OutboxEmail | None:
+    """Return an outbox e-mail by id only when it belongs to the registration's courses."""
+    return db.session.scalar(
+        select(OutboxEmail)
+        .join(Notification, Notification.id == OutboxEmail.notification_id)
+        .join(Course, Course.id == Notification.course_id)
+        .join(Deployment, Deployment.id == Course.deployment_id)
+        .where(OutboxEmail.id == email_pk, Deployment.registration_id == registration_id)
+    )
+
+
+def score_of(registration_id: int, score_pk: int) -> GradebookScore | None:
+    """Return a gradebook score by id only when it belongs to the registration's courses."""
+    return db.session.scalar(
+        select(GradebookScore)
+        .join(Course, Course.id == GradebookScore.course_id)
+        .join(Deployment, Deployment.id == Course.deployment_id)
+        .where(GradebookScore.id == score_pk, Deployment.registration_id == registration_id)
+    )
+
+
+#: Due work waiting longer than this means the job runner is not keeping up (or not running).
+LATE_AFTER_SECONDS = 300
+
+
+@dataclass
+class RunnerStatus:
+    """The job runner as the console shows it."""
+
+    last_run_at: datetime | None
+    lag_seconds: int | None
+
+    @property
+    def is_late(self) -> bool:
+        """Whether due work has waited longer than it should."""
+        return self.lag_seconds is not None and self.lag_seconds > LATE_AFTER_SECONDS
+
+
+def runner_status(registration_id: int) -> RunnerStatus:
+    """Return when the job runner last ran and how long the platform's oldest due item waits."""
+    oldest = monitoring.oldest_due(registration_id)
+    lag = int(monitoring.worker_lag_seconds(registration_id)) if oldest is not None else None
+    return RunnerStatus(last_run_at=monitoring.last_run_at(), lag_seconds=lag)

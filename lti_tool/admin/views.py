@@ -24,7 +24,8 @@ from ..people.models import Membership
 from ..programme import operations as programme_operations
 from . import operations, queries
 from .access import can_administer
-from .forms import ConfirmForm, PlatformDefaultsForm, RetireKeyForm, RotateKeysForm
+from .forms import ConfirmForm, GiveUpForm, PlatformDefaultsForm, RetireKeyForm, RotateKeysForm
+from .operations import outbox_actions_available
 
 bp = Blueprint("admin", __name__, url_prefix="/course/<int:course_id>/admin")
 
@@ -98,7 +99,7 @@ def index(membership: Membership, registration: Registration) -> str:
         membership=membership,
         registration=registration,
         urls=tool_urls(),
-        runner=None,
+        runner=queries.runner_status(registration.id),
         syncs=queries.running_syncs(registration.id),
         history=queries.admin_history(registration.id),
     )
@@ -202,6 +203,21 @@ def retire_key(membership: Membership, registration: Registration, key_pk: int) 
         )
     )
     return _back(membership, ".keys")
+
+
+@bp.get("/outbox")
+@admin_view
+def outbox(membership: Membership, registration: Registration) -> str:
+    """Show the platform's e-mails and scores that wait after a failure, or failed for good."""
+    return render_template(
+        "admin/outbox.html",
+        membership=membership,
+        registration=registration,
+        outbox=queries.outbox(registration.id),
+        form=ConfirmForm(),
+        give_up_form=GiveUpForm(),
+        can_act=outbox_actions_available(),
+    )
 
 
 @bp.route("/defaults", methods=["GET", "POST"])

@@ -126,3 +126,8 @@ def _aware(moment: datetime) -> datetime:
     from datetime import UTC
 
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def last_run_at() -> datetime | None:
+    """Return when the job runner last finished a run, if the jobs record it."""
+    return None
