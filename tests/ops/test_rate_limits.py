@@ -149,3 +149,23 @@ def test_with_redis_unreachable_limits_fall_back_to_memory(make_app, tmp_path, o
         answers = [_login(client, openedx_consumer).status_code for _ in range(3)]
 
     assert answers == [302, 302, 429]
+
+
+def test_dynamic_registration_is_limited_per_address_and_per_token(make_app, tmp_path):
+    limited = make_app(
+        tmp_path, RATE_LIMIT_REGISTRATION="3 per hour", RATE_LIMIT_REGISTRATION_TOKEN="2 per hour"
+    )
+    url = "/lti/register?openid_configuration=https://moodle.test/conf&registration_token="
+    with limited.app_context():
+        browser = limited.test_client()
+
+        def register(token, address):
+            return browser.get(url + token, environ_base={"REMOTE_ADDR": address}).status_code
+
+        same_token = [register("token-1", address) for address in ("10.0.0.1", "10.0.0.2")]
+        third_use = register("token-1", "10.0.0.3")
+        other_tokens = [register(f"token-{n}", "10.0.0.9") for n in (2, 3, 4, 5)]
+
+    assert 429 not in same_token
+    assert third_use == 429  # the same token from yet another address
+    assert 429 not in other_tokens[:3] and other_tokens[3] == 429  # the 4th from one address
