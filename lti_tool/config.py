@@ -50,6 +50,21 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_BATCH_SIZE": 200,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
     "RETENTION_DAYS": 730,
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": None,
+    "LOG_REQUESTS": False,
+    "METRICS_ENABLED": False,
+    "METRICS_TOKEN": None,
+    "RATE_LIMITS_ENABLED": True,
+    "RATE_LIMIT_STORAGE_URL": None,
+    "RATE_LIMIT_KEY_PREFIX": "lti-tool-limits",
+    "RATE_LIMIT_LOGIN": "120 per minute",
+    "RATE_LIMIT_LAUNCH": "120 per minute",
+    "RATE_LIMIT_REGISTRATION": "20 per hour",
+    "RATE_LIMIT_REGISTRATION_TOKEN": "5 per hour",
+    "RATE_LIMIT_FORMS": "60 per minute",
+    "RATE_LIMIT_SEARCH": "120 per minute",
+    "RATE_LIMIT_EXPORTS": "10 per minute",
 }
 
 #: Caches that keep state inside one process: fine for tests and the demo, never for production.
