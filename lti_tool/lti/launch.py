@@ -39,13 +39,9 @@ from .. import http
 from ..core.session import cookie_attributes
 from ..core.urls import public_url
 from ..extensions import cache
+from ..soft_cache import CACHE_ERRORS
 from .claims import Claim, MessageType
 from .tool_conf import DatabaseToolConf
-
-try:  # only installed with the Redis cache; other caches never raise on an outage
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover
-    RedisError = OSError  # type: ignore[misc,assignment]
 
 ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512")
 #: Seconds of clock difference tolerated between platform and tool (Moodle tokens live 60 s).
@@ -130,7 +126,7 @@ def _cache(operation: str, *args: Any, **kwargs: Any) -> Any:
     """
     try:
         return getattr(cache, operation)(*args, **kwargs)
-    except (RedisError, OSError) as error:
+    except CACHE_ERRORS as error:
         raise LaunchRefused(Refusal.UNAVAILABLE, f"cache {operation}: {error!r}") from error
 
 
@@ -359,8 +355,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             self.validate_jwt_format()
             self.validate_state()
             self.validate_registration()
-            self.validate_jwt_signature()
             self.validate_claim_types()
+            self.validate_jwt_signature()
             self.validate_nonce()
             self.validate_login_match()
             self.validate_deployment()
@@ -578,15 +574,15 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
     for name, required_key in _OBJECT_CLAIMS.items():
         if name not in body:
             continue
-        value = body[name]
+        value, short = body[name], name.rsplit("/", 1)[-1]
         if not isinstance(value, dict):
-            return f"claim {name} is not an object"
+            return f"claim {short} is not an object"
         if required_key:
             key = value.get(required_key)
             if not isinstance(key, str) or not key or len(key) > MAX_ID_LENGTH * 4:
-                return f"claim {name} has no string {required_key}"
+                return f"claim {short} has no string {required_key}"
             if required_key == "id" and len(key) > MAX_ID_LENGTH:
-                return f"claim {name} id is too long"
+                return f"claim {short} id is too long"
     if (
         body.get(Claim.MESSAGE_TYPE) == MessageType.RESOURCE_LINK
         and Claim.RESOURCE_LINK not in body
