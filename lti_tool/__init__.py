@@ -47,6 +47,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     from . import (
+        concerns,
         core,
         demo,
         gradebook,
@@ -68,6 +69,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         programme,
         mentors,
         mentoring,
+        concerns,
         notifications,
         gradebook,
         reflection,

@@ -1,5 +1,5 @@
 """The mentoring journey (§4.3–§4.6): requests, mentorships, agreements, contacts, preparation
-forms, evaluations, concerns, and the audit trail of every transition."""
+forms, evaluations and the audit trail of every transition."""
 
 from __future__ import annotations
 
@@ -40,13 +40,6 @@ class Side(enum.StrEnum):
 
     MENTEE = "mentee"
     MENTOR = "mentor"
-
-
-class ConcernStatus(enum.StrEnum):
-    """A reported concern is open until staff close it."""
-
-    OPEN = "open"
-    CLOSED = "closed"
 
 
 class ContactRequest(Timestamped, db.Model):
@@ -204,31 +197,6 @@ class Evaluation(db.Model):
     what_to_change: Mapped[str] = mapped_column(Text, default="")
     would_recommend: Mapped[bool]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Concern(Timestamped, db.Model):
-    """A confidential report to the course staff about a mentorship or a person (§3)."""
-
-    __tablename__ = "concern"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
-    mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorship.id", ondelete="SET NULL")
-    )
-    about_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[ConcernStatus] = mapped_column(
-        enum_column(ConcernStatus, "concern_status"), default=ConcernStatus.OPEN
-    )
-    action_taken: Mapped[str | None] = mapped_column(Text)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("membership.id", ondelete="SET NULL")
-    )
-
-    reporter: Mapped[Membership] = relationship(foreign_keys=[reporter_id])
 
 
 class MentoringEvent(db.Model):

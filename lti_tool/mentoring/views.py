@@ -14,12 +14,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import Forbidden
 
+from ..concerns import operations as concerns
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
-from . import operations, queries
+from . import agreements, queries, requests
+from . import mentorships as mentorship_ops
 from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_STATUSES, TECHNIQUES
 from .forms import (
     AcceptForm,
@@ -35,7 +37,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .operations import MentoringError, NotAllowed
+from .rules import MentoringError, NotAllowed
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -71,10 +73,10 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    refusal = operations.request_refusal(membership, profile)
+    refusal = requests.request_refusal(membership, profile)
     if refusal is None and form.validate_on_submit():
         try:
-            sent = operations.send_request(
+            sent = requests.send_request(
                 membership,
                 profile,
                 question=form.question.data,
@@ -132,7 +134,7 @@ def accept_request(membership: Membership, request_id: int) -> Any:
     form = AcceptForm()
     if form.validate_on_submit():
         try:
-            mentorship = operations.accept_request(
+            mentorship = requests.accept_request(
                 membership, contact_request, proposal=form.proposal.data
             )
         except MentoringError as error:
@@ -152,7 +154,7 @@ def decline_request(membership: Membership, request_id: int) -> Any:
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            operations.decline_request(membership, contact_request, reason=form.reason.data)
+            requests.decline_request(membership, contact_request, reason=form.reason.data)
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -170,7 +172,7 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            operations.withdraw_request(membership, contact_request)
+            requests.withdraw_request(membership, contact_request)
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -213,7 +215,7 @@ def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
     form = AgreementForm()
     if form.validate_on_submit():
         try:
-            operations.propose_agreement(
+            agreements.propose_agreement(
                 membership,
                 found,
                 goals=form.goals.data,
@@ -241,7 +243,7 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            operations.confirm_agreement(membership, agreement)
+            agreements.confirm_agreement(membership, agreement)
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -259,7 +261,7 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            contact = operations.log_contact(
+            contact = mentorship_ops.log_contact(
                 membership,
                 found,
                 held_on=form.held_on.data,
@@ -286,11 +288,11 @@ def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
     if record.side == Side.MENTOR:
         mine: Any = record.mentor_preparations.get(number)
         form: FlaskForm = MentorPreparationForm(obj=mine)
-        save: Any = operations.save_mentor_preparation
+        save: Any = agreements.save_mentor_preparation
     else:
         mine = record.mentee_preparations.get(number)
         form = MenteePreparationForm(obj=mine)
-        save = operations.save_mentee_preparation
+        save = agreements.save_mentee_preparation
     if form.validate_on_submit():
         values = {name: value for name, value in form.data.items() if name != "csrf_token"}
         try:
@@ -320,7 +322,7 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
     form = EndEarlyForm()
     if found.status == MentorshipStatus.ACTIVE and form.validate_on_submit():
         try:
-            operations.end_mentorship_early(
+            mentorship_ops.end_mentorship_early(
                 membership,
                 found,
                 reason=form.reason.data,
@@ -353,7 +355,7 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
     form = EvaluationForm()
     if record.can_evaluate and form.validate_on_submit():
         try:
-            operations.submit_evaluation(
+            mentorship_ops.submit_evaluation(
                 membership,
                 found,
                 process_rating=form.process_rating.data,
@@ -394,7 +396,7 @@ def report_concern(membership: Membership) -> Any:
     if form.validate_on_submit():
         chosen = {item.mentorship.id: item.mentorship for item in items}
         try:
-            operations.report_concern(
+            concerns.report_concern(
                 membership,
                 text=form.text.data,
                 mentorship=chosen.get(form.mentorship.data),

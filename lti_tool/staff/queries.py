@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from ..concerns.models import Concern, ConcernAction, ConcernStatus
 from ..extensions import db
 from ..mentoring.models import (
     Agreement,
-    Concern,
-    ConcernStatus,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -35,7 +34,7 @@ from ..mentors.search import topic_key
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership, User
 from . import matching
-from .models import ConcernAction, RosterSync
+from .models import RosterSync
 
 PAGE_SIZE = 50
 #: Items shown in the dashboard's short lists (overdue answers, flagged mentors, concerns).
