@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -28,9 +28,6 @@ from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search import search_mentors
 
 bp = Blueprint("mentors", __name__, url_prefix="/course/<int:course_id>/mentors")
-
-#: The endpoint of the contact-request form, when the mentoring journey provides it.
-REQUEST_ENDPOINT = "mentoring.new_request"
 
 
 @bp.app_template_global()
@@ -104,7 +101,6 @@ def profile(membership: Membership, profile_id: int) -> Any:
         and mentor.membership_id != membership.id
         and programme.matching_mode != MatchingMode.STAFF_ASSIGN
         and operations.can_receive_requests(mentor)
-        and REQUEST_ENDPOINT in current_app.view_functions
     )
     db.session.commit()
     return render_template(
@@ -114,7 +110,7 @@ def profile(membership: Membership, profile_id: int) -> Any:
         is_staff=membership.role == CourseRole.STAFF,
         can_request=can_request,
         request_url=(
-            url_for(REQUEST_ENDPOINT, course_id=membership.course_id, mentor_id=mentor.id)
+            url_for("mentoring.new_request", course_id=membership.course_id, mentor_id=mentor.id)
             if can_request
             else None
         ),
