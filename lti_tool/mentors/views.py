@@ -75,15 +75,15 @@ def search(membership: Membership) -> Any:
     query_args = {
         key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
     }
-    programme = programme_for(membership.course)
-    db.session.commit()
+    # No commit before rendering: a commit would expire the loaded results and the template
+    # would reload each profile, membership and user one by one (issue 12). A GET writes nothing.
     return render_template(
         "mentors/search.html",
         form=form,
         result=result,
         query_args={key: values for key, values in query_args.items() if values},
         has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
-        staff_assign_only=programme.matching_mode == MatchingMode.STAFF_ASSIGN,
+        staff_assign_only=queries.matching_mode(membership.course_id) == MatchingMode.STAFF_ASSIGN,
         membership=membership,
     )
 
@@ -95,14 +95,12 @@ def profile(membership: Membership, profile_id: int) -> Any:
     mentor = queries.profile_in_course(membership.course_id, profile_id)
     if mentor is None or not _may_view(membership, mentor):
         abort(404)
-    programme = programme_for(membership.course)
     can_request = (
         membership.role == CourseRole.LEARNER
         and mentor.membership_id != membership.id
-        and programme.matching_mode != MatchingMode.STAFF_ASSIGN
+        and queries.matching_mode(membership.course_id) != MatchingMode.STAFF_ASSIGN
         and operations.can_receive_requests(mentor)
     )
-    db.session.commit()
     return render_template(
         "mentors/profile.html",
         mentor=mentor,

@@ -361,3 +361,44 @@ def test_every_problem_of_the_profile_shows_at_once(app, launch):
     assert "Nothing was saved" in page
     db.session.expire_all()
     assert _profile_of("maria").topics == before
+
+
+def test_the_search_page_runs_as_many_statements_for_20_results_as_for_2(app, launch):
+    """Loaded results are rendered as loaded: no commit expires them, nothing reloads per hit."""
+    from sqlalchemy import event
+
+    learner, course_id = enter(app, launch, user_id="luca")
+    course = db.session.get(Course, course_id)
+    seed_mentors(course, [MentorSpec(name=f"Few {i}", languages=["de"]) for i in range(2)])
+    url = f"/course/{course_id}/mentors?lang=de&q=few"
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def commit(conn):
+        commits.append(conn)
+
+    def measure() -> tuple[int, int, str]:
+        statements.clear()
+        commits.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "commit", commit)
+        try:
+            page = learner.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+            event.remove(db.engine, "commit", commit)
+        return len(statements), len(commits), page
+
+    learner.get(url)  # the first visit fills the topic cache
+    few, few_commits, page = measure()
+    assert "2 mentors found." in page
+    seed_mentors(course, [MentorSpec(name=f"Few {i}", languages=["de"]) for i in range(2, 60)])
+
+    many, many_commits, page = measure()
+
+    assert "60 mentors found." in page and page.count('data-testid="mentor-') == 20
+    assert many == few <= 8, statements
+    assert many_commits == few_commits == 0
