@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from ..extensions import db
 from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
 from ..mentoring.journey import STEPS, Step, learner_journey, mentor_tasks
 from ..people.models import CourseRole, Membership
