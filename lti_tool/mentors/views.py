@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -49,6 +50,15 @@ def mentor_role_label(role: str) -> Any:
 
 
 @bp.app_template_global()
+def initials(name: str | None) -> str:
+    """Return up to two initials of a name for its avatar ("?" when the name is not shared)."""
+    words = [word for word in (name or "").split() if word[:1].isalpha()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+@bp.app_template_global()
 def mentor_status_label(status: str) -> Any:
     """Return the label of a mentor status."""
     return STATUS_LABELS[MentorStatus(status)]
@@ -75,6 +85,7 @@ def search(membership: Membership) -> Any:
     query_args = {
         key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
     }
+    matching_mode = queries.matching_mode(membership.course_id)
     # No commit before rendering: a commit would expire the loaded results and the template
     # would reload each profile, membership and user one by one (issue 12). A GET writes nothing.
     return render_template(
@@ -83,7 +94,13 @@ def search(membership: Membership) -> Any:
         result=result,
         query_args={key: values for key, values in query_args.items() if values},
         has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
-        staff_assign_only=queries.matching_mode(membership.course_id) == MatchingMode.STAFF_ASSIGN,
+        staff_assign_only=matching_mode == MatchingMode.STAFF_ASSIGN,
+        askable={
+            hit.profile.id
+            for hit in (result.hits if result is not None else ())
+            if _may_ask(membership, hit.profile, matching_mode)
+        },
+        viewer_language=str(get_locale() or ""),
         membership=membership,
     )
 
@@ -95,12 +112,7 @@ def profile(membership: Membership, profile_id: int) -> Any:
     mentor = queries.profile_in_course(membership.course_id, profile_id)
     if mentor is None or not _may_view(membership, mentor):
         abort(404)
-    can_request = (
-        membership.role == CourseRole.LEARNER
-        and mentor.membership_id != membership.id
-        and queries.matching_mode(membership.course_id) != MatchingMode.STAFF_ASSIGN
-        and operations.can_receive_requests(mentor)
-    )
+    can_request = _may_ask(membership, mentor, queries.matching_mode(membership.course_id))
     return render_template(
         "mentors/profile.html",
         mentor=mentor,
@@ -114,6 +126,17 @@ def profile(membership: Membership, profile_id: int) -> Any:
         ),
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
+    )
+
+
+def _may_ask(membership: Membership, mentor: MentorProfile, mode: MatchingMode) -> bool:
+    """Whether the page offers the learner a request to this mentor (the request form then
+    applies every rule of the journey, e.g. an open request to the same mentor)."""
+    return (
+        membership.role == CourseRole.LEARNER
+        and mentor.membership_id != membership.id
+        and mode != MatchingMode.STAFF_ASSIGN
+        and operations.can_receive_requests(mentor)
     )
 
 
