@@ -254,7 +254,7 @@ def volunteer(membership: Membership, **fields: Any) -> MentorProfile:
 
 def update_profile(profile: MentorProfile, actor: Membership, **fields: Any) -> MentorProfile:
     """Change what a mentor offers; only the mentor edits their own profile."""
-    _require_owner(profile, actor)
+    require_owner(profile, actor)
     programme = programme_for(profile.membership.course)
     cleaned = _clean_fields(programme, fields)
     changed = sorted(name for name, value in cleaned.items() if getattr(profile, name) != value)
@@ -372,7 +372,8 @@ def refresh_search_document(profile: MentorProfile) -> None:
     index_profile(profile)
 
 
-def _require_owner(profile: MentorProfile, actor: Membership) -> None:
+def require_owner(profile: MentorProfile, actor: Membership) -> None:
+    """Refuse anyone but the mentor themself."""
     if actor.id != profile.membership_id:
         raise MentorPermissionError("only the mentor edits their profile")
 
