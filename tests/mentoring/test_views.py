@@ -333,9 +333,7 @@ def test_a_double_click_is_answered_with_the_first_result_never_an_error(people)
     assert mentorship is not None
 
     ended = [
-        side.post(
-            f"/mentorships/{mentorship.id}/end", {"reason": "Moving", "talked_it_over": "y"}
-        )
+        side.post(f"/mentorships/{mentorship.id}/end", {"reason": "Moving", "talked_it_over": "y"})
         for side in (mentee, mentor)
     ]
     assert [response.status_code for response in ended] == [302, 302]
