@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -340,3 +342,24 @@ def test_a_double_click_is_answered_with_the_first_result_never_an_error(people)
     assert ended[1].headers["Location"] == ended[0].headers["Location"]
     assert "already ended" in _text(mentor.client.get(ended[1].headers["Location"]))
     assert count_rows(Mentorship, ContactRequest) == {"mentorship": 1, "contact_request": 1}
+
+
+def test_both_sides_log_the_same_meeting_one_contact_then_they_close_the_continuation(people):
+    mentorship = start(people.mentee.membership, people.profile)
+    db.session.commit()
+    path = f"/mentorships/{mentorship.id}"
+    meeting = {"held_on": date.today().isoformat(), "mode": "video", "duration_minutes": "60"}
+
+    for side in (people.mentee, people.mentor):
+        assert side.post(f"{path}/contacts", meeting).status_code == 302
+
+    page = _text(people.mentee.get(path))
+    assert re.search(r'data-testid="contacts-progress">\s*1 of 4 contacts', page)
+    assert "by both" in page
+    conclude(db.session.get(Mentorship, mentorship.id))
+    db.session.commit()
+    closed = people.mentor.post(f"{path}/close", {"note": "Goals reached."})
+    assert closed.status_code == 302
+    page = _text(people.mentee.get(path))
+    assert 'data-testid="continuation-closed"' in page and "Goals reached." in page
+    assert people.mentee.post(f"{path}/close", {"note": ""}).status_code == 302  # already
