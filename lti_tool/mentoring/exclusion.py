@@ -74,6 +74,28 @@ def active_mentorships_of(profile: MentorProfile) -> list[Mentorship]:
     )
 
 
+def pending_requests_from(member: Membership) -> list[ContactRequest]:
+    """The requests the person sent that wait for an answer, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ContactRequest)
+            .filter_by(mentee_id=member.id, status=RequestStatus.PENDING)
+            .order_by(ContactRequest.id)
+        )
+    )
+
+
+def active_mentorships_as_mentee(member: Membership) -> list[Mentorship]:
+    """The person's mentorships in progress as mentee, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Mentorship)
+            .filter_by(mentee_id=member.id, status=MentorshipStatus.ACTIVE)
+            .order_by(Mentorship.id)
+        )
+    )
+
+
 def remove_mentor_from_programme(
     membership: Membership,
     *,
@@ -228,20 +250,10 @@ def bar_participant(
     if member.barred_at is not None:
         raise AlreadyDone(_("This person is already barred from the programme."), member)
     removal = Removal()
-    sent = db.session.scalars(
-        select(ContactRequest)
-        .filter_by(mentee_id=member.id, status=RequestStatus.PENDING)
-        .order_by(ContactRequest.id)
-    ).all()
-    for request in sent:
+    for request in pending_requests_from(member):
         if _withdraw_for(request, staff):
             removal.requests_closed.append(request)
-    as_mentee = db.session.scalars(
-        select(Mentorship)
-        .filter_by(mentee_id=member.id, status=MentorshipStatus.ACTIVE)
-        .order_by(Mentorship.id)
-    ).all()
-    for mentorship in as_mentee:
+    for mentorship in active_mentorships_as_mentee(member):
         removal.ended.append(end_mentorship_by_staff(staff, mentorship))
     profile = db.session.scalar(select(MentorProfile).filter_by(membership_id=member.id))
     if profile is not None and profile.status != MentorStatus.EXCLUDED:
