@@ -84,7 +84,7 @@ def test_a_barred_learner_sees_a_neutral_page_until_the_bar_is_lifted(world):
     refused = world.mentee.get("/mentorships")
     assert refused.status_code == 403
     assert "not available to you" in refused.get_data(as_text=True)
-    assert world.mentee.get("/my-data.json").status_code == 200  # their data stays theirs
+    assert world.mentee.get("/privacy/my-data.json").status_code == 200  # their data stays theirs
 
     assert world.staff.post(f"/staff/people/{member_id}/lift-bar", {}).status_code == 302
     assert db.session.get(Membership, member_id).barred_at is None
