@@ -50,6 +50,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         concerns,
         core,
         demo,
+        designation,
         gradebook,
         lti,
         mentoring,
@@ -74,6 +75,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         gradebook,
         reflection,
         staff,
+        designation,
         privacy,
         demo,
     ):
