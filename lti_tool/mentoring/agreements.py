@@ -24,10 +24,12 @@ from .models import (
 )
 from .rules import (
     MAX_FREQUENCY,
+    AlreadyDone,
     MentoringError,
     NotAllowed,
     clean_choices,
     clean_text,
+    lock,
     mentorship_path,
     name_for,
     other_member,
@@ -50,6 +52,7 @@ def propose_agreement(
 ) -> Agreement:
     """Propose a new version of the agreement; the proposer confirms it by proposing it."""
     side = require_side(member, mentorship)
+    lock(mentorship)
     require_not_ended_early(mentorship)
     goals = clean_text(goals, "goals", required=True)
     frequency = clean_text(frequency, "frequency", required=True, limit=MAX_FREQUENCY)
@@ -100,6 +103,7 @@ def confirm_agreement(member: Membership, agreement: Agreement) -> Agreement:
     if mentorship is None:
         raise NotAllowed("agreement without a mentorship")
     side = require_side(member, mentorship)
+    lock(mentorship)
     require_not_ended_early(mentorship)
     latest = db.session.scalar(
         select(func.max(Agreement.version)).filter_by(mentorship_id=mentorship.id)
@@ -110,7 +114,7 @@ def confirm_agreement(member: Membership, agreement: Agreement) -> Agreement:
         agreement.mentee_confirmed_at if side == Side.MENTEE else agreement.mentor_confirmed_at
     )
     if confirmed_at is not None:
-        raise MentoringError(_("You have already confirmed this version of the agreement."))
+        raise AlreadyDone(_("You have already confirmed this version of the agreement."), agreement)
     stamp_confirmation(agreement, side, utcnow())
     db.session.flush()
     record_event(
@@ -152,6 +156,7 @@ def save_mentor_preparation(
     """Save (create or update) the mentor's preparation / follow-up form of one contact."""
     if require_side(mentor, mentorship) != Side.MENTOR:
         raise NotAllowed("only the mentor fills the mentor's preparation form")
+    lock(mentorship)
     require_preparable(mentorship, contact_number)
     values = {
         "offered_last": clean_choices(offered_last, OFFER_KINDS, "offered_last"),
@@ -187,6 +192,7 @@ def save_mentee_preparation(
     """Save (create or update) the mentee's own preparation of one contact."""
     if require_side(mentee, mentorship) != Side.MENTEE:
         raise NotAllowed("only the mentee fills the mentee's preparation form")
+    lock(mentorship)
     require_preparable(mentorship, contact_number)
     values = {
         "question_next": clean_text(question_next, "question_next", required=False),

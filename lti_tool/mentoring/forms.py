@@ -113,6 +113,12 @@ class ConfirmForm(FlaskForm):
     """A button that only needs the CSRF token (withdraw, confirm)."""
 
 
+class CloseForm(FlaskForm):
+    """Close a concluded mentorship the pair continued, with an optional note (standard 7)."""
+
+    note = _optional_text(_l("Closing note (optional)"))
+
+
 class AgreementForm(FlaskForm):
     """A version of the mentoring agreement: goals, form and frequency of contacts."""
 

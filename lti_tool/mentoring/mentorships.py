@@ -26,9 +26,13 @@ from .models import (
 )
 from .rules import (
     LATEST_UTC_OFFSET,
+    AlreadyDone,
     MentoringError,
+    NotAllowed,
+    active_places,
     clean_text,
     in_language_of,
+    lock,
     mentorship_path,
     name_for,
     other_member,
@@ -49,8 +53,13 @@ def log_contact(
     mode: str,
     duration_minutes: int,
 ) -> ContactLog:
-    """Log a contact the pair held; the last planned one concludes the mentorship."""
+    """Log a contact the pair held, or confirm the one the other side logged for that day.
+
+    One contact is one row (issue 10): logged by either side, confirmed (or corrected) by the
+    other when they log the same day. The last planned contact concludes the mentorship.
+    """
     side = require_side(member, mentorship)
+    lock(mentorship)
     require_not_ended_early(mentorship)
     if held_on > (utcnow() + LATEST_UTC_OFFSET).date():
         raise MentoringError(_("A contact cannot be logged before it took place."), "held_on")
@@ -61,6 +70,16 @@ def log_contact(
             _("Give a duration between 1 and %(most)s minutes.", most=MAX_DURATION_MINUTES),
             "duration_minutes",
         )
+    same_day = db.session.scalar(
+        select(ContactLog).filter_by(mentorship_id=mentorship.id, held_on=held_on)
+    )
+    if same_day is not None:
+        if same_day.logged_by_id == member.id or same_day.confirmed_by_id is not None:
+            raise AlreadyDone(
+                _("Contact %(number)s of that day is already logged.", number=same_day.number),
+                same_day,
+            )
+        return _confirm(member, mentorship, same_day, mode=mode, duration_minutes=duration_minutes)
     last = db.session.scalar(
         select(func.max(ContactLog.number)).filter_by(mentorship_id=mentorship.id)
     )
@@ -102,6 +121,70 @@ def log_contact(
     return contact
 
 
+def confirm_contact(member: Membership, mentorship: Mentorship, contact: ContactLog) -> ContactLog:
+    """Confirm, as the other side, a contact as it was logged."""
+    require_side(member, mentorship)
+    if contact.mentorship_id != mentorship.id:
+        raise NotAllowed("a contact of another mentorship")
+    lock(mentorship)
+    db.session.refresh(contact)
+    if contact.logged_by_id == member.id:
+        raise MentoringError(_("The other side confirms the contacts you log."))
+    if contact.confirmed_by_id is not None:
+        raise AlreadyDone(_("This contact is already confirmed."), contact)
+    return _confirm(
+        member, mentorship, contact, mode=contact.mode, duration_minutes=contact.duration_minutes
+    )
+
+
+def _confirm(
+    member: Membership,
+    mentorship: Mentorship,
+    contact: ContactLog,
+    *,
+    mode: str,
+    duration_minutes: int,
+) -> ContactLog:
+    """Confirm the other side's log of a contact, correcting how and how long it was held."""
+    corrected = (mode, duration_minutes) != (contact.mode, contact.duration_minutes)
+    contact.mode = mode
+    contact.duration_minutes = duration_minutes
+    contact.confirmed_by_id = member.id
+    contact.confirmed_at = utcnow()
+    db.session.flush()
+    record_event(
+        mentorship.course_id,
+        member,
+        "mentorship",
+        mentorship.id,
+        "contact_corrected" if corrected else "contact_confirmed",
+        number=contact.number,
+    )
+    return contact
+
+
+def close_continuation(member: Membership, mentorship: Mentorship, *, note: str) -> Mentorship:
+    """Close a concluded mentorship the pair continued (standard 7): nothing more is logged."""
+    side = require_side(member, mentorship)
+    lock(mentorship)
+    if mentorship.continuation_closed_at is not None:
+        raise AlreadyDone(_("This mentorship is already closed."), mentorship)
+    if mentorship.status != MentorshipStatus.CONCLUDED:
+        raise MentoringError(_("Only a concluded mentorship that continued can be closed."))
+    mentorship.continuation_note = clean_text(note, "note", required=False) or None
+    mentorship.continuation_closed_at = utcnow()
+    db.session.flush()
+    record_event(mentorship.course_id, member, "mentorship", mentorship.id, "closed")
+    other = other_member(mentorship, side)
+    notify(
+        other,
+        "mentorship_closed",
+        link=mentorship_path(mentorship),
+        author=name_for(member, other),
+    )
+    return mentorship
+
+
 # --- ending and evaluation (§4.6) ------------------------------------------------------------
 
 
@@ -110,6 +193,9 @@ def end_mentorship_early(
 ) -> Mentorship:
     """End a mentorship in progress early, after talking it over, with a reason (standard 10)."""
     side = require_side(member, mentorship)
+    lock(mentorship)
+    if mentorship.status == MentorshipStatus.ENDED_EARLY:
+        raise AlreadyDone(_("This mentorship has already ended."), mentorship)
     if mentorship.status != MentorshipStatus.ACTIVE:
         raise MentoringError(_("Only a mentorship in progress can be ended early."))
     if not talked_it_over:
@@ -151,10 +237,11 @@ def submit_evaluation(
 ) -> Evaluation:
     """Submit one's side's evaluation of the process and the results, once, after the end."""
     side = require_side(member, mentorship)
+    lock(mentorship)
     if mentorship.status == MentorshipStatus.ACTIVE:
         raise MentoringError(_("You can evaluate the mentorship once it has ended."))
     if db.session.scalar(select(Evaluation.id).filter_by(mentorship_id=mentorship.id, side=side)):
-        raise MentoringError(_("You have already evaluated this mentorship."))
+        raise AlreadyDone(_("You have already evaluated this mentorship."), mentorship)
     ratings = {
         "process_rating": process_rating,
         "goal_attainment": goal_attainment,
@@ -209,37 +296,31 @@ def start_mentorship(
     return mentorship
 
 
-def lock_place_count(profile: MentorProfile) -> None:
-    """Re-read the mentor's place count with the row locked until the transaction ends.
-
-    Only the counted columns are refreshed: a full refresh would join eagerly loaded
-    relationships, and PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
-    """
-    db.session.flush()
-    db.session.refresh(
-        profile, ["active_mentorships", "capacity"], with_for_update={"of": MentorProfile}
-    )
-
-
 def take_place(profile: MentorProfile) -> None:
-    """Count one more mentee for the mentor, refusing beyond capacity (row locked meanwhile)."""
-    lock_place_count(profile)
-    if profile.active_mentorships >= profile.capacity:
+    """Refuse a new mentee beyond the mentor's capacity, counting with the mentor's row locked."""
+    lock(profile)
+    if active_places(profile) >= profile.capacity:
         raise MentoringError(
             _(
                 "The mentor already has as many mentees as they can take (%(capacity)s).",
                 capacity=profile.capacity,
             )
         )
-    profile.active_mentorships += 1
+
+
+def recount_places(profile: MentorProfile) -> None:
+    """Set the mentor's place count from their mentorships in progress (row locked meanwhile).
+
+    The count is derived, so a mentorship ended twice at once can never free two places.
+    """
+    lock(profile)
+    profile.active_mentorships = active_places(profile)
     refresh_search_document(profile)
 
 
 def release_place(profile: MentorProfile) -> None:
-    """Count one mentee less for the mentor (at conclusion or early end)."""
-    lock_place_count(profile)
-    profile.active_mentorships = max(0, profile.active_mentorships - 1)
-    refresh_search_document(profile)
+    """Free the place of a mentorship that ended (at conclusion or early end)."""
+    recount_places(profile)
 
 
 def conclude(member: Membership, mentorship: Mentorship) -> None:

@@ -21,22 +21,21 @@ from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
 from .choices import CONTACT_MODES
-from .mentorships import (
-    start_mentorship,
-    take_place,
-)
+from .mentorships import recount_places, start_mentorship, take_place
 from .models import (
     ContactRequest,
     Mentorship,
     RequestStatus,
 )
 from .rules import (
+    AlreadyDone,
     MentoringError,
     NotAllowed,
     active_pair_exists,
     can_receive_requests,
     clean_text,
     date_for,
+    lock,
     mentorship_path,
     name_for,
     path_to,
@@ -79,7 +78,20 @@ def send_request(
     expectations: str,
     preferred_mode: str,
 ) -> ContactRequest:
-    """Send a mentor a contact request, which they must answer by the programme's deadline."""
+    """Send a mentor a contact request, which they must answer by the programme's deadline.
+
+    The mentor's row is locked first, so a request sent twice at once is sent once: the second
+    sees the first and is answered with it (``AlreadyDone``).
+    """
+    require_participant(mentee)
+    lock(profile)
+    waiting = db.session.scalar(
+        select(ContactRequest).filter_by(
+            mentee_id=mentee.id, mentor_id=profile.id, status=RequestStatus.PENDING
+        )
+    )
+    if waiting is not None:
+        raise AlreadyDone(_("Your request is already waiting for this mentor's answer."), waiting)
     refusal = request_refusal(mentee, profile)
     if refusal is not None:
         raise MentoringError(refusal)
@@ -118,14 +130,24 @@ def send_request(
 
 
 def accept_request(mentor: Membership, request: ContactRequest, *, proposal: str) -> Mentorship:
-    """Accept a pending request with a proposal of how to proceed; the mentorship starts."""
+    """Accept a pending request with a proposal of how to proceed; the mentorship starts.
+
+    The request is locked and its state re-read, then the mentor's row: an accept sent twice,
+    or crossing a withdrawal or an assignment by staff, makes exactly one outcome.
+    """
     profile = require_request_mentor(mentor, request)
+    lock(request)
+    if request.status == RequestStatus.ACCEPTED:
+        started = db.session.scalar(select(Mentorship).filter_by(request_id=request.id))
+        if started is not None:
+            raise AlreadyDone(_("You had already accepted this request."), started)
     require_pending(request)
     now = utcnow()
     if now > request.answer_due_at:
         raise MentoringError(
             _("The answer deadline of this request has passed: it can no longer be accepted.")
         )
+    lock(profile)
     if profile.status != MentorStatus.APPROVED:
         raise MentoringError(
             _("Your mentor profile is not approved, so you cannot take mentees: please decline.")
@@ -135,6 +157,7 @@ def accept_request(mentor: Membership, request: ContactRequest, *, proposal: str
     proposal = clean_text(proposal, "proposal", required=True)
     take_place(profile)
     mentorship = start_mentorship(request.mentee, profile, request=request, assigned_by=None)
+    recount_places(profile)
     request.status = RequestStatus.ACCEPTED
     request.proposal = proposal
     request.answered_at = request.closed_at = now
@@ -158,6 +181,9 @@ def accept_request(mentor: Membership, request: ContactRequest, *, proposal: str
 def decline_request(mentor: Membership, request: ContactRequest, *, reason: str) -> ContactRequest:
     """Decline a pending request with a short reason (every request gets an answer)."""
     require_request_mentor(mentor, request)
+    lock(request)
+    if request.status == RequestStatus.DECLINED:
+        raise AlreadyDone(_("You had already declined this request."), request)
     require_pending(request)
     reason = clean_text(reason, "reason", required=True)
     now = utcnow()
@@ -182,6 +208,9 @@ def withdraw_request(mentee: Membership, request: ContactRequest) -> ContactRequ
     """Withdraw one's own request while it waits for an answer."""
     if request.course_id != mentee.course_id or request.mentee_id != mentee.id:
         raise NotAllowed("only the mentee who sent a request may withdraw it")
+    lock(request)
+    if request.status == RequestStatus.WITHDRAWN:
+        raise AlreadyDone(_("You had already withdrawn this request."), request)
     if request.status != RequestStatus.PENDING:
         raise MentoringError(_("This request is no longer waiting for an answer."))
     request.status = RequestStatus.WITHDRAWN
@@ -205,8 +234,11 @@ def assign_mentorship(staff: Membership, mentee: Membership, profile: MentorProf
         raise NotAllowed("mentee and mentor must be of the staff member's course")
     if mentee.role == CourseRole.STAFF or not mentee.is_active:
         raise MentoringError(_("Only learners and mentors of the course can be mentees."), "mentee")
+    if mentee.barred_at is not None:
+        raise MentoringError(_("This person is barred from the programme."), "mentee")
     if profile.membership_id == mentee.id:
         raise MentoringError(_("A mentor cannot be their own mentee."), "mentee")
+    lock(profile)
     if profile.status != MentorStatus.APPROVED:
         raise MentoringError(_("This mentor is not approved."), "mentor")
     if profile.is_busy:
@@ -215,6 +247,7 @@ def assign_mentorship(staff: Membership, mentee: Membership, profile: MentorProf
         raise MentoringError(_("These two already have a mentorship in progress."), "mentee")
     take_place(profile)
     mentorship = start_mentorship(mentee, profile, request=None, assigned_by=staff)
+    recount_places(profile)
     record_event(staff.course_id, staff, "mentorship", mentorship.id, "assigned")
     for recipient in (mentee, profile.membership):
         notify(

@@ -14,11 +14,13 @@ from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from .. import text as text_rules
 from ..extensions import db
 from ..i18n import normalise_locale
-from ..mentors.models import MentorProfile
+from ..mentors import operations as mentor_operations
+from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
 from .choices import MAX_TEXT
 from .models import (
@@ -48,6 +50,36 @@ class NotAllowed(PermissionError):
     """The person may not make this move on that row (the views answer 403)."""
 
 
+class AlreadyDone(MentoringError):
+    """The same move was already made, e.g. a form sent twice: ``outcome`` is what it made.
+
+    Views answer with the first result (its page and a neutral message), never an error page.
+    """
+
+    def __init__(self, message: str, outcome: Any = None) -> None:
+        super().__init__(message)
+        self.outcome = outcome
+
+
+def lock(row: Any) -> None:
+    """Hold the row until the transaction ends, then re-read it: re-check every rule after this.
+
+    An UPDATE that changes nothing takes the row lock on PostgreSQL and the write lock on
+    SQLite, so two people (or a double click) acting on the same row at once go one after the
+    other, and the second sees what the first committed. Lock in the order request, mentorship,
+    mentor profile, so that two moves never wait for each other.
+    """
+    model = type(row)
+    db.session.flush()
+    db.session.execute(
+        update(model)
+        .where(model.id == row.id)
+        .values({model.id: model.id})
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(row)
+
+
 # --- who is who ------------------------------------------------------------------------------
 
 
@@ -63,15 +95,23 @@ def side_of(member: Membership, mentorship: Mentorship) -> Side | None:
 
 
 def require_side(member: Membership, mentorship: Mentorship) -> Side:
+    """Return the member's side, refusing outsiders, barred people and excluded mentors."""
     side = side_of(member, mentorship)
     if side is None:
         raise NotAllowed("not a member of this mentorship")
+    if member.barred_at is not None:
+        raise NotAllowed("barred from the programme")
+    if side == Side.MENTOR and mentorship.mentor.status == MentorStatus.EXCLUDED:
+        raise NotAllowed("excluded mentors no longer act in their mentorships")
     return side
 
 
 def require_participant(member: Membership) -> None:
+    """Refuse staff, people who left the course and people barred from the programme."""
     if member.role == CourseRole.STAFF or not member.is_active:
         raise NotAllowed("staff are not participants")
+    if member.barred_at is not None:
+        raise NotAllowed("barred from the programme")
 
 
 def require_staff(staff: Membership, course_id: int) -> None:
@@ -99,8 +139,11 @@ def require_pending(request: ContactRequest) -> None:
 
 
 def require_not_ended_early(mentorship: Mentorship) -> None:
+    """Refuse changes to a mentorship ended early, or closed after its continuation."""
     if mentorship.status == MentorshipStatus.ENDED_EARLY:
         raise MentoringError(_("This mentorship was ended early."))
+    if mentorship.continuation_closed_at is not None:
+        raise MentoringError(_("This mentorship is closed: nothing more is logged."))
 
 
 def require_preparable(mentorship: Mentorship, contact_number: int) -> None:
@@ -116,7 +159,20 @@ def other_member(mentorship: Mentorship, side: Side) -> Membership:
     return mentorship.mentor.membership if side == Side.MENTEE else mentorship.mentee
 
 
+def active_places(profile: MentorProfile) -> int:
+    """Count the mentor's mentorships in progress: the place count is derived, never kept."""
+    return (
+        db.session.scalar(
+            select(func.count(Mentorship.id)).filter_by(
+                mentor_id=profile.id, status=MentorshipStatus.ACTIVE
+            )
+        )
+        or 0
+    )
+
+
 def active_pair_exists(mentee: Membership, profile: MentorProfile) -> bool:
+    """Whether these two have a mentorship in progress."""
     return (
         db.session.scalar(
             select(Mentorship.id).filter_by(
@@ -131,13 +187,11 @@ def active_pair_exists(mentee: Membership, profile: MentorProfile) -> bool:
 
 
 def clean_text(value: str | None, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
-    """Return the text stripped, refusing it when empty (if required) or too long."""
-    value = (value or "").strip()
-    if required and not value:
-        raise MentoringError(_("This field is required."), field)
-    if len(value) > limit:
-        raise MentoringError(_("Write at most %(limit)s characters.", limit=limit), field)
-    return value
+    """Return the text stripped, refusing it when empty (if required), too long or with control
+    characters (the tool's one text rule, :func:`lti_tool.text.clean_text`)."""
+    return text_rules.clean_text(
+        value, field, required=required, limit=limit, refusal=MentoringError
+    )
 
 
 def clean_choices(values: Iterable[str], allowed: dict[str, Any], field: str) -> list[str]:
@@ -149,14 +203,12 @@ def clean_choices(values: Iterable[str], allowed: dict[str, Any], field: str) ->
 
 
 def can_receive_requests(profile: MentorProfile) -> bool:
-    from ..mentors import operations as mentor_operations
-
+    """Whether the mentor may receive a new request (the mentors package decides)."""
     return bool(mentor_operations.can_receive_requests(profile))
 
 
 def refresh_search_document(profile: MentorProfile) -> None:
-    from ..mentors import operations as mentor_operations
-
+    """Re-index the mentor after their availability changed."""
     mentor_operations.refresh_search_document(profile)
 
 

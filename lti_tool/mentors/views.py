@@ -233,11 +233,13 @@ def change_status(membership: Membership, profile_id: int) -> Any:
     form = MentorStatusForm()
     if not form.validate_on_submit():
         return _render_pool(membership, error=_("Choose one of the actions shown."), status=400)
-    decide = {
-        "approve": operations.approve_mentor,
-        "pause": operations.pause_mentor,
-        "exclude": operations.exclude_mentor,
-    }[form.action.data]
+    if form.action.data == "exclude":  # asks for confirmation first (issue 10)
+        return redirect(
+            url_for("staff.exclude_mentor", course_id=mentor.course_id, profile_id=mentor.id)
+        )
+    decide = {"approve": operations.approve_mentor, "pause": operations.pause_mentor}[
+        form.action.data
+    ]
     try:
         decide(mentor, membership)
     except operations.MentorStatusError as error:

@@ -87,6 +87,8 @@ class Membership(Timestamped, db.Model):
     #: Staff named the person a mentor and they accepted (``designation`` package): launches
     #: and roster syncs keep them a mentor although the platform sends Learner.
     is_designated_mentor: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    #: When staff barred the person from the course's programme (standard 1); None when not.
+    barred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()

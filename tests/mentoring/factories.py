@@ -153,7 +153,11 @@ def log(member: Membership, mentorship: Mentorship, *, days_ago: int = 0) -> Any
 def conclude(mentorship: Mentorship) -> Mentorship:
     """Log the planned contacts: the mentorship concludes."""
     while mentorship.contacts_done < mentorship.contacts_planned:
-        log(mentorship.mentee, mentorship)
+        log(
+            mentorship.mentee,
+            mentorship,
+            days_ago=(mentorship.contacts_planned - mentorship.contacts_done) * 7,
+        )
     return mentorship
 
 

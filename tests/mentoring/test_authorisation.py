@@ -168,7 +168,7 @@ PAGES = [
         "POST",
         "/mentorships/{mentorship.id}/agreement/{agreement.id}/confirm",
         {},
-        {**PAIR_ONLY, "mentee": OK, "mentor": FOUND, "staff": FORBIDDEN},  # mentee: already
+        {**PAIR_ONLY, "mentee": FOUND, "mentor": FOUND, "staff": FORBIDDEN},  # mentee: again
     ),
     (
         "POST",
@@ -188,7 +188,7 @@ PAGES = [
         "POST",
         "/mentorships/{mentorship.id}/end",
         {"reason": "Moving", "talked_it_over": "y"},
-        {**PAIR_ONLY, "mentee": FOUND, "mentor": OK, "staff": FORBIDDEN},
+        {**PAIR_ONLY, "mentee": FOUND, "mentor": FOUND, "staff": FORBIDDEN},  # mentor: ended
     ),
     ("GET", "/mentorships/{mentorship.id}/evaluation", None, {**PAIR_ONLY, "staff": FORBIDDEN}),
     ("GET", "/concerns/new", None, {**PARTICIPANTS, "staff": FORBIDDEN}),
