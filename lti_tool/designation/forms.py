@@ -41,9 +41,5 @@ class DesignationCsvConfirmForm(FlaskForm):
     content = HiddenField(validators=[InputRequired(message=_l("This field is required."))])
 
 
-class WithdrawForm(FlaskForm):
-    """Withdraw one designation."""
-
-
 class AnswerForm(FlaskForm):
     """Accept or decline an invitation (the button pressed says which)."""

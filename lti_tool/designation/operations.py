@@ -9,7 +9,7 @@ way excluding a mentor does. Functions flush, never commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from flask import current_app
@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from ..audit import record_event
 from ..extensions import db
+from ..mentoring import exclusion
 from ..mentoring.rules import NotAllowed, require_staff
 from ..mentors import operations as mentor_ops
 from ..mentors.models import MentorProfile, MentorStatus
@@ -272,11 +273,18 @@ def decline_invitation(member: Membership) -> MentorDesignation:
 # --- withdrawal --------------------------------------------------------------------------
 
 
-def withdraw_designation(staff: Membership, designation_id: int) -> MentorDesignation:
+def withdraw_designation(
+    staff: Membership,
+    designation_id: int,
+    *,
+    handover: Mapping[int, MentorProfile | None] | None = None,
+) -> MentorDesignation:
     """Withdraw a designation of the staff's course; an accepted one ends the person's mentoring.
 
-    The person's mentoring ends as when staff exclude a mentor (open requests closed,
-    mentorships handed over or ended), and they are a learner of the course again.
+    The person's mentoring ends through the exclusion operation
+    (:func:`lti_tool.mentoring.exclusion.remove_mentor_from_programme`): requests waiting for
+    them are closed, each mentorship in progress is handed over to the mentor ``handover`` maps
+    its id to, or ended by the programme. They are a learner of the course again.
     """
     require_staff(staff, staff.course_id)
     designation = db.session.scalar(
@@ -302,7 +310,9 @@ def withdraw_designation(staff: Membership, designation_id: int) -> MentorDesign
     if was_accepted:
         profile = db.session.scalar(select(MentorProfile).filter_by(membership_id=member.id))
         if profile is not None and profile.status != MentorStatus.EXCLUDED:
-            end_mentoring(staff, profile)
+            exclusion.remove_mentor_from_programme(
+                member, by=staff, handover=handover, action="designation_withdrawn"
+            )
         member.is_designated_mentor = False
         member.role = course_role(member.lti_roles or [], _mentor_roles())
     record_event(staff.course_id, staff, "mentor_designation", designation.id, "withdrawn")
@@ -313,11 +323,6 @@ def withdraw_designation(staff: Membership, designation_id: int) -> MentorDesign
     )
     db.session.flush()
     return designation
-
-
-def end_mentoring(staff: Membership, profile: MentorProfile) -> None:
-    """End a mentor's mentoring in the course the way excluding them does."""
-    mentor_ops.exclude_mentor(profile, staff)
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
+from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership, User
 from ..staff.queries import Page
 from .models import DesignationStatus, MentorDesignation
@@ -77,5 +78,24 @@ def designation_of(membership: Membership) -> MentorDesignation | None:
     return db.session.scalar(
         select(MentorDesignation).filter_by(
             membership_id=membership.id, course_id=membership.course_id
+        )
+    )
+
+
+def designation_in_course(course_id: int, designation_id: int) -> MentorDesignation | None:
+    """Return a designation of this course by id."""
+    return db.session.scalar(
+        select(MentorDesignation).filter_by(id=designation_id, course_id=course_id)
+    )
+
+
+def profile_to_remove(designation: MentorDesignation) -> MentorProfile | None:
+    """Return the mentor profile an accepted designation's withdrawal takes out, if any."""
+    if designation.status != DesignationStatus.ACCEPTED:
+        return None
+    return db.session.scalar(
+        select(MentorProfile).where(
+            MentorProfile.membership_id == designation.membership_id,
+            MentorProfile.status != MentorStatus.EXCLUDED,
         )
     )

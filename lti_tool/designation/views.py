@@ -13,8 +13,11 @@ from werkzeug.exceptions import Forbidden
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
-from ..mentoring.rules import NotAllowed
+from ..mentoring import exclusion
+from ..mentoring.forms import ConfirmForm
+from ..mentoring.rules import MentoringError, NotAllowed
 from ..people.models import CourseRole, Membership
+from ..staff import exclusion_views
 from ..staff.csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected
 from . import operations, queries
 from .forms import (
@@ -23,7 +26,6 @@ from .forms import (
     DesignateForm,
     DesignationCsvConfirmForm,
     DesignationCsvForm,
-    WithdrawForm,
 )
 from .models import DesignationStatus
 
@@ -73,7 +75,7 @@ def _render_designate(
         candidates=queries.candidates_page(membership.course_id, search=search, page=page),
         designations=queries.designations(membership.course_id),
         form=DesignateForm(formdata=None),
-        withdraw_form=WithdrawForm(formdata=None),
+        withdraw_form=ConfirmForm(formdata=None),
         upload=upload or DesignationCsvForm(formdata=None),
         refused=[check for check in checks or [] if check.error],
     ), status
@@ -167,21 +169,69 @@ def confirm_csv(membership: Membership) -> Any:
     return redirect(url_for(".designate", course_id=membership.course_id))
 
 
-@bp.post("/staff/mentors/designations/<int:designation_id>/withdraw")
+@bp.route("/staff/mentors/designations/<int:designation_id>/withdraw", methods=["GET", "POST"])
 @staff_only
 def withdraw(membership: Membership, designation_id: int) -> Any:
-    """Withdraw a designation; an accepted one ends the person's mentoring in the course."""
-    if not WithdrawForm().validate_on_submit():
+    """Withdraw a designation; an accepted one first shows what ends, as excluding does."""
+    designation = queries.designation_in_course(membership.course_id, designation_id)
+    if designation is None:
+        abort(404)
+    profile = queries.profile_to_remove(designation)
+    form = ConfirmForm()
+    if request.method == "GET":
+        return _render_withdrawal(membership, designation, profile, form)
+    if not form.validate_on_submit():
         abort(400)
     try:
-        operations.withdraw_designation(membership, designation_id)
+        operations.withdraw_designation(
+            membership,
+            designation.id,
+            handover=exclusion_views._handover_choices(profile) if profile else None,
+        )
     except operations.DesignationError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _render_designate(membership, status=409)
+    except MentoringError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _render_withdrawal(membership, designation, profile, form, status=400)
     db.session.commit()
     flash(_("The designation was withdrawn and the person was told."))
     return redirect(url_for(".designate", course_id=membership.course_id))
+
+
+def _render_withdrawal(
+    membership: Membership, designation: Any, profile: Any, form: ConfirmForm, status: int = 200
+) -> Any:
+    """The exclusion's confirmation page: what closes, and a hand-over choice per mentorship."""
+    if profile is None:  # invited only, or no profile left: nothing closes
+        return render_template(
+            "staff/confirm_removal.html",
+            membership=membership,
+            kind="withdraw",
+            person=designation.membership,
+            profile=None,
+            requests_to=[],
+            running=[],
+            sent=[],
+            as_mentee=[],
+            candidates=[],
+            form=form,
+        ), status
+    return render_template(
+        "staff/confirm_removal.html",
+        membership=membership,
+        kind="withdraw",
+        person=designation.membership,
+        profile=profile,
+        requests_to=exclusion.pending_requests_to(profile),
+        running=exclusion.active_mentorships_of(profile),
+        sent=[],
+        as_mentee=[],
+        candidates=exclusion_views._candidates(profile),
+        form=form,
+    ), status
 
 
 # --- the person: answer the invitation -----------------------------------------------------

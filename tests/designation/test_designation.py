@@ -232,7 +232,7 @@ def test_another_courses_staff_cannot_designate_or_withdraw_by_id(app, course):
         assert answer.status_code in (401, 403)
     # A designation id of this course through their own course's address.
     withdraw = _post(foreign, f"/staff/mentors/designations/{designation.id}/withdraw", {})
-    assert withdraw.status_code == 403
+    assert withdraw.status_code == 404
     assert count_rows(MentorDesignation, Notification) == before
     assert _designation(course.nora).status == DesignationStatus.INVITED
     # Learners cannot open the staff page at all.
@@ -303,26 +303,35 @@ def test_withdrawing_an_invitation_and_an_accepted_designation(app, course):
     db.session.commit()
     profile = db.session.scalar(select(MentorProfile).filter_by(membership_id=course.nora.id))
     waiting = send(course.luca, profile)
-    mentorship = start(course.lena, profile)
+    handed = start(course.lena, profile)
     db.session.commit()
 
     invited = _post(
         staff, f"/staff/mentors/designations/{_designation(course.ugo).id}/withdraw", {}
     )
-    accepted = _post(
-        staff, f"/staff/mentors/designations/{_designation(course.nora).id}/withdraw", {}
-    )
-
-    assert (invited.status_code, accepted.status_code) == (302, 302)
+    assert invited.status_code == 302
     assert _designation(course.ugo).status == DesignationStatus.WITHDRAWN
+
+    # An accepted designation first shows what ends, as excluding a mentor does.
+    path = f"/staff/mentors/designations/{_designation(course.nora).id}/withdraw"
+    confirm = staff.get(path).get_data(as_text=True)
+    assert "Withdraw Nora Tutor" in confirm
+    assert "1 request waiting for their answer is closed" in confirm
+    assert f'name="handover-{handed.id}"' in confirm
+    accepted = _post(staff, path, {f"handover-{handed.id}": str(course.oscar.id)}, csrf_from=path)
+
+    assert accepted.status_code == 302, accepted.get_data(as_text=True)
     assert _designation(course.nora).status == DesignationStatus.WITHDRAWN
     db.session.expire_all()
-    assert (course.nora.role, course.nora.is_designated_mentor) == (CourseRole.LEARNER, False)
+    nora = db.session.get(type(course.nora), course.nora.id)
+    assert (nora.role, nora.is_designated_mentor) == (CourseRole.LEARNER, False)
     assert db.session.get(MentorProfile, profile.id).status == MentorStatus.EXCLUDED
     assert db.session.get(ContactRequest, waiting.id).status != RequestStatus.PENDING
-    assert db.session.get(Mentorship, mentorship.id).mentor_id != profile.id or (
-        db.session.get(Mentorship, mentorship.id).status.value != "active"
+    assert db.session.get(Mentorship, handed.id).status.value != "active"
+    taken_over = db.session.scalar(
+        select(Mentorship).filter_by(mentee_id=course.lena.id, mentor_id=course.oscar.id)
     )
+    assert taken_over is not None and taken_over.status.value == "active"
     kinds = set(
         db.session.scalars(select(Notification.kind).filter_by(recipient_id=course.nora.id))
     )
@@ -330,6 +339,8 @@ def test_withdrawing_an_invitation_and_an_accepted_designation(app, course):
     assert "mentor_invitation_withdrawn" in set(
         db.session.scalars(select(Notification.kind).filter_by(recipient_id=course.ugo.id))
     )
+    # Nora's next launch keeps her a learner: the platform's Learner role decides again.
+    assert db.session.get(type(course.nora), course.nora.id).role == CourseRole.LEARNER
     # Withdrawing twice is explained, not repeated.
-    twice = _post(staff, f"/staff/mentors/designations/{_designation(course.nora).id}/withdraw", {})
+    twice = _post(staff, path, {}, csrf_from="/staff/mentors/designate")
     assert twice.status_code == 409
