@@ -164,7 +164,7 @@ def _designate(staff: Membership, checks: Sequence[DesignationCheck]) -> list[Me
             select(Membership)
             .where(Membership.id.in_(ids), Membership.course_id == staff.course_id)
             .order_by(Membership.id)
-            .with_for_update()
+            .with_for_update(of=Membership)
             .execution_options(populate_existing=True)
         )
     }
@@ -220,7 +220,7 @@ def accept_invitation(member: Membership) -> MentorProfile:
     member.role = role
     db.session.flush()
     profile = db.session.scalar(
-        select(MentorProfile).filter_by(membership_id=member.id).with_for_update()
+        select(MentorProfile).filter_by(membership_id=member.id).with_for_update(of=MentorProfile)
     )
     if profile is None:
         profile = mentor_ops.create_profile(member, status=MentorStatus.APPROVED)
@@ -290,20 +290,14 @@ def withdraw_designation(
     designation = db.session.scalar(
         select(MentorDesignation)
         .filter_by(id=designation_id, course_id=staff.course_id)
-        .with_for_update()
+        .with_for_update(of=MentorDesignation)
         .execution_options(populate_existing=True)
     )
     if designation is None:
         raise NotAllowed("no such designation in this course")
     if not designation.is_open:
         raise DesignationError(_("This designation was declined or withdrawn already."))
-    member = db.session.scalar(
-        select(Membership)
-        .filter_by(id=designation.membership_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert member is not None
+    member = _lock_member(designation.membership_id)
     was_accepted = designation.status == DesignationStatus.ACCEPTED
     designation.status = DesignationStatus.WITHDRAWN
     designation.withdrawn_at = utcnow()
@@ -347,12 +341,24 @@ def _locked_designation_of(member: Membership) -> MentorDesignation | None:
     designation = db.session.scalar(
         select(MentorDesignation)
         .filter_by(membership_id=member.id, course_id=member.course_id)
-        .with_for_update()
+        .with_for_update(of=MentorDesignation)
         .execution_options(populate_existing=True)
     )
     if designation is not None:
-        db.session.refresh(member, with_for_update=True)
+        _lock_member(member.id)
     return designation
+
+
+def _lock_member(member_id: int) -> Membership:
+    """Lock a membership row and reload it (only that table: its relations may be joined)."""
+    locked = db.session.scalar(
+        select(Membership)
+        .filter_by(id=member_id)
+        .with_for_update(of=Membership)
+        .execution_options(populate_existing=True)
+    )
+    assert locked is not None
+    return locked
 
 
 def _mentor_roles() -> list[str]:
