@@ -30,6 +30,8 @@ from ..staff import queries as staff_queries
 from ..staff.csv_upload import CsvRejected, one_person, read_csv
 from .models import DesignationStatus, MentorDesignation
 
+#: The largest id a membership can have (ids beyond name nobody, without asking the database).
+MAX_ID = 2**31 - 1
 #: Where the invitation is answered (the notice links there).
 INVITATION_PATH = "/course/{course_id}/mentor-invitation"
 
@@ -91,11 +93,12 @@ def check_members(staff: Membership, membership_ids: Iterable[int]) -> list[Desi
     """Check members chosen on the roster page by id; ids of other courses name nobody."""
     require_staff(staff, staff.course_id)
     ids = list(dict.fromkeys(membership_ids))
+    queried = [member_id for member_id in ids if 0 < member_id <= MAX_ID]
     members = {
         member.id: member
         for member in db.session.scalars(
             select(Membership).where(
-                Membership.course_id == staff.course_id, Membership.id.in_(ids)
+                Membership.course_id == staff.course_id, Membership.id.in_(queried)
             )
         )
     }

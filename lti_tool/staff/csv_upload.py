@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..people.models import Membership
+from ..text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 #: The largest CSV staff may upload, and its most rows.
 MAX_CSV_BYTES = 512 * 1024
@@ -59,6 +60,8 @@ def read_csv(
             raise CsvRejected(_("Save the file as CSV in UTF-8 and upload it again.")) from error
     if not content.strip():
         raise CsvRejected(_("The file is empty."))
+    if has_control_characters(content):  # uploads skip the request guard; PostgreSQL refuses NUL
+        raise CsvRejected(str(CONTROL_CHARACTERS_MESSAGE))
     try:
         dialect: Any = csv.Sniffer().sniff(content[:2048], delimiters=",;\t")
     except csv.Error:

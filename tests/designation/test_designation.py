@@ -344,3 +344,38 @@ def test_withdrawing_an_invitation_and_an_accepted_designation(app, course):
     # Withdrawing twice is explained, not repeated.
     twice = _post(staff, path, {}, csrf_from="/staff/mentors/designate")
     assert twice.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"member": [str(2**63)]}, "not in this course"),
+        ({"member": ["-1"]}, "not in this course"),
+        ({}, "Choose at least one person."),
+    ],
+    ids=["beyond-the-id-column", "negative", "nobody-ticked"],
+)
+def test_bad_choices_are_explained_and_save_nothing(app, course, data, message):
+    staff = sign_into(app, course.staff)
+    before = count_rows(MentorDesignation, Notification)
+
+    response = _post(staff, "/staff/mentors/designate", data)
+
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert count_rows(MentorDesignation, Notification) == before
+
+
+def test_a_file_with_control_characters_is_refused_before_any_query(app, course):
+    staff = sign_into(app, course.staff)
+
+    response = _post(
+        staff,
+        "/staff/mentors/designate/csv",
+        {"file": (io.BytesIO(b"mentor\nnora\x00@example.org\n"), "m.csv")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert "control characters" in response.get_data(as_text=True)
+    assert count_rows(MentorDesignation)["mentor_designation"] == 0
