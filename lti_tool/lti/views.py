@@ -27,7 +27,7 @@ from ..people.operations import sync_launch
 from . import dynamic_registration, operations
 from .activities import ACTIVITIES
 from .claims import Claim
-from .deep_linking import content_item, deep_link_of
+from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
 from .launch import (
     STORAGE_TARGET,
@@ -261,6 +261,7 @@ def deep_link(launch_id: str) -> Any:
     deployment = _deployment_of(claims, message_launch.get_client_id())
     membership = _staff_membership_of_launch(deployment, claims)
     link = deep_link_of(message_launch)
+    needs_frame = returns_into_parent_frame(claims, deployment.registration.product_family_code)
     form = DeepLinkForm(
         data={
             key: {"title": str(activity.title), "score_maximum": 100}
@@ -292,9 +293,14 @@ def deep_link(launch_id: str) -> Any:
                 return_url=link.settings["deep_link_return_url"],
                 jwt=link.response_jwt(items),
                 items=items,
+                needs_frame=needs_frame,
             )
     return render_template(
-        "lti/deep_link.html", form=form, membership=membership, settings=link.settings
+        "lti/deep_link.html",
+        form=form,
+        membership=membership,
+        settings=link.settings,
+        needs_frame=needs_frame,
     )
 
 

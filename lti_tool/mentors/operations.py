@@ -177,8 +177,13 @@ def _clean_capacity(value: Any, maximum: int) -> int:
 
 
 def initial_status(membership: Membership, programme: Programme) -> MentorStatus:
-    """Return the status of a new profile: learners always wait for staff approval (§4.1)."""
-    if membership.role == CourseRole.MENTOR and not programme.requires_mentor_approval:
+    """Return the status of a new profile: learners always wait for staff approval (§4.1).
+
+    A mentor staff named themselves (designation) is approved by that choice.
+    """
+    if membership.role == CourseRole.MENTOR and (
+        membership.is_designated_mentor or not programme.requires_mentor_approval
+    ):
         return MentorStatus.APPROVED
     return MentorStatus.APPLICANT
 

@@ -57,7 +57,11 @@ def upsert_membership(course: Course, user: User, lti_roles: list[str]) -> Membe
         membership = db.session.scalar(
             select(Membership).filter_by(course_id=course.id, user_id=user.id)
         )
-    role = course_role(lti_roles, current_app.config["MENTOR_ROLES"])
+    role = course_role(
+        lti_roles,
+        current_app.config["MENTOR_ROLES"],
+        is_designated_mentor=membership is not None and membership.is_designated_mentor,
+    )
     if membership is None:
         membership = Membership(course=course, user=user, role=role)
         db.session.add(membership)
