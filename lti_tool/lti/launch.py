@@ -19,9 +19,10 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-import hashlib
+import functools
 import json
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -429,7 +430,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not isinstance(issuer, str):
             raise LaunchRefused(Refusal.CLAIMS, "claim iss is not a string")
         client_id = azp or audiences[0]
-        registration = self._tool_config.find_registration_by_params(issuer, client_id)
+        deployment_id = body.get(Claim.DEPLOYMENT_ID)
+        row = self._tool_config.registration_row(
+            issuer,
+            client_id,
+            deployment_id=deployment_id if isinstance(deployment_id, str) else None,
+        )
+        registration = self._tool_config.to_lti_registration(row) if row else None
         if registration is None:
             raise LaunchRefused(Refusal.UNKNOWN_PLATFORM, "no registration for issuer and client")
         self._registration = registration
@@ -591,13 +598,32 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+#: Shortest time between two fetches of one key set for an unknown kid (no fetch storms).
+MIN_REFETCH_SECONDS = 5
+_JWKS_EXTENSION = "lti_tool.platform_jwks"
+
+
+@dataclass
+class _CachedKeySet:
+    key_set: dict[str, Any]
+    fetched_at: float
+    expires_at: float
+
+
 def fetch_platform_jwks(url: str, *, refresh: bool = False) -> dict[str, Any]:
-    """Return a platform's key set, cached as its Cache-Control says (or the configured time)."""
-    cache_key = "platform-jwks:" + hashlib.sha256(url.encode()).hexdigest()
-    if not refresh:
-        cached = _cache("get", cache_key)
-        if cached is not None:
-            return cached
+    """Return a platform's key set, cached in this process as its Cache-Control says.
+
+    ``refresh`` (a token names an unknown kid: the platform may have rotated) fetches again,
+    at most once every few seconds per key set.
+    """
+    cached: dict[str, _CachedKeySet] = current_app.extensions.setdefault(_JWKS_EXTENSION, {})
+    now = time.monotonic()
+    entry = cached.get(url)
+    if entry is not None:
+        if not refresh and now < entry.expires_at:
+            return entry.key_set
+        if refresh and now - entry.fetched_at < MIN_REFETCH_SECONDS:
+            return entry.key_set
     try:
         response = http.session().get(url)
         response.raise_for_status()
@@ -606,8 +632,14 @@ def fetch_platform_jwks(url: str, *, refresh: bool = False) -> dict[str, Any]:
         raise LaunchRefused(Refusal.PLATFORM_KEYS, f"{url}: {error}") from error
     if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
         raise LaunchRefused(Refusal.PLATFORM_KEYS, f"{url}: not a JSON Web Key Set")
-    _cache("set", cache_key, key_set, timeout=_max_age(response))
+    cached[url] = _CachedKeySet(key_set, now, now + _max_age(response))
     return key_set
+
+
+@functools.lru_cache(maxsize=64)
+def _pem_of(jwk_json: str) -> str:
+    """The PEM of a public JWK, converted once per process."""
+    return JWK(**json.loads(jwk_json)).export_to_pem().decode()
 
 
 def _max_age(response: requests.Response) -> int:
