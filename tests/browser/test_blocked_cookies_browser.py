@@ -119,8 +119,11 @@ def test_launch_in_the_frame_through_the_platforms_storage(sites, playwright):
         assert messages.count("lti.put_data") == 2 and messages.count("lti.get_data") == 2
         tool_cookies = {c["name"]: c for c in context.cookies(sites["tool"])}
         assert LOGIN_COOKIE not in tool_cookies  # bound through the platform, not a cookie
+        # The cookie check set its test cookie Secure; Partitioned and deleted it alike.
+        assert "lti_tool_cookie_check" not in tool_cookies
         session = tool_cookies["lti_tool_session"]
         assert session["sameSite"] == "None" and session["secure"]
+        assert session["partitionKey"] == "http://127.0.0.1"  # CHIPS, under the LMS's site
 
         # The learner goes on inside the frame and submits a form (CSRF-checked, session-bound).
         frame = page.frame(name="tool")
