@@ -562,8 +562,39 @@ _STRING_CLAIMS = ("sub", "nonce", "name", "given_name", "family_name", "email", 
 MAX_ID_LENGTH = 255
 
 
+#: Service URLs the tool stores, per claim (their columns hold 1000 characters).
+_URL_FIELDS = {
+    Claim.AGS: ("lineitem", "lineitems"),
+    Claim.NRPS: ("context_memberships_url",),
+}
+MAX_URL_LENGTH = 1000
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """Return where a NUL character hides in a JSON value (databases refuse it), if anywhere."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path or "names"
+        name = str(key).rsplit("/", 1)[-1]
+        found = _nul_path(item, f"{path}.{name}" if path else name)
+        if found:
+            return found
+    return None
+
+
 def claim_type_problem(body: dict[str, Any]) -> str | None:
     """Return which claim has the wrong type or size, or None when every claim is usable."""
+    nul = _nul_path(body, "")
+    if nul:
+        return f"claim {nul} contains a NUL character"
     for name in _STRING_CLAIMS:
         if name in body and not isinstance(body[name], str):
             return f"claim {name} is not a string"
@@ -590,6 +621,15 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
                 return f"claim {short} has no string {required_key}"
             if required_key == "id" and len(key) > MAX_ID_LENGTH:
                 return f"claim {short} id is too long"
+    for name, fields in _URL_FIELDS.items():
+        service = body.get(name) or {}
+        for field in fields:
+            url = service.get(field)
+            if url is not None and (not isinstance(url, str) or len(url) > MAX_URL_LENGTH):
+                return f"claim {name.rsplit('/', 1)[-1]} has no usable {field}"
+    scopes = (body.get(Claim.AGS) or {}).get("scope", [])
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        return "claim endpoint scope is not an array of strings"
     if (
         body.get(Claim.MESSAGE_TYPE) == MessageType.RESOURCE_LINK
         and Claim.RESOURCE_LINK not in body

@@ -27,6 +27,7 @@ MODELS = (User, Course, Membership, ResourceLink, Deployment)
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LAUNCH_URL = TOOL_BASE_URL + "/lti/launch"
 REFUSED = "This launch could not be accepted"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 def _keep(captured: dict[str, Any]) -> Any:
@@ -352,6 +353,11 @@ def test_malformed_tokens_are_refused_with_a_page(launch, tamper):
         ({"sub": 42}, "sub"),
         ({"email": ["a@example.org"]}, "email"),
         ({CLAIM + "context": {"id": "x" * 300}}, "context"),
+        ({"name": "Anna\x00Ferri"}, "name"),
+        ({CLAIM + "context": {"id": "c", "title": "Course\x00"}}, "context.title"),
+        ({CLAIM + "roles": ["Learner\x00"]}, "roles.0"),
+        ({AGS: {"lineitem": "https://lms.test/" + "x" * 1000}}, "endpoint"),
+        ({AGS: {"scope": "score"}}, "endpoint"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -373,3 +379,14 @@ def test_a_huge_id_token_is_refused_and_not_kept(app, launch):
 
     _refused(response, 413, "too large")
     assert count_rows(*MODELS) == before
+
+
+def test_refusals_are_translated(launch, client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+
+    response = launch(user_id="learner-1", tamper=_forge(**{CLAIM + "roles": "Learner"}))
+
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Non è stato possibile accettare questo avvio" in text
+    assert "contiene dati in una forma inattesa" in text
