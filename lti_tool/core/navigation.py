@@ -12,6 +12,7 @@ from flask import current_app, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from ..mentors.queries import has_mentor_profile
 from ..people.models import CourseRole, Membership
 
 STAFF = frozenset({CourseRole.STAFF})
@@ -21,11 +22,13 @@ EVERYONE = STAFF | PARTICIPANTS
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the course menu."""
+    """One entry of the course menu; ``mentoring`` limits it to people with (or without) a
+    mentor profile in the course, e.g. a learner who volunteered and was approved."""
 
     endpoint: str
     label: LazyString
     roles: frozenset[CourseRole]
+    mentoring: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -42,8 +45,11 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("mentors.search", _l("Find a mentor"), frozenset({CourseRole.LEARNER})),
     NavItem("mentoring.my_requests", _l("My requests"), frozenset({CourseRole.LEARNER})),
     NavItem("mentoring.inbox", _l("Requests to me"), frozenset({CourseRole.MENTOR})),
+    NavItem("mentoring.inbox", _l("Requests to me"), frozenset({CourseRole.LEARNER}), True),
     NavItem("mentoring.mentorships", _l("My mentorships"), PARTICIPANTS),
     NavItem("mentors.edit_profile", _l("My mentor profile"), frozenset({CourseRole.MENTOR})),
+    NavItem("mentors.edit_profile", _l("My mentor profile"), frozenset({CourseRole.LEARNER}), True),
+    NavItem("mentors.edit_profile", _l("Become a mentor"), frozenset({CourseRole.LEARNER}), False),
     NavItem("reflection.index", _l("Reflection"), EVERYONE),
     NavItem("reflection.guide", _l("Finding mentees online"), PARTICIPANTS),
     NavItem("staff.dashboard", _l("Dashboard"), STAFF),
@@ -61,12 +67,17 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 def nav_for(membership: Membership) -> list[NavLink]:
     """Return the menu entries this member may open, for pages that are installed."""
     endpoints = current_app.view_functions
+    items = [
+        item for item in NAV_ITEMS if membership.role in item.roles and item.endpoint in endpoints
+    ]
+    if any(item.mentoring is not None for item in items):
+        mentoring = has_mentor_profile(membership)
+        items = [item for item in items if item.mentoring in (None, mentoring)]
     return [
         NavLink(
             url=url_for(item.endpoint, course_id=membership.course_id),
             label=item.label,
             is_current=request.endpoint == item.endpoint,
         )
-        for item in NAV_ITEMS
-        if membership.role in item.roles and item.endpoint in endpoints
+        for item in items
     ]

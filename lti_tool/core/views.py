@@ -11,7 +11,9 @@ from werkzeug.exceptions import HTTPException
 
 from ..extensions import cache, db
 from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
+from ..mentoring.journey import STEPS, Step, learner_journey, mentor_tasks
 from ..people.models import CourseRole, Membership
+from ..programme.operations import has_accepted_standards
 from .auth import course_view
 from .queries import resource_link_in_course
 
@@ -83,17 +85,26 @@ def activity(membership: Membership, link_id: int) -> Any:
 def _render_activity(membership: Membership, activity: Any, link: Any) -> str:
     if activity.is_staff_only and membership.role != CourseRole.STAFF:
         abort(403)
+    is_learner = membership.role == CourseRole.LEARNER
+    is_participant = membership.role != CourseRole.STAFF
     return render_template(
         "core/home.html",
         membership=membership,
-        user=membership.user,
         course=membership.course,
-        role_label=ROLE_LABELS[membership.role],
         activity=activity,
         link=link,
         is_staff=membership.role == CourseRole.STAFF,
         is_mentor=membership.role == CourseRole.MENTOR,
-        is_learner=membership.role == CourseRole.LEARNER,
+        is_learner=is_learner,
+        journey=(
+            learner_journey(membership, has_accepted_standards=has_accepted_standards(membership))
+            if is_learner
+            else None
+        ),
+        # A learner who volunteered and was approved mentors too (§1).
+        tasks=mentor_tasks(membership) if is_participant else None,
+        steps=STEPS,
+        step=Step,
     )
 
 

@@ -75,3 +75,11 @@ def known_topics(course_id: int, limit: int = 20) -> list[str]:
         topics = sorted((spelling[normal] for normal, _count in ranked), key=str.casefold)
         soft_set(key, topics, timeout=TOPICS_CACHE_SECONDS)
     return topics
+
+
+def has_mentor_profile(membership: Membership) -> bool:
+    """Tell whether the member has a mentor profile in their course (volunteers included)."""
+    return (
+        db.session.scalar(select(MentorProfile.id).filter_by(membership_id=membership.id).limit(1))
+        is not None
+    )

@@ -144,7 +144,15 @@ def edit_profile(membership: Membership) -> Any:
         max_capacity=max(programme.mentor_capacity, 1),
         data=None if mentor else {"capacity": programme.mentor_capacity},
     )
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        # Show the operation's own checks beside the form's, so every problem comes at once.
+        for name, message in operations.profile_field_errors(
+            programme, form.profile_fields()
+        ).items():
+            field = getattr(form, name, None)
+            if field is not None and not field.errors:
+                field.errors.append(message)
+    elif form.is_submitted():
         try:
             if mentor is None:
                 operations.volunteer(membership, **form.profile_fields())

@@ -343,3 +343,25 @@ def test_every_page_renders_in_both_languages(app, launch, locale):
         response = browser.get(f"/course/{course_id}{path}")
         assert response.status_code == 200, path
         assert f'<html lang="{locale}">' in response.get_data(as_text=True), path
+
+
+def test_every_problem_of_the_profile_shows_at_once(app, launch):
+    mentor, course_id = enter(app, launch, user_id="maria", role="Community TA", name="Maria")
+    mentor.get(f"/course/{course_id}/mentors/me")
+    before = _profile_of("maria").topics
+
+    response = _save_profile(
+        mentor,
+        course_id,
+        capacity="99",
+        topics=", ".join(f"topic {number}" for number in range(15)),
+        link_url="javascript:alert(1)",
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count('class="field-error"') == 3, page
+    assert page.count('aria-invalid="true"') == 3
+    assert "Nothing was saved" in page
+    db.session.expire_all()
+    assert _profile_of("maria").topics == before

@@ -77,7 +77,10 @@ def test_the_download_needs_a_launch_into_that_course(app, launch, client):
 def test_the_menu_offers_my_data(app, launch):
     mentee, _ = _pair(app, launch)
 
-    page = mentee.get("/").get_data(as_text=True)
+    home = mentee.get("/").get_data(as_text=True)
+    page = mentee.get("/privacy/my-data").get_data(as_text=True)
 
+    assert f'href="/course/{mentee.course_id}/privacy/my-data"' in home
+    assert "My data" in home
     assert f'href="/course/{mentee.course_id}/privacy/my-data.json"' in page
-    assert "My data" in page
+    assert "You in this course" in page
