@@ -256,7 +256,7 @@ def pending_login(state: str) -> PendingLogin | None:
 # --- Launch --------------------------------------------------------------------------------------
 
 
-class SingleUseSessionService(SessionService):
+class CacheSessionService(SessionService):
     """pylti1p3's session service: launch data in the shared cache, never in a cookie."""
 
     def __init__(self, flask_request: FlaskRequest) -> None:
@@ -319,7 +319,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         super().__init__(
             flask_request,
             DatabaseToolConf(),
-            session_service=SingleUseSessionService(flask_request),
+            session_service=CacheSessionService(flask_request),
             cookie_service=FlaskCookieService(flask_request),
             requests_session=http.session(),
         )
@@ -381,7 +381,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchRefused(Refusal.MALFORMED, "id_token is not three parts")
         try:
             header, body = _b64_json(parts[0]), _b64_json(parts[1])
-        except (ValueError, UnicodeError, binascii.Error) as error:
+        except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:
             raise LaunchRefused(Refusal.MALFORMED, "id_token is not base64 JSON") from error
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchRefused(Refusal.MALFORMED, "id_token header or body is not a JSON object")
@@ -570,8 +570,17 @@ _URL_FIELDS = {
 MAX_URL_LENGTH = 1000
 
 
-def _nul_path(value: Any, path: str) -> str | None:
-    """Return where a NUL character hides in a JSON value (databases refuse it), if anywhere."""
+#: Deepest nesting of claims accepted (real launches nest three or four levels).
+MAX_CLAIM_DEPTH = 20
+
+
+def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
+    """Return where a NUL character hides in a JSON value (databases refuse it), if anywhere.
+
+    Values nested deeper than any launch needs are refused as well.
+    """
+    if depth > MAX_CLAIM_DEPTH:
+        return path.split(".", 1)[0] + " (nested too deeply)"
     if isinstance(value, str):
         return path if "\x00" in value else None
     if isinstance(value, dict):
@@ -584,7 +593,7 @@ def _nul_path(value: Any, path: str) -> str | None:
         if isinstance(key, str) and "\x00" in key:
             return path or "names"
         name = str(key).rsplit("/", 1)[-1]
-        found = _nul_path(item, f"{path}.{name}" if path else name)
+        found = _nul_path(item, f"{path}.{name}" if path else name, depth + 1)
         if found:
             return found
     return None
@@ -594,7 +603,7 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
     """Return which claim has the wrong type or size, or None when every claim is usable."""
     nul = _nul_path(body, "")
     if nul:
-        return f"claim {nul} contains a NUL character"
+        return f"claim {nul} contains a NUL character or is nested too deeply"
     for name in _STRING_CLAIMS:
         if name in body and not isinstance(body[name], str):
             return f"claim {name} is not a string"

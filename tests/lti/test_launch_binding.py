@@ -307,13 +307,25 @@ def test_token_target_link_must_be_the_logins(launch, tamper):
 # --- Malformed tokens and claims -----------------------------------------------------------------
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _b64(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
-def _raw(header: Any, body: Any) -> Any:
+def _raw(header: Any, body: Any, *, body_text: str | None = None) -> Any:
     def tamper(payload: dict[str, str], auth: dict[str, str]) -> dict[str, str]:
-        return {**payload, "id_token": f"{_b64(header)}.{_b64(body)}.c2lnbmF0dXJl"}
+        encoded = (
+            base64.urlsafe_b64encode(body_text.encode()).rstrip(b"=").decode()
+            if body_text is not None
+            else _b64(body)
+        )
+        return {**payload, "id_token": f"{_b64(header)}.{encoded}.c2lnbmF0dXJl"}
 
     return tamper
 
@@ -325,8 +337,9 @@ def _raw(header: Any, body: Any) -> Any:
         _raw({"alg": "RS256", "kid": "openedx-platform-key"}, ["not", "an", "object"]),
         _raw({"alg": "RS256"}, "a string"),
         _raw(None, None),
+        _raw({"alg": "RS256"}, None, body_text="[" * 20_000 + "]" * 20_000),
     ],
-    ids=["array header", "array body", "string body", "null header"],
+    ids=["array header", "array body", "string body", "null header", "nested 20 000 deep"],
 )
 def test_malformed_tokens_are_refused_with_a_page(launch, tamper):
     before = count_rows(*MODELS)
@@ -358,6 +371,7 @@ def test_malformed_tokens_are_refused_with_a_page(launch, tamper):
         ({CLAIM + "roles": ["Learner\x00"]}, "roles.0"),
         ({AGS: {"lineitem": "https://lms.test/" + "x" * 1000}}, "endpoint"),
         ({AGS: {"scope": "score"}}, "endpoint"),
+        ({CLAIM + "custom": {"a": _nested(25)}}, "custom"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
