@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..lti import operations
 from ..lti.models import Deployment, Registration
-from ..mentoring import operations as mentoring
+from ..mentoring import agreements, mentorships, requests
 from ..mentoring.models import ContactRequest
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.operations import create_profile, set_busy
@@ -109,12 +109,12 @@ def seed_mentorship_in_progress(memberships: dict[str, Membership]) -> None:
     ):
         return
     accept_standards(mentee, accepted=True, confirmed_of_age=True)
-    request = mentoring.send_request(mentee, profile, **plan["request"])
-    mentorship = mentoring.accept_request(mentor, request, proposal=plan["proposal"])
-    agreement = mentoring.propose_agreement(mentor, mentorship, **plan["agreement"])
-    mentoring.confirm_agreement(mentee, agreement)
+    request = requests.send_request(mentee, profile, **plan["request"])
+    mentorship = requests.accept_request(mentor, request, proposal=plan["proposal"])
+    agreement = agreements.propose_agreement(mentor, mentorship, **plan["agreement"])
+    agreements.confirm_agreement(mentee, agreement)
     contact = plan["first_contact"]
-    mentoring.log_contact(
+    mentorships.log_contact(
         mentor,
         mentorship,
         held_on=(utcnow() - timedelta(days=contact["days_ago"])).date(),

@@ -9,6 +9,7 @@ from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..people.models import Membership, User
+from ..programme.models import MatchingMode, Programme
 from ..soft_cache import soft_get, soft_set
 from .models import MentorProfile, MentorStatus
 from .search import topic_key
@@ -20,6 +21,12 @@ TOPICS_CACHE_SECONDS = 60
 def profile_of(membership: Membership) -> MentorProfile | None:
     """Return the member's own mentor profile, if they have one."""
     return db.session.scalar(select(MentorProfile).filter_by(membership_id=membership.id))
+
+
+def matching_mode(course_id: int) -> MatchingMode:
+    """Return how the course pairs mentors and mentees (the default before any setting)."""
+    mode = db.session.scalar(select(Programme.matching_mode).filter_by(course_id=course_id))
+    return mode if mode is not None else MatchingMode.BOTH
 
 
 def profile_in_course(course_id: int, profile_id: int) -> MentorProfile | None:

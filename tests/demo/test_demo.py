@@ -29,7 +29,7 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.people.models import Course, CourseRole, Membership, User
-from lti_tool.staff.operations import propose_matches
+from lti_tool.staff.assignment import propose_matches
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
