@@ -23,7 +23,7 @@ from ..core.urls import public_url
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
 from ..people.models import Course, CourseRole
-from ..people.operations import sync_launch
+from ..people.operations import launch_rows, sync_launch
 from . import dynamic_registration, operations
 from .activities import ACTIVITIES
 from .claims import Claim
@@ -197,17 +197,18 @@ def launch() -> Any:
     claims = message_launch.get_launch_data()
     deployment = message_launch.tool_conf.deployment_row
     assert deployment is not None, "validated launches have an active deployment"
-    membership = sync_launch(deployment, claims)
+    rows = launch_rows(deployment, claims)
+    membership = sync_launch(deployment, claims, rows)
     if message_launch.is_deep_link_launch():
         if membership.role != CourseRole.STAFF:
             db.session.commit()
             abort(403)
         target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
     else:
-        link = operations.sync_resource_link(membership.course, claims)
+        link = operations.sync_resource_link(membership.course, claims, rows.link)
         target = url_for("core.activity", course_id=membership.course_id, link_id=link.id)
+    sign_in(membership)  # before the commit, which would expire what it reads
     db.session.commit()
-    sign_in(membership)
     remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
     response = redirect(target, code=303)
     forget_login(response, message_launch.pending.state)
