@@ -11,10 +11,8 @@ from werkzeug.serving import make_server
 
 from lti_tool.extensions import db
 from lti_tool.gradebook import operations as gradebook
-from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti.claims import Scope
 from lti_tool.lti.models import Registration, ResourceLink
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.people.models import Membership, User
 from tests.support import openedx
 
@@ -37,9 +35,7 @@ def queued_score(admin, launch_as, openedx_state, platform_over_http):
     registration = db.session.scalar(select(Registration).filter_by(issuer=openedx.ISSUER))
     registration.auth_token_url = platform_over_http + "/api/lti_consumer/v1/token/1"
     openedx_state.add_line_item(label="Reflection", scoreMaximum=100, resourceId="reflection")
-    member = db.session.scalar(
-        select(Membership).join(User).where(User.subject == "lena")
-    )
+    member = db.session.scalar(select(Membership).join(User).where(User.subject == "lena"))
     db.session.add(
         ResourceLink(
             course_id=learner.course_id,
