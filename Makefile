@@ -41,6 +41,7 @@ node_modules/.installed: package.json package-lock.json
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check lti_tool tests
 	$(BIN)/ruff format --check lti_tool tests
+	$(BIN)/mypy
 
 ## translations: extract, update and compile the English and Italian catalogues
 translations: $(VENV)/.installed-app

@@ -34,6 +34,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from . import i18n, ratelimits
 
     db.init_app(app)
+    from . import database
+
+    database.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
@@ -49,6 +52,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     from . import (
         admin,
+        concerns,
         core,
         demo,
         gradebook,
@@ -70,6 +74,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         programme,
         mentors,
         mentoring,
+        concerns,
         notifications,
         gradebook,
         reflection,

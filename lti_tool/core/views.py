@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, url_
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from ..extensions import db
 from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
 from ..mentoring.journey import STEPS, Step, learner_journey, mentor_tasks
 from ..people.models import CourseRole, Membership
@@ -89,9 +90,16 @@ def _render_activity(membership: Membership, activity: Any, link: Any) -> str:
 
 
 def handle_http_error(error: HTTPException) -> Any:
-    """Render a translated error page for every HTTP error."""
+    """Render a translated error page for every HTTP error.
+
+    The session is rolled back first: after a failed statement (PostgreSQL refuses every later
+    one in that transaction) the page, which reads the person and the menu, still renders.
+    """
+    db.session.rollback()
     code = error.code or 500
-    message = ERROR_MESSAGES.get(code, error.description)
+    message = getattr(error, "translated_message", None) or ERROR_MESSAGES.get(
+        code, error.description
+    )
     return render_template("core/error.html", code=code, message=message), code
 
 
@@ -101,4 +109,5 @@ def handle_csrf_error(error: HTTPException) -> Any:
         "The form has expired or did not come from this tool. Nothing was saved: "
         "reload the page and try again."
     )
+    db.session.rollback()
     return render_template("core/error.html", code=400, message=message), 400

@@ -63,6 +63,45 @@ def add_registration(
     return registration
 
 
+def update_registration(
+    registration: Registration,
+    *,
+    auth_login_url: str,
+    auth_token_url: str,
+    keyset_url: str,
+    auth_audience: str | None = None,
+    deployment_ids: tuple[str, ...] | list[str] = (),
+    product_family_code: str | None = None,
+) -> list[str]:
+    """Take a platform's new endpoints and keys for a registration; return what changed.
+
+    The changes are field names, and ``deployment:<id>`` for each deployment now trusted.
+
+    Listed deployment ids are trusted (active) at once, as when the registration was added;
+    deployments it had already stay. Its name and whether it is active stay as they are.
+    """
+    locked = db.session.scalar(select(Registration).filter_by(id=registration.id).with_for_update())
+    assert locked is not None
+    values = {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "keyset_url": keyset_url,
+        "auth_audience": auth_audience,
+        "product_family_code": product_family_code or locked.product_family_code,
+    }
+    changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    for deployment_id in deployment_ids:
+        deployment = record_deployment(locked, deployment_id)
+        if not deployment.is_active:
+            deployment.is_active = True
+            deployment.activated_at = utcnow()
+            changed.append(f"deployment:{deployment_id}")
+    db.session.flush()
+    return changed
+
+
 def deactivate_registration(issuer: str, client_id: str) -> Registration:
     """Stop trusting a registration: its launches are refused until it is added again."""
     registration = find_registration(issuer, client_id)

@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from ..concerns.models import Concern, ConcernAction, ConcernStatus
 from ..extensions import db
 from ..mentoring.models import (
     Agreement,
-    Concern,
-    ConcernStatus,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -35,7 +34,7 @@ from ..mentors.search import topic_key
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership, User
 from . import matching
-from .models import ConcernAction, RosterSync
+from .models import RosterSync
 
 PAGE_SIZE = 50
 #: Items shown in the dashboard's short lists (overdue answers, flagged mentors, concerns).
@@ -503,7 +502,7 @@ def progress_weeks(course_id: int, today: date, weeks: int = CHART_WEEKS) -> lis
     first = _week_of(today) - timedelta(weeks=weeks - 1)
     tallies: dict[str, dict[date, int]] = {"started": {}, "contacts": {}, "concluded": {}}
 
-    def tally(name: str, query: Select[Any]) -> None:
+    def tally(name: str, query: Select[Any, int]) -> None:
         for value, count in db.session.execute(query):
             day = _day(value)
             if day is not None and day >= first:
