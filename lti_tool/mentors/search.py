@@ -40,11 +40,13 @@ from typing import Any
 from sqlalchemy import (
     Column,
     ColumnElement,
+    Float,
     Integer,
     MetaData,
     Table,
     Text,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -346,15 +348,16 @@ def _relevance(criteria: _Criteria) -> ColumnElement[Any]:
 
     Computed on the candidates only and the same on both databases (no bm25 or ts_rank,
     whose statistics over the whole index made a common word cost more the more it matched).
+    Float arithmetic throughout: PostgreSQL's numeric division costs several times more.
     """
-    padded = literal(" ") + MentorProfile.search_document
-    size = func.length(padded)
-    occurrences: ColumnElement[Any] = literal(0.0)
+    document = MentorProfile.search_document
+    size = cast(func.length(document), Float)
+    occurrences: ColumnElement[Any] = literal(0.0, Float)
     for word in criteria.text_words:
         token = " " + criteria.scoped("w" + word)
-        remaining = func.length(func.replace(padded, token, ""))
-        occurrences = occurrences + (size - remaining) * literal(1.0) / literal(len(token))
-    return occurrences / (literal(1.0) + size / literal(400.0))
+        removed = size - cast(func.length(func.replace(document, token, "")), Float)
+        occurrences = occurrences + removed / literal(float(len(token)), Float)
+    return occurrences / (literal(1.0, Float) + size / literal(400.0, Float))
 
 
 def _statements(
@@ -401,15 +404,23 @@ def _statements(
     else:  # pragma: no cover - the tool runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"mentor search does not support {dialect}")
 
-    # Membership looked up per candidate by primary key (a scalar subquery): the planner
-    # cannot turn it into a scan of every membership to hash-join a few hundred candidates.
-    is_active = (
-        select(Membership.is_active)
-        .where(Membership.id == MentorProfile.membership_id)
-        .scalar_subquery()
+    # Members who left the course: the few inactive ones, hashed once (a partial index finds
+    # them). A join or a per-row lookup made PostgreSQL build the whole bitmap of matches.
+    left = select(Membership.id).where(
+        Membership.course_id == criteria.course_id,
+        Membership.is_active == False,  # noqa: E712 - the partial index says "= false"
     )
+    # The course condition repeats what the tokens say: it lets PostgreSQL walk the course's
+    # rows and stop at the bound when the words are common, instead of building the whole
+    # bitmap of matches from the GIN index (which it still chooses for rare words).
     found = (
-        candidates.where(match, is_active.is_(True)).limit(MAX_MATCHES + 1).subquery("candidates")
+        candidates.where(
+            match,
+            MentorProfile.course_id == criteria.course_id,
+            MentorProfile.membership_id.not_in(left),
+        )
+        .limit(MAX_MATCHES + 1)
+        .subquery("candidates")
     )
     ranked = (
         select(found, func.count().over().label("total"))
