@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, StopValidatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
-from .operations import MAX_FREQUENCY
+from .rules import MAX_FREQUENCY
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Write at most %(max)d characters.")

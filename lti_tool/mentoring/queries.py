@@ -28,7 +28,7 @@ from .models import (
     RequestStatus,
     Side,
 )
-from .operations import side_of
+from .rules import side_of
 
 
 @dataclass(frozen=True)

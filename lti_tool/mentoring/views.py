@@ -14,12 +14,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import Forbidden
 
+from ..concerns import operations as concerns
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
-from . import operations, queries
+from . import agreements, queries, requests
+from . import mentorships as mentorship_ops
 from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_STATUSES, TECHNIQUES
 from .forms import (
     AcceptForm,
@@ -35,7 +37,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .operations import MentoringError, NotAllowed
+from .rules import AlreadyDone, MentoringError, NotAllowed
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -71,10 +73,9 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    refusal = operations.request_refusal(membership, profile)
-    if refusal is None and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
-            sent = operations.send_request(
+            sent = requests.send_request(
                 membership,
                 profile,
                 question=form.question.data,
@@ -82,12 +83,15 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
                 expectations=form.expectations.data,
                 preferred_mode=form.mode.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _request_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("Your request was sent. The mentor will answer by the deadline shown."))
             return redirect(_request_url(sent))
+    refusal = requests.request_refusal(membership, profile)
     return render_template(
         "mentoring/new_request.html", form=form, profile=profile, refusal=refusal
     )
@@ -132,9 +136,11 @@ def accept_request(membership: Membership, request_id: int) -> Any:
     form = AcceptForm()
     if form.validate_on_submit():
         try:
-            mentorship = operations.accept_request(
+            mentorship = requests.accept_request(
                 membership, contact_request, proposal=form.proposal.data
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -152,7 +158,9 @@ def decline_request(membership: Membership, request_id: int) -> Any:
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            operations.decline_request(membership, contact_request, reason=form.reason.data)
+            requests.decline_request(membership, contact_request, reason=form.reason.data)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".inbox", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -170,7 +178,9 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            operations.withdraw_request(membership, contact_request)
+            requests.withdraw_request(membership, contact_request)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".my_requests", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -213,7 +223,7 @@ def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
     form = AgreementForm()
     if form.validate_on_submit():
         try:
-            operations.propose_agreement(
+            agreements.propose_agreement(
                 membership,
                 found,
                 goals=form.goals.data,
@@ -241,7 +251,9 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            operations.confirm_agreement(membership, agreement)
+            agreements.confirm_agreement(membership, agreement)
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "agreement"))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -259,18 +271,23 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
     form = ContactForm()
     if form.validate_on_submit():
         try:
-            contact = operations.log_contact(
+            contact = mentorship_ops.log_contact(
                 membership,
                 found,
                 held_on=form.held_on.data,
                 mode=form.mode.data,
                 duration_minutes=form.duration_minutes.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "contacts"))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
-            flash(_("Contact %(number)s logged.", number=contact.number))
+            if contact.confirmed_by_id == membership.id:
+                flash(_("Contact %(number)s confirmed.", number=contact.number))
+            else:
+                flash(_("Contact %(number)s logged.", number=contact.number))
             return redirect(_mentorship_url(found, "contacts"))
     return _render_mentorship(membership, found, contact_form=form)
 
@@ -286,11 +303,11 @@ def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
     if record.side == Side.MENTOR:
         mine: Any = record.mentor_preparations.get(number)
         form: FlaskForm = MentorPreparationForm(obj=mine)
-        save: Any = operations.save_mentor_preparation
+        save: Any = agreements.save_mentor_preparation
     else:
         mine = record.mentee_preparations.get(number)
         form = MenteePreparationForm(obj=mine)
-        save = operations.save_mentee_preparation
+        save = agreements.save_mentee_preparation
     if form.validate_on_submit():
         values = {name: value for name, value in form.data.items() if name != "csrf_token"}
         try:
@@ -318,22 +335,22 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
     """End a mentorship early, after a talk, with a reason."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = EndEarlyForm()
-    if found.status == MentorshipStatus.ACTIVE and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
-            operations.end_mentorship_early(
+            mentorship_ops.end_mentorship_early(
                 membership,
                 found,
                 reason=form.reason.data,
                 talked_it_over=form.talked_it_over.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _evaluation_url(found))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("The mentorship has ended. Please evaluate it."))
-            return redirect(
-                url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
-            )
+            return redirect(_evaluation_url(found))
     return render_template(
         "mentoring/end_early.html",
         record=queries.mentorship_record(membership, found),
@@ -351,9 +368,9 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
     if record is None:
         abort(404)
     form = EvaluationForm()
-    if record.can_evaluate and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
-            operations.submit_evaluation(
+            mentorship_ops.submit_evaluation(
                 membership,
                 found,
                 process_rating=form.process_rating.data,
@@ -363,6 +380,8 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
                 what_to_change=form.what_to_change.data,
                 would_recommend=form.would_recommend.data == "yes",
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "ending"))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -394,7 +413,7 @@ def report_concern(membership: Membership) -> Any:
     if form.validate_on_submit():
         chosen = {item.mentorship.id: item.mentorship for item in items}
         try:
-            operations.report_concern(
+            concerns.report_concern(
                 membership,
                 text=form.text.data,
                 mentorship=chosen.get(form.mentorship.data),
@@ -420,6 +439,13 @@ def _refuse(form: FlaskForm, error: MentoringError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def _answer_again(done: AlreadyDone, url: str) -> Any:
+    """A form sent again (a double click): show the first result with a neutral message."""
+    db.session.rollback()
+    flash(done.message)
+    return redirect(url)
 
 
 def _request_or_404(membership: Membership, request_id: int) -> ContactRequest:
@@ -494,6 +520,10 @@ def _request_url(contact_request: ContactRequest) -> str:
     return url_for(
         ".request_detail", course_id=contact_request.course_id, request_id=contact_request.id
     )
+
+
+def _evaluation_url(found: Mentorship) -> str:
+    return url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
 
 
 def _mentorship_url(found: Mentorship, anchor: str | None = None) -> str:

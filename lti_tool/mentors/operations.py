@@ -119,6 +119,15 @@ def _clean_link(value: str | None) -> str | None:
     return link
 
 
+def profile_field_errors(programme: Programme, fields: dict[str, Any]) -> dict[str, str]:
+    """Return every problem of the submitted profile fields at once (empty when all is well)."""
+    try:
+        _clean_fields(programme, fields)
+    except ProfileError as error:
+        return dict(error.errors)
+    return {}
+
+
 def _clean_fields(programme: Programme, fields: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise profile fields; raise ProfileError naming every bad field."""
     unknown = set(fields) - set(PROFILE_FIELDS)

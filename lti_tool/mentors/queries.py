@@ -7,9 +7,10 @@ from collections import Counter
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..extensions import cache, db
+from ..extensions import db
 from ..people.models import Membership, User
 from ..programme.models import MatchingMode, Programme
+from ..soft_cache import soft_get, soft_set
 from .models import MentorProfile, MentorStatus
 from .search import topic_key
 
@@ -63,7 +64,7 @@ def pool(course_id: int) -> list[MentorProfile]:
 def known_topics(course_id: int, limit: int = 20) -> list[str]:
     """Return the topics most approved mentors of a course offer (for the topic facet)."""
     key = f"mentor-topics:{course_id}:{limit}"
-    topics = cache.get(key)
+    topics = soft_get(key)
     if topics is None:
         counts: Counter[str] = Counter()
         spelling: dict[str, str] = {}
@@ -79,5 +80,13 @@ def known_topics(course_id: int, limit: int = 20) -> list[str]:
                 spelling.setdefault(normal, label)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
         topics = sorted((spelling[normal] for normal, _count in ranked), key=str.casefold)
-        cache.set(key, topics, timeout=TOPICS_CACHE_SECONDS)
+        soft_set(key, topics, timeout=TOPICS_CACHE_SECONDS)
     return topics
+
+
+def has_mentor_profile(membership: Membership) -> bool:
+    """Tell whether the member has a mentor profile in their course (volunteers included)."""
+    return (
+        db.session.scalar(select(MentorProfile.id).filter_by(membership_id=membership.id).limit(1))
+        is not None
+    )

@@ -5,7 +5,7 @@ a token next to the words of the profile, so that one index lookup answers every
 course, status, availability, topics, languages, contact modes and roles offered — together
 with the free text. SQLite answers with an FTS5 table over that column (kept in step by
 triggers, see the migration ``5f3c9a7e21d4``); PostgreSQL with a GIN index on the stored
-``to_tsvector('simple', search_document)`` (migration ``9c1f5e7a3b20``). Both give the same
+``to_tsvector('simple', search_document)`` (migration ``7e3d5b1a9f64``). Both give the same
 result contract. ``docs/performance.md`` has the plans.
 
 Every token starts with ``c<course id>``: a profile belongs to one course, so the index holds
@@ -392,7 +392,7 @@ def _statements(
             .join(MentorProfile, MentorProfile.id == mentor_search.c.rowid)
         )
     elif dialect == "postgresql":
-        # The stored tsvector column (migration 9c1f5e7a3b20) and its GIN index: a row that
+        # The stored tsvector column (migration 7e3d5b1a9f64) and its GIN index: a row that
         # the planner checks outside the index costs no to_tsvector() of its document.
         match = literal_column("mentor_profile.mentor_search_vector").bool_op("@@")(
             func.to_tsquery(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -29,9 +30,6 @@ from .search import search_mentors
 
 bp = Blueprint("mentors", __name__, url_prefix="/course/<int:course_id>/mentors")
 
-#: The endpoint of the contact-request form, when the mentoring journey provides it.
-REQUEST_ENDPOINT = "mentoring.new_request"
-
 
 @bp.app_template_global()
 def language_label(code: str) -> Any:
@@ -49,6 +47,15 @@ def mode_label(mode: str) -> Any:
 def mentor_role_label(role: str) -> Any:
     """Return the label of a role a mentor offers."""
     return ROLE_LABELS.get(MentorRole(role), role)
+
+
+@bp.app_template_global()
+def initials(name: str | None) -> str:
+    """Return up to two initials of a name for its avatar ("?" when the name is not shared)."""
+    words = [word for word in (name or "").split() if word[:1].isalpha()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
 @bp.app_template_global()
@@ -78,6 +85,7 @@ def search(membership: Membership) -> Any:
     query_args = {
         key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
     }
+    matching_mode = queries.matching_mode(membership.course_id)
     # No commit before rendering: a commit would expire the loaded results and the template
     # would reload each profile, membership and user one by one (issue 12). A GET writes nothing.
     return render_template(
@@ -86,7 +94,13 @@ def search(membership: Membership) -> Any:
         result=result,
         query_args={key: values for key, values in query_args.items() if values},
         has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
-        staff_assign_only=queries.matching_mode(membership.course_id) == MatchingMode.STAFF_ASSIGN,
+        staff_assign_only=matching_mode == MatchingMode.STAFF_ASSIGN,
+        askable={
+            hit.profile.id
+            for hit in (result.hits if result is not None else ())
+            if _may_ask(membership, hit.profile, matching_mode)
+        },
+        viewer_language=str(get_locale() or ""),
         membership=membership,
     )
 
@@ -98,13 +112,7 @@ def profile(membership: Membership, profile_id: int) -> Any:
     mentor = queries.profile_in_course(membership.course_id, profile_id)
     if mentor is None or not _may_view(membership, mentor):
         abort(404)
-    can_request = (
-        membership.role == CourseRole.LEARNER
-        and mentor.membership_id != membership.id
-        and queries.matching_mode(membership.course_id) != MatchingMode.STAFF_ASSIGN
-        and operations.can_receive_requests(mentor)
-        and REQUEST_ENDPOINT in current_app.view_functions
-    )
+    can_request = _may_ask(membership, mentor, queries.matching_mode(membership.course_id))
     return render_template(
         "mentors/profile.html",
         mentor=mentor,
@@ -112,12 +120,23 @@ def profile(membership: Membership, profile_id: int) -> Any:
         is_staff=membership.role == CourseRole.STAFF,
         can_request=can_request,
         request_url=(
-            url_for(REQUEST_ENDPOINT, course_id=membership.course_id, mentor_id=mentor.id)
+            url_for("mentoring.new_request", course_id=membership.course_id, mentor_id=mentor.id)
             if can_request
             else None
         ),
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
+    )
+
+
+def _may_ask(membership: Membership, mentor: MentorProfile, mode: MatchingMode) -> bool:
+    """Whether the page offers the learner a request to this mentor (the request form then
+    applies every rule of the journey, e.g. an open request to the same mentor)."""
+    return (
+        membership.role == CourseRole.LEARNER
+        and mentor.membership_id != membership.id
+        and mode != MatchingMode.STAFF_ASSIGN
+        and operations.can_receive_requests(mentor)
     )
 
 
@@ -142,7 +161,15 @@ def edit_profile(membership: Membership) -> Any:
         max_capacity=max(programme.mentor_capacity, 1),
         data=None if mentor else {"capacity": programme.mentor_capacity},
     )
-    if form.validate_on_submit():
+    if form.is_submitted() and not form.validate():
+        # Show the operation's own checks beside the form's, so every problem comes at once.
+        for name, message in operations.profile_field_errors(
+            programme, form.profile_fields()
+        ).items():
+            field = getattr(form, name, None)
+            if field is not None and not field.errors:
+                field.errors.append(message)
+    elif form.is_submitted():
         try:
             if mentor is None:
                 operations.volunteer(membership, **form.profile_fields())

@@ -104,6 +104,32 @@ NOTICES: dict[str, NoticeText] = {
         _l("Mentorship ended"),
         _l("%(author)s ended the mentorship early. Reason: %(reason)s"),
     ),
+    "mentorship_closed": NoticeText(
+        _l("Mentorship closed"),
+        _l("%(author)s closed your mentorship after its continuation. Thank you both."),
+    ),
+    "mentorship_ended_by_programme": NoticeText(
+        _l("Mentorship ended by the programme"),
+        _l("The course staff ended your mentorship with %(other)s. Please evaluate it."),
+    ),
+    "mentorship_handed_over": NoticeText(
+        _l("Your mentorship continues with %(mentor)s"),
+        _l(
+            "The course staff handed your mentorship over to %(mentor)s. What you did so far "
+            "stays visible to you."
+        ),
+    ),
+    "mentorship_taken_over": NoticeText(
+        _l("You take over a mentorship"),
+        _l("The course staff asked you to continue the mentorship of %(mentee)s."),
+    ),
+    "request_closed_by_programme": NoticeText(
+        _l("Your request to %(mentor)s was closed"),
+        _l(
+            "%(mentor)s no longer takes part in the programme, so your request was closed. "
+            "You can ask another mentor now."
+        ),
+    ),
     "evaluation_due": NoticeText(
         _l("Please evaluate your mentorship"),
         _l("Your mentorship has ended. Please evaluate the process and the results."),

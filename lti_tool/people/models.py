@@ -92,6 +92,8 @@ class Membership(Timestamped, db.Model):
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When a roster sync (Names and Roles) last listed the person in the course.
     roster_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When staff barred the person from the course's programme (standard 1); None when not.
+    barred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()

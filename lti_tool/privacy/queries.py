@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ..concerns.models import Concern
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
+from ..concerns.models import Concern, ConcernStatus
 from ..extensions import db
 from ..mentoring.models import (
-    Concern,
-    ConcernStatus,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -257,7 +256,7 @@ def progress_weeks(course_id: int, today: date, weeks: int = CHART_WEEKS) -> lis
     first = _week_of(today) - timedelta(weeks=weeks - 1)
     tallies: dict[str, dict[date, int]] = {"started": {}, "contacts": {}, "concluded": {}}
 
-    def tally(name: str, query: Select[Any]) -> None:
+    def tally(name: str, query: Select[Any, int]) -> None:
         for value, count in db.session.execute(query):
             day = _day(value)
             if day is not None and day >= first:

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..concerns.models import Concern, ConcernAction, ConcernStatus
 from ..extensions import db
 from ..mentoring.models import (
-    Concern,
-    ConcernStatus,
     ContactRequest,
     Mentorship,
     MentorshipStatus,
@@ -34,7 +33,6 @@ from .cohort import (  # noqa: F401 - the names the staff pages import from here
     display_name,
     progress_rows,
 )
-from .models import ConcernAction
 from .overview import (  # noqa: F401 - the names the staff pages import from here
     Dashboard,
     EvaluationAverage,

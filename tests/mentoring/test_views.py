@@ -7,11 +7,12 @@ import types
 import pytest
 from sqlalchemy import select
 
+from lti_tool.concerns.models import Concern
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactRequest,
     Evaluation,
     MentorPreparation,
@@ -107,7 +108,7 @@ def test_a_profile_of_another_course_or_not_approved_is_not_found(app, launch, p
 
 
 def test_the_inbox_and_the_answers(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     db.session.commit()
 
     inbox = people.mentor.get("/requests/inbox")
@@ -130,8 +131,8 @@ def test_the_inbox_and_the_answers(people):
 
 
 def test_declining_and_withdrawing(people, app, launch):
-    first = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
-    second = operations.send_request(people.other.membership, people.profile, **REQUEST)
+    first = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
+    second = request_ops.send_request(people.other.membership, people.profile, **REQUEST)
     db.session.commit()
 
     declined = people.mentor.post(f"/requests/{first.id}/decline", {"reason": "Not my field"})
@@ -149,7 +150,7 @@ def test_declining_and_withdrawing(people, app, launch):
 
 
 def test_the_mentee_cannot_answer_and_the_mentor_cannot_withdraw(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     db.session.commit()
 
     assert (
@@ -160,7 +161,7 @@ def test_the_mentee_cannot_answer_and_the_mentor_cannot_withdraw(people):
 
 
 def test_accepting_an_expired_request_shows_why(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     request.status = RequestStatus.EXPIRED
     db.session.commit()
 
@@ -217,7 +218,7 @@ def test_the_mentorship_page_agreement_contacts_and_progress(people):
 
 def test_preparation_each_side_edits_its_own_form_and_reads_the_others(people):
     mentorship = start(people.mentee.membership, people.profile)
-    operations.save_mentee_preparation(people.mentee.membership, mentorship, 1, **MENTEE_FORM)
+    agreements.save_mentee_preparation(people.mentee.membership, mentorship, 1, **MENTEE_FORM)
     db.session.commit()
     url = f"/mentorships/{mentorship.id}/contacts/1"
 
@@ -280,8 +281,8 @@ def test_ending_early_then_evaluating(people):
 
 def test_staff_see_progress_only(people):
     mentorship = start(people.mentee.membership, people.profile)
-    operations.propose_agreement(people.mentee.membership, mentorship, **AGREEMENT)
-    operations.save_mentor_preparation(people.mentor.membership, mentorship, 1, **MENTOR_FORM)
+    agreements.propose_agreement(people.mentee.membership, mentorship, **AGREEMENT)
+    agreements.save_mentor_preparation(people.mentor.membership, mentorship, 1, **MENTOR_FORM)
     conclude(mentorship)
     db.session.commit()
 

@@ -9,10 +9,10 @@ from datetime import date, timedelta
 
 from sqlalchemy import event, insert
 
+from lti_tool.concerns.models import Concern
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,
