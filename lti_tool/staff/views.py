@@ -58,10 +58,9 @@ def dashboard(membership: Membership) -> Any:
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
     operations.queue_first_roster_sync(membership)
-    db.session.commit()
-    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     programme = programme_for(membership.course)
-    db.session.commit()
+    db.session.commit()  # before loading: what is rendered is never expired and reloaded
+    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     return render_template(
         "staff/dashboard.html",
         membership=membership,
