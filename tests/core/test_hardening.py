@@ -119,17 +119,16 @@ def test_a_nul_byte_in_a_text_field_names_the_field_for_operations(app):
     )
 
 
-def test_the_error_page_renders_after_a_failed_statement(app, launch):
+def test_the_error_page_renders_after_a_failed_statement(app, launch, monkeypatch):
     """A database error mid-request (a transaction PostgreSQL aborted) still gets its page."""
 
-    @app.get("/course/<int:course_id>/test-failing-statement")
-    def failing(course_id: int):
+    def failing(*args, **kwargs):
         db.session.execute(text("SELECT * FROM no_such_table"))
-        return "unreachable"
 
     person = join(app, launch, "mentee", name="Luca Learner")
+    monkeypatch.setattr("lti_tool.core.views.learner_journey", failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    response = person.client.get(f"/course/{person.course_id}/test-failing-statement")
+    response = person.client.get(f"/course/{person.course_id}/")
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
