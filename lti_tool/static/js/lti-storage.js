@@ -9,8 +9,10 @@
   function targetFrame(target) {
     if (!window.parent || window.parent === window) { return null; }
     if (!target || target === "_parent") { return window.parent; }
+    // A named frame (Canvas's "post_message_forwarding") sits beside the tool's frame, or in
+    // the platform's top page when the tool's frame is nested deeper.
     try {
-      return window.parent.frames[target] || null;
+      return window.parent.frames[target] || window.top.frames[target] || null;
     } catch (error) {
       return null;
     }
