@@ -231,7 +231,6 @@ def _storage_check_page(pending: Any) -> Any:
                 "state": pending.state,
                 "nonce": pending.nonce,
             },
-            new_window_url=None,
         )
     )
     response.cache_control.no_store = True

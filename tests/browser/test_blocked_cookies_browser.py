@@ -117,6 +117,7 @@ def test_launch_in_the_frame_through_the_platforms_storage(sites, playwright):
         expect(tool.get_by_test_id("user-name")).to_have_text(LEARNER, timeout=15_000)
         expect(tool.get_by_role("heading", name="Your mentoring journey")).to_be_visible()
         messages = page.evaluate("window.demoPlatformStorage.messages")
+        assert messages.count("lti.capabilities") == 2  # asked at login and at launch
         assert messages.count("lti.put_data") == 2 and messages.count("lti.get_data") == 2
         tool_cookies = {c["name"]: c for c in context.cookies(sites["tool"])}
         assert LOGIN_COOKIE not in tool_cookies  # bound through the platform, not a cookie
