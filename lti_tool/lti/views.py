@@ -29,12 +29,12 @@ from .activities import ACTIVITIES
 from .claims import Claim
 from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
-from .launch import (
+from .launch import ToolMessageLaunch
+from .login import (
     STORAGE_TARGET,
     LaunchRefused,
     Refusal,
     StorageCheckNeeded,
-    ToolMessageLaunch,
     forget_login,
     remember_login,
     start_login,
