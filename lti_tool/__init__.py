@@ -31,12 +31,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from . import i18n
+    from . import i18n, ratelimits
 
     db.init_app(app)
+    from . import database
+
+    database.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
+    ratelimits.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
     babel.init_app(
@@ -47,6 +51,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     from . import (
+        admin,
         concerns,
         core,
         demo,
@@ -77,7 +82,12 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         staff,
         designation,
         privacy,
+        admin,
         demo,
     ):
         package.init_app(app)
+
+    from . import monitoring
+
+    monitoring.init_app(app)  # last: it watches the endpoints the packages registered
     return app

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..core.urls import public_url
 from ..extensions import db
 from ..lti import operations
 from ..lti.models import Deployment, Registration
@@ -22,16 +21,23 @@ from ..models_base import utcnow
 from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
 from ..programme.operations import accept_standards
-from .platform import CLIENT_ID, DEPLOYMENT_ID, ISSUER, PLATFORM_NAME, PRODUCT_FAMILY_CODE
+from .platform import (
+    CLIENT_ID,
+    DEPLOYMENT_ID,
+    ISSUER,
+    PLATFORM_NAME,
+    PRODUCT_FAMILY_CODE,
+    platform_url,
+)
 from .roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE
 
 
 def register_demo_platform() -> Deployment:
     """Register the demo LMS with the tool once, pointing at this server; return its deployment."""
     urls = {
-        "auth_login_url": public_url("demo.authorize"),
-        "auth_token_url": public_url("demo.token"),
-        "keyset_url": public_url("demo.jwks"),
+        "auth_login_url": platform_url("demo.authorize"),
+        "auth_token_url": platform_url("demo.token"),
+        "keyset_url": platform_url("demo.jwks"),
     }
     registration = db.session.scalar(
         select(Registration).filter_by(issuer=ISSUER, client_id=CLIENT_ID)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from ..core.urls import public_url
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Course
@@ -139,11 +140,35 @@ def record_deployment(registration: Registration, deployment_id: str) -> Deploym
 def activate_deployment(issuer: str, client_id: str, deployment_id: str) -> Deployment:
     """Trust a deployment of a registration, creating it if no launch has recorded it yet."""
     registration = find_registration(issuer, client_id)
-    deployment = record_deployment(registration, deployment_id)
+    deployment = _locked(record_deployment(registration, deployment_id))
     if not deployment.is_active:
         deployment.is_active = True
         deployment.activated_at = utcnow()
     return deployment
+
+
+def deactivate_deployment(issuer: str, client_id: str, deployment_id: str) -> Deployment:
+    """Stop trusting a deployment: its launches wait for an admin again, its data stays."""
+    registration = find_registration(issuer, client_id)
+    deployment = db.session.scalar(
+        select(Deployment)
+        .filter_by(registration_id=registration.id, deployment_id=deployment_id)
+        .with_for_update()
+    )
+    if deployment is None:
+        raise RegistrationError(f"No deployment {deployment_id} of {registration.label}.")
+    deployment.is_active = False
+    return deployment
+
+
+def _locked(deployment: Deployment) -> Deployment:
+    """Re-read a deployment under a row lock (and fresh), so concurrent changes serialise."""
+    return db.session.scalars(
+        select(Deployment)
+        .filter_by(id=deployment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def rotate_keys(retire_after_days: int = 7) -> ToolKey:
@@ -153,6 +178,21 @@ def rotate_keys(retire_after_days: int = 7) -> ToolKey:
         if key.retire_at is None or key.retire_at > retire_at:
             key.retire_at = retire_at
     return create_key()
+
+
+def schedule_key_retirement(kid: str, retire_at: datetime) -> ToolKey:
+    """Set when a key leaves the JWKS; the newest key signs, so it never retires this way.
+
+    Rotate first (:func:`rotate_keys`) to replace the newest key.
+    """
+    key = db.session.scalar(select(ToolKey).filter_by(kid=kid).with_for_update())
+    if key is None:
+        raise RegistrationError(f"No tool key {kid}.")
+    newest = current_keys()
+    if newest and newest[0].id == key.id:
+        raise RegistrationError("The newest key signs every message: rotate keys first.")
+    key.retire_at = retire_at
+    return key
 
 
 def create_key() -> ToolKey:
@@ -190,6 +230,22 @@ def purge_retired_keys() -> int:
     for key in retired:
         db.session.delete(key)
     return len(retired)
+
+
+#: The URLs an LMS administrator pastes, by name, with the endpoint each points at.
+TOOL_URL_ENDPOINTS = (
+    ("login", "lti.login"),
+    ("launch", "lti.launch"),
+    ("redirect", "lti.launch"),
+    ("jwks", "lti.jwks"),
+    ("dynamic_registration", "lti.register"),
+    ("deep_linking", "lti.launch"),
+)
+
+
+def tool_urls() -> list[tuple[str, str]]:
+    """Return ``(name, public URL)`` of every URL an LMS administrator pastes."""
+    return [(name, public_url(endpoint)) for name, endpoint in TOOL_URL_ENDPOINTS]
 
 
 def sync_resource_link(course: Course, claims: Mapping[str, Any]) -> ResourceLink:

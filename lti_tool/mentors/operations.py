@@ -25,7 +25,7 @@ from ..programme.models import Programme
 from ..programme.operations import programme_for
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
-from .search import LANGUAGES, search_document_for, topic_key
+from .search import LANGUAGES, index_profile, topic_key
 
 MAX_TOPICS = 10
 MAX_TOPIC_LENGTH = 60
@@ -119,6 +119,15 @@ def _clean_link(value: str | None) -> str | None:
     return link
 
 
+def profile_field_errors(programme: Programme, fields: dict[str, Any]) -> dict[str, str]:
+    """Return every problem of the submitted profile fields at once (empty when all is well)."""
+    try:
+        _clean_fields(programme, fields)
+    except ProfileError as error:
+        return dict(error.errors)
+    return {}
+
+
 def _clean_fields(programme: Programme, fields: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise profile fields; raise ProfileError naming every bad field."""
     unknown = set(fields) - set(PROFILE_FIELDS)
@@ -210,7 +219,7 @@ def create_profile(
         is_busy=False,
         **values,
     )
-    profile.search_document = search_document_for(profile)
+    index_profile(profile)
     db.session.add(profile)
     db.session.flush()
     record_event(
@@ -250,7 +259,7 @@ def volunteer(membership: Membership, **fields: Any) -> MentorProfile:
 
 def update_profile(profile: MentorProfile, actor: Membership, **fields: Any) -> MentorProfile:
     """Change what a mentor offers; only the mentor edits their own profile."""
-    _require_owner(profile, actor)
+    require_owner(profile, actor)
     programme = programme_for(profile.membership.course)
     cleaned = _clean_fields(programme, fields)
     changed = sorted(name for name, value in cleaned.items() if getattr(profile, name) != value)
@@ -365,10 +374,11 @@ def refresh_search_document(profile: MentorProfile) -> None:
 
     The journey calls it whenever ``active_mentorships`` changes, since fullness is indexed.
     """
-    profile.search_document = search_document_for(profile)
+    index_profile(profile)
 
 
-def _require_owner(profile: MentorProfile, actor: Membership) -> None:
+def require_owner(profile: MentorProfile, actor: Membership) -> None:
+    """Refuse anyone but the mentor themself."""
     if actor.id != profile.membership_id:
         raise MentorPermissionError("only the mentor edits their profile")
 

@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..people.models import Membership, User
+from ..people.models import Membership
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 
 #: Languages a mentor may offer (ISO 639-1 codes).
@@ -58,6 +58,11 @@ MAX_FACET_VALUES = 10
 MAX_WORD_LENGTH = 100
 #: Words shorter than this match whole words only, longer ones also match as a prefix.
 MIN_PREFIX_LENGTH = 2
+#: At most this many matches are counted and ranked: a search without criteria or with a
+#: common word costs the same at 100k mentors as at 1k (the page says "more than 1000").
+MAX_MATCHES = 1000
+#: Longest folded name kept for sorting (``mentor_profile.search_name``).
+MAX_SEARCH_NAME = 200
 
 #: The SQLite FTS5 table (rowid = mentor_profile.id). Not a model: its migration owns it.
 mentor_search = Table(
@@ -117,6 +122,17 @@ def role_token(role: str) -> str:
 def availability_token(is_taking_mentees: bool) -> str:
     """Return the index token of availability (approved, not busy, not full)."""
     return "avail1" if is_taking_mentees else "avail0"
+
+
+def search_name(name: str | None) -> str:
+    """Return a name as search sorts it: folded (lower case, no accents), bounded."""
+    return " ".join(fold(name or "").split())[:MAX_SEARCH_NAME]
+
+
+def index_profile(profile: MentorProfile) -> None:
+    """Write the profile's indexed document and sort name (after any change to either)."""
+    profile.search_document = search_document_for(profile)
+    profile.search_name = search_name(profile.membership.user.display_name)
 
 
 def search_document_for(profile: MentorProfile) -> str:
@@ -189,6 +205,8 @@ class SearchResult:
     pages: int
     per_page: int = 20
     text_words: list[str] = field(default_factory=list)
+    #: More than ``total`` mentors matched: only the first ``MAX_MATCHES`` are counted.
+    more: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -287,7 +305,7 @@ def _tsquery(groups: list[list[str]], terms: list[tuple[str, bool]]) -> str:
 
 
 def _facet_score(criteria: _Criteria) -> ColumnElement[Any]:
-    """Count the facet values asked for that a mentor has (cheap: only on the hits)."""
+    """Count the facet values asked for that a mentor has (cheap: only on the candidates)."""
     padded = literal(" ") + MentorProfile.search_document + literal(" ")
     score: ColumnElement[Any] = literal(0.0)
     for token in criteria.facet_tokens():
@@ -295,34 +313,64 @@ def _facet_score(criteria: _Criteria) -> ColumnElement[Any]:
     return score
 
 
-def _sort_name() -> ColumnElement[Any]:
-    given_family = func.trim(
-        func.coalesce(User.given_name, "") + literal(" ") + func.coalesce(User.family_name, "")
+def _loaded(statement: Any) -> Any:
+    """Join membership and user to the profiles and load them with the page (no reloads)."""
+    return (
+        statement.join(MentorProfile.membership)
+        .join(Membership.user)
+        .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
     )
-    return func.lower(func.coalesce(User.name, given_family))
+
+
+def _listing(criteria: _Criteria) -> tuple[Any, Any]:
+    """No words, no facets: walk ``ix_mentor_profile_listing`` in name order, stop at the page.
+
+    The conditions are read from the columns (the truth the document's tokens copy); the
+    index gives the order, so neither the page nor the bounded count sorts the course.
+    """
+    conditions = [
+        MentorProfile.course_id == criteria.course_id,
+        MentorProfile.status == MentorStatus.APPROVED,
+        Membership.is_active.is_(True),
+    ]
+    if not criteria.include_unavailable:
+        conditions += [
+            MentorProfile.is_busy.is_(False),
+            MentorProfile.active_mentorships < MentorProfile.capacity,
+        ]
+    page = (
+        _loaded(select(MentorProfile, literal(0.0).label("score")).select_from(MentorProfile))
+        .where(*conditions)
+        .order_by(MentorProfile.search_name, MentorProfile.id)
+    )
+    matches = (
+        select(MentorProfile.id)
+        .join(MentorProfile.membership)
+        .where(*conditions)
+        .limit(MAX_MATCHES + 1)
+        .subquery("matches")
+    )
+    return page, select(func.count()).select_from(matches)
 
 
 def _statements(criteria: _Criteria, dialect: str) -> tuple[Any, Any]:
-    """Return the page query (profile, score) and the count query for the dialect."""
-    facet_score = _facet_score(criteria)
-    sort_name = _sort_name()
+    """Return the page query (profile, score) and the bounded count query for the dialect.
+
+    With words or facets, one full-text lookup gives the candidates (at most
+    ``MAX_MATCHES + 1``, in the index's order); only those are counted, scored and sorted, so
+    a common word costs no more than a rare one.
+    """
+    if not criteria.text_words and not criteria.facet_tokens():
+        return _listing(criteria)
     if dialect == "sqlite":
         match = literal_column("mentor_search").op("MATCH")(_sqlite_match(criteria))
-        if criteria.text_words:
-            # bm25() is negative, lower is better; x / (1 + x) maps it into [0, 1).
-            relevance = -func.bm25(literal_column("mentor_search"), type_=Float)
-            score = facet_score + relevance / (literal(1.0) + relevance)
-        else:
-            score = facet_score
-
-        def source(statement: Any) -> Any:
-            return (
-                statement.select_from(mentor_search)
-                .join(MentorProfile, MentorProfile.id == mentor_search.c.rowid)
-                .join(MentorProfile.membership)
-                .join(Membership.user)
-            )
-
+        # bm25() is negative, lower is better.
+        relevance = -func.bm25(literal_column("mentor_search"), type_=Float)
+        candidates = (
+            select(mentor_search.c.rowid.label("id"), relevance.label("relevance"))
+            .select_from(mentor_search)
+            .join(MentorProfile, MentorProfile.id == mentor_search.c.rowid)
+        )
     elif dialect == "postgresql":
         vector = func.to_tsvector(literal_column("'simple'"), MentorProfile.search_document)
         match = vector.bool_op("@@")(
@@ -337,34 +385,28 @@ def _statements(criteria: _Criteria, dialect: str) -> tuple[Any, Any]:
             )
             # Normalisation 1 divides by 1 + log(length), close to bm25's length penalty.
             relevance = func.ts_rank(vector, text_query, 1, type_=Float)
-            score = facet_score + relevance / (literal(1.0) + relevance)
         else:
-            score = facet_score
-        sort_name = sort_name.collate("C")  # the same order as SQLite's binary collation
-
-        def source(statement: Any) -> Any:
-            return (
-                statement.select_from(MentorProfile)
-                .join(MentorProfile.membership)
-                .join(Membership.user)
-            )
-
+            relevance = literal(0.0, type_=Float)
+        candidates = select(MentorProfile.id.label("id"), relevance.label("relevance"))
     else:  # pragma: no cover - the tool runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"mentor search does not support {dialect}")
 
-    conditions = (match, Membership.is_active.is_(True))
-    page = (
-        source(select(MentorProfile, score.label("score")))
-        .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
-        .where(*conditions)
-        .order_by(
-            *([score.desc()] if criteria.facet_tokens() or criteria.text_words else []),
-            sort_name,
-            MentorProfile.id,
-        )
+    found = (
+        candidates.join(Membership, Membership.id == MentorProfile.membership_id)
+        .where(match, Membership.is_active.is_(True))
+        .limit(MAX_MATCHES + 1)
+        .subquery("candidates")
     )
-    count = source(select(func.count())).where(*conditions)
-    return page, count
+    score = _facet_score(criteria)
+    if criteria.text_words:
+        # Relevance x ≥ 0 maps into [0, 1) as x / (1 + x): facet matches always weigh more.
+        score = score + found.c.relevance / (literal(1.0) + found.c.relevance)
+    page = _loaded(
+        select(MentorProfile, score.label("score"))
+        .select_from(found)
+        .join(MentorProfile, MentorProfile.id == found.c.id)
+    ).order_by(score.desc(), MentorProfile.search_name, MentorProfile.id)
+    return page, select(func.count()).select_from(found)
 
 
 def search_mentors(
@@ -387,16 +429,24 @@ def search_mentors(
     excluded mentors, and mentors who left the course, are always left out. The score is the
     number of facet values asked for that the mentor has, plus the text relevance in [0, 1);
     ties go by name, then id, so that paging is stable.
+
+    At most ``MAX_MATCHES`` mentors are counted and ranked (``more`` tells that there were
+    more): without criteria they are the first by name; with words or facets, the best of the
+    first ``MAX_MATCHES`` matches the index yields. Two statements whatever the number of hits.
     """
     criteria = _criteria(
         course_id, text, topics, languages, modes, roles, include_unavailable=include_unavailable
     )
     per_page = max(1, min(per_page, 100))
     page_query, count_query = _statements(criteria, db.session.get_bind().dialect.name)
-    total = db.session.scalar(count_query) or 0
+    found = db.session.scalar(count_query) or 0
+    total = min(found, MAX_MATCHES)
     pages = max(1, math.ceil(total / per_page))
     page = max(1, min(page, pages))
-    rows = db.session.execute(page_query.limit(per_page).offset((page - 1) * per_page)).all()
+    offset = (page - 1) * per_page
+    rows = db.session.execute(
+        page_query.limit(max(0, min(per_page, total - offset))).offset(offset)
+    ).all()
     return SearchResult(
         hits=[
             SearchHit(profile=profile, score=float(score), reasons=reasons_for(profile, criteria))
@@ -407,6 +457,7 @@ def search_mentors(
         pages=pages,
         per_page=per_page,
         text_words=criteria.text_words,
+        more=found > MAX_MATCHES,
     )
 
 

@@ -502,7 +502,7 @@ def progress_weeks(course_id: int, today: date, weeks: int = CHART_WEEKS) -> lis
     first = _week_of(today) - timedelta(weeks=weeks - 1)
     tallies: dict[str, dict[date, int]] = {"started": {}, "contacts": {}, "concluded": {}}
 
-    def tally(name: str, query: Select[Any]) -> None:
+    def tally(name: str, query: Select[Any, int]) -> None:
         for value, count in db.session.execute(query):
             day = _day(value)
             if day is not None and day >= first:

