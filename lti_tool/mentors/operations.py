@@ -23,6 +23,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
+from ..text import TextRefused, clean_text
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search import LANGUAGES, index_profile, topic_key
@@ -160,10 +161,11 @@ def _clean_fields(programme: Programme, fields: dict[str, Any]) -> dict[str, Any
 
 
 def _clean_text(value: str | None, limit: int, field: str) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise ProfileError({field: _("Write at most %(count)s characters.", count=limit)})
-    return text
+    """Clean a profile text by the tool's one text rule (:func:`lti_tool.text.clean_text`)."""
+    try:
+        return clean_text(value, field, required=False, limit=limit)
+    except TextRefused as refused:
+        raise ProfileError({field: refused.message}) from refused
 
 
 def _clean_capacity(value: Any, maximum: int) -> int:

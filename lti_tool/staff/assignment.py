@@ -190,10 +190,13 @@ def assign_from_csv(staff: Membership, content: bytes | str) -> list[Mentorship]
 # --- suggested matching --------------------------------------------------------------------
 
 
-def propose_matches(staff: Membership) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
-    """Return the proposal for every unmatched learner, with the learners and mentors by id."""
+def propose_matches(
+    staff: Membership, *, again: bool = False
+) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
+    """Return the proposal for every learner who may be matched now, with learners and mentors
+    by id (``again``: learners whose mentorship concluded take part too)."""
     require_staff(staff, staff.course_id)
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     proposal = matching.propose(learners, mentors)
     return (
         proposal,
@@ -210,16 +213,20 @@ class MatchingRejected(ValueError):
         self.errors = errors
 
 
-def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mentorship]:
-    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+def check_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Check the pairs staff chose against every rule of matching, changing nothing.
 
-    Each pair is checked again against the rules of matching (language, exclusion, busy,
-    capacity counting the other confirmed pairs), whatever the form sent.
+    Return the learners and mentors by id; refuse with each pair's reason (``MatchingRejected``).
+    The rules: the learner may be matched now, the mentor takes mentees, the pair shares a
+    language and has no declined request or early end behind it, and places suffice counting
+    the other chosen pairs.
     """
     require_staff(staff, staff.course_id)
     if not choices:
         raise StaffError(_("Choose at least one pair to confirm."))
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     learner_by_id = {learner.membership_id: learner for learner in learners}
     mentor_by_id = {mentor.profile_id: mentor for mentor in mentors}
     places = {mentor.profile_id: mentor.free_places for mentor in mentors}
@@ -228,7 +235,10 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
         learner = learner_by_id.get(learner_id)
         mentor = mentor_by_id.get(profile_id)
         if learner is None:
-            errors[learner_id] = _("This learner already has a mentor or a request waiting.")
+            errors[learner_id] = _(
+                "This learner cannot be matched now: they have a mentor, a request waiting, a "
+                "concluded mentorship, a mentor profile, or they are barred."
+            )
         elif mentor is None:
             errors[learner_id] = _("This mentor is not taking mentees at the moment.")
         elif matching.score_pair(learner, mentor) is None:
@@ -242,6 +252,18 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
             places[profile_id] -= 1
     if errors:
         raise MatchingRejected(errors)
+    return learner_by_id, mentor_by_id
+
+
+def confirm_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> list[Mentorship]:
+    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+
+    Each pair is checked again (:func:`check_matches`) whatever the form sent, then created by
+    :func:`assign_mentorship`, which re-checks the mentor's places under its lock.
+    """
+    check_matches(staff, choices, again=again)
     members = {
         member.id: member
         for member in db.session.scalars(
