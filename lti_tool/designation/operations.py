@@ -66,6 +66,8 @@ def designation_refusal(
         return _("This person has left the course.")
     if member.role == CourseRole.STAFF:
         return _("Course staff cannot be named mentors.")
+    if member.barred_at is not None:
+        return _("This person is barred from the programme.")
     if designation is not None and designation.status == DesignationStatus.INVITED:
         return _("This person is invited already and has not answered yet.")
     if member.role == CourseRole.MENTOR:

@@ -13,8 +13,8 @@ from werkzeug.exceptions import Forbidden
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..mentoring import exclusion
-from ..mentoring.forms import ConfirmForm
 from ..mentoring.rules import MentoringError, NotAllowed
 from ..people.models import CourseRole, Membership
 from ..staff import exclusion_views
