@@ -15,7 +15,7 @@ def can_administer(membership: Membership | None) -> bool:
     """Tell whether the member's last launch made them an administrator of its platform."""
     if membership is None or not membership.is_active:
         return False
-    registration = membership.course.deployment.registration
-    if not registration.is_active:
+    # The roles first: every page's menu asks, and only an administrator's needs the platform.
+    if not any(role.strip() in PLATFORM_ADMIN_ROLES for role in membership.lti_roles or []):
         return False
-    return any(role.strip() in PLATFORM_ADMIN_ROLES for role in membership.lti_roles or [])
+    return membership.course.deployment.registration.is_active

@@ -21,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
 from .rules import MAX_FREQUENCY
 
@@ -107,10 +108,6 @@ class DeclineForm(FlaskForm):
         _l("Your reason"),
         description=_l("A short, friendly reason: the mentee can then ask another mentor."),
     )
-
-
-class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token (withdraw, confirm)."""
 
 
 class CloseForm(FlaskForm):

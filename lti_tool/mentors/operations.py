@@ -23,6 +23,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
+from ..refusals import NotAllowed, Refusal
 from ..text import TextRefused, clean_text
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
@@ -47,20 +48,17 @@ PROFILE_FIELDS = (
 )
 
 
-class ProfileError(ValueError):
+class ProfileError(Refusal):
     """A profile change refused; ``errors`` maps each field to a translated message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
-class MentorStatusError(ValueError):
-    """A staff decision that does not apply to the profile's current status."""
-
-
-class MentorPermissionError(PermissionError):
-    """The acting member may not change this profile."""
+#: A staff decision that does not apply to the profile's current status.
+MentorStatusError = Refusal
+#: The acting member may not change this profile.
+MentorPermissionError = NotAllowed
 
 
 def parse_topics(raw: str | Iterable[str]) -> list[str]:
@@ -177,8 +175,13 @@ def _clean_capacity(value: Any, maximum: int) -> int:
 
 
 def initial_status(membership: Membership, programme: Programme) -> MentorStatus:
-    """Return the status of a new profile: learners always wait for staff approval (§4.1)."""
-    if membership.role == CourseRole.MENTOR and not programme.requires_mentor_approval:
+    """Return the status of a new profile: learners always wait for staff approval (§4.1).
+
+    A mentor staff named themselves (designation) is approved by that choice.
+    """
+    if membership.role == CourseRole.MENTOR and (
+        membership.is_designated_mentor or not programme.requires_mentor_approval
+    ):
         return MentorStatus.APPROVED
     return MentorStatus.APPLICANT
 
@@ -256,7 +259,7 @@ def volunteer(membership: Membership, **fields: Any) -> MentorProfile:
 
 def update_profile(profile: MentorProfile, actor: Membership, **fields: Any) -> MentorProfile:
     """Change what a mentor offers; only the mentor edits their own profile."""
-    _require_owner(profile, actor)
+    require_owner(profile, actor)
     programme = programme_for(profile.membership.course)
     cleaned = _clean_fields(programme, fields)
     changed = sorted(name for name, value in cleaned.items() if getattr(profile, name) != value)
@@ -374,7 +377,8 @@ def refresh_search_document(profile: MentorProfile) -> None:
     index_profile(profile)
 
 
-def _require_owner(profile: MentorProfile, actor: Membership) -> None:
+def require_owner(profile: MentorProfile, actor: Membership) -> None:
+    """Refuse anyone but the mentor themself."""
     if actor.id != profile.membership_id:
         raise MentorPermissionError("only the mentor edits their profile")
 

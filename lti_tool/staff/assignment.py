@@ -5,11 +5,9 @@ creates the mentorship and notifies both people. Functions flush, never commit.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -22,12 +20,12 @@ from ..mentoring.requests import assign_mentorship
 from ..mentoring.rules import MentoringError
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal
 from . import matching, queries
+from .csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected, one_person, read_csv
 from .rules import StaffError, require_staff
 
-#: The largest CSV staff may upload, and its most rows.
-MAX_CSV_BYTES = 512 * 1024
-MAX_CSV_ROWS = 5000
+__all__ = ["MAX_CSV_BYTES", "CsvPreview", "CsvRejected"]
 
 
 # --- assignment by hand and by CSV ---------------------------------------------------------
@@ -70,53 +68,14 @@ class RowCheck:
     field: str | None = None
 
 
-class CsvRejected(ValueError):
-    """The file, or some of its rows, cannot be saved; nothing was saved."""
-
-    def __init__(self, message: str | None = None, checks: list[RowCheck] | None = None) -> None:
-        super().__init__(message or "rows refused")
-        self.message = message
-        self.checks = checks or []
-
-
 def parse_assignment_csv(content: bytes | str) -> list[AssignmentRow]:
     """Read a CSV with a ``mentee,mentor`` header (e-mails or LMS user ids; ``,`` or ``;``)."""
-    if isinstance(content, bytes):
-        if len(content) > MAX_CSV_BYTES:
-            raise CsvRejected(_("The file is too large (at most 512 KB)."))
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise CsvRejected(_("Save the file as CSV in UTF-8 and upload it again.")) from error
-    if not content.strip():
-        raise CsvRejected(_("The file is empty."))
-    try:
-        dialect: Any = csv.Sniffer().sniff(content[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(content), dialect)
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    if "mentee" not in header or "mentor" not in header:
-        raise CsvRejected(
-            _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids).")
-        )
-    mentee_at, mentor_at = header.index("mentee"), header.index("mentor")
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) >= MAX_CSV_ROWS:
-            raise CsvRejected(_("Upload at most %(count)s rows at once.", count=MAX_CSV_ROWS))
-        rows.append(
-            AssignmentRow(
-                reader.line_num,
-                cells[mentee_at].strip() if mentee_at < len(cells) else "",
-                cells[mentor_at].strip() if mentor_at < len(cells) else "",
-            )
-        )
-    if not rows:
-        raise CsvRejected(_("The file has no rows under its header."))
-    return rows
+    rows = read_csv(
+        content,
+        ("mentee", "mentor"),
+        _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids)."),
+    )
+    return [AssignmentRow(line, cells["mentee"], cells["mentor"]) for line, cells in rows]
 
 
 def check_assignment_rows(
@@ -149,7 +108,7 @@ def check_assignment_rows(
     for row in rows:
         check = RowCheck(row)
         checks.append(check)
-        mentee, error = _one_person(people, row.mentee_ref, _("mentee"))
+        mentee, error = one_person(people, row.mentee_ref, _("mentee"))
         if error:
             check.error, check.field = error, "mentee"
             continue
@@ -160,7 +119,7 @@ def check_assignment_rows(
                 check.error, check.field = _("Choose one of the mentors shown."), "mentor"
                 continue
         else:
-            mentor, error = _one_person(people, row.mentor_ref, _("mentor"))
+            mentor, error = one_person(people, row.mentor_ref, _("mentor"))
             if error:
                 check.error, check.field = error, "mentor"
                 continue
@@ -176,19 +135,6 @@ def check_assignment_rows(
             taken[profile.id] += 1
             in_file.add((mentee.id, profile.id))
     return checks
-
-
-def _one_person(
-    people: Mapping[str, list[Membership]], ref: str, kind: str
-) -> tuple[Membership | None, str | None]:
-    if not ref:
-        return None, _("Give the %(kind)s's e-mail or LMS user id.", kind=kind)
-    found = people.get(ref, [])
-    if not found:
-        return None, _("Nobody in this course has the e-mail or user id “%(ref)s”.", ref=ref)
-    if len(found) > 1:
-        return None, _("Several people share “%(ref)s”: use their LMS user id.", ref=ref)
-    return found[0], None
 
 
 def _row_refusal(
@@ -260,12 +206,12 @@ def propose_matches(
     )
 
 
-class MatchingRejected(ValueError):
+class MatchingRejected(Refusal):
     """Some chosen pairs break a rule; ``errors`` maps each learner id to the reason."""
 
     def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__("; ".join(f"{key}: {value}" for key, value in errors.items()))
-        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+        self.by_learner = errors
 
 
 def check_matches(
@@ -340,18 +286,6 @@ def confirm_matches(
         assign_mentorship(staff, members[learner_id], profiles[profile_id])
         for learner_id, profile_id in choices.items()
     ]
-
-
-@dataclass
-class CsvPreview:
-    """The checked rows of an uploaded file, ready to show."""
-
-    checks: list[RowCheck] = field(default_factory=list)
-
-    @property
-    def is_clean(self) -> bool:
-        """Whether every row can be saved."""
-        return all(check.error is None for check in self.checks)
 
 
 def preview_csv(staff: Membership, content: bytes | str) -> CsvPreview:

@@ -58,10 +58,9 @@ def dashboard(membership: Membership) -> Any:
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
     operations.queue_first_roster_sync(membership)
-    db.session.commit()
-    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     programme = programme_for(membership.course)
-    db.session.commit()
+    db.session.commit()  # before loading: what is rendered is never expired and reloaded
+    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     return render_template(
         "staff/dashboard.html",
         membership=membership,
@@ -327,7 +326,7 @@ def confirm_matching(membership: Membership) -> Any:
         created = assignment.confirm_matches(membership, choices, again=again)
     except assignment.MatchingRejected as error:
         db.session.rollback()
-        return _render_matching(membership, error.errors, again=again), 400
+        return _render_matching(membership, error.by_learner, again=again), 400
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -7,17 +7,15 @@ import re
 import pytest
 from sqlalchemy import text
 
-from lti_tool import create_app
 from lti_tool.concerns.models import Concern
-from lti_tool.core.auth import course_view
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import ContactRequest, MentoringEvent, Mentorship
 from lti_tool.mentoring.rules import MentoringError, clean_text
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
-from tests.conftest import _test_config, count_rows
-from tests.mentoring.factories import make_course, make_member, make_mentor, start
-from tests.mentoring.web import join, sign_into
+from tests.conftest import count_rows
+from tests.mentoring.factories import make_mentor, start
+from tests.mentoring.web import join
 
 TOO_LARGE = 2**64
 TABLES = (ContactRequest, Mentorship, Concern, MentoringEvent, Notification, Membership)
@@ -121,22 +119,16 @@ def test_a_nul_byte_in_a_text_field_names_the_field_for_operations(app):
     )
 
 
-def test_the_error_page_renders_after_a_failed_statement(app, database_url, tmp_path):
+def test_the_error_page_renders_after_a_failed_statement(app, launch, monkeypatch):
     """A database error mid-request (a transaction PostgreSQL aborted) still gets its page."""
-    member = make_member(make_course())
-    db.session.commit()
-    fresh = create_app(_test_config(database_url, tmp_path))  # routes are added before serving
 
-    @fresh.get("/course/<int:course_id>/test-failing-statement")
-    @course_view()
-    def failing(membership):
+    def failing(*args, **kwargs):
         db.session.execute(text("SELECT * FROM no_such_table"))
-        return "unreachable"
 
-    fresh.config["PROPAGATE_EXCEPTIONS"] = False
-    person = sign_into(fresh, member)
-
-    response = person.client.get(f"/course/{member.course_id}/test-failing-statement")
+    person = join(app, launch, "mentee", name="Luca Learner")
+    monkeypatch.setattr("lti_tool.core.views.learner_journey", failing)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = person.client.get(f"/course/{person.course_id}/")
 
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
