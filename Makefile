@@ -43,7 +43,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/ruff format --check lti_tool tests
 	$(BIN)/mypy
 
-## translations: extract, update and compile the English and Italian catalogues
+## translations: extract, update and compile every catalogue in translations/ (en, it, de, fr); English is filled from the source
 translations: $(VENV)/.installed-app
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
