@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "MENTOR_ROLES": [],
     "REGISTRATION_ALLOWED_PLATFORMS": [],
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": ["en", "it"],
+    "LANGUAGES": ["en", "it", "de"],
     "COOKIE_SECURE": None,
     "TRUSTED_PROXIES": 0,
     "DEMO_HOST": "127.0.0.1",

@@ -1,13 +1,20 @@
-"""The whole journey through the HTTP client, in English and in Italian (issue 3, acceptance 1):
+"""The whole journey through the HTTP client, in English, Italian and German (issue 3, acceptance 1;
+issue 14, acceptance 1: no English sentence of the catalogue on any page of another language):
 standards → search → request → accept → agreement confirmed by both → four contacts, each
 prepared by both → concluded → both evaluations."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from lti_tool.extensions import db
@@ -29,13 +36,41 @@ from lti_tool.notifications.models import Notification
 from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST
 from .web import Person, join
 
+CATALOGUE = (
+    Path(__file__).resolve().parents[2] / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+)
+
+
+@lru_cache
+def _english_sentences(language: str) -> set[str]:
+    """The catalogue's English texts of three words or more that the language translates."""
+    with CATALOGUE.open("rb") as handle:
+        ids = [m.id for m in read_po(handle) if isinstance(m.id, str) and m.id]
+    plain = [
+        i for i in ids if "%" not in i and "{" not in i and "<" not in i and len(i.split()) >= 3
+    ]
+    with force_locale(language):
+        translated = {i for i in plain if gettext(i) != i}
+    assert len(translated) > 300, language  # the check has something to look for
+    return translated
+
+
+def _visible_text(page: str) -> str:
+    """The page's text as a reader sees it (tags and scripts removed, spaces collapsed)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
 
 def _visit(person: Person, path: str, language: str) -> str:
-    """Open a page and check it renders in the person's language."""
+    """Open a page and check it renders in the person's language, with no English sentence left."""
     response = person.get(path)
     page = response.get_data(as_text=True)
     assert response.status_code == 200, (path, page)
     assert f'<html lang="{language}">' in page, path
+    if language != "en":
+        text = _visible_text(page)
+        english = sorted(s for s in _english_sentences(language) if s in text)
+        assert english == [], (path, english)
     return page
 
 
@@ -59,7 +94,7 @@ def _make_profile(mentor: Person) -> MentorProfile:
     return profile
 
 
-@pytest.mark.parametrize("locale", [None, "it"], ids=["english", "italian"])
+@pytest.mark.parametrize("locale", [None, "it", "de"], ids=["english", "italian", "german"])
 def test_the_whole_journey(app, launch, locale):
     language = locale or "en"
     mentee = join(app, launch, "journey-mentee", name="Luca Learner", locale=locale, accept=None)
