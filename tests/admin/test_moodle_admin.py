@@ -5,7 +5,6 @@ from __future__ import annotations
 import jwt
 
 from lti_tool import http
-from lti_tool.lti.claims import Role
 from tests.support import moodle
 from tests.support.wsgi_transport import WSGITransport
 
@@ -19,15 +18,15 @@ def test_moodle_site_administrator_opens_the_console_of_the_dynamic_registration
     client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
     state.activate(client_id)
 
-    launched = moodle.login_and_launch(
-        client, transport.client, state, client_id, role=Role.SYSTEM_ADMINISTRATOR
-    )
+    site_admin = moodle.MoodleUser("2", "Ada", "Admin", "ada@example.org", is_site_admin=True)
+    launched = moodle.login_and_launch(client, transport.client, state, client_id, site_admin)
     course = launched.headers["Location"].split("/")[2]
     console = client.get(f"/course/{course}/admin/")
     teacher = app.test_client()
-    taught = moodle.login_and_launch(
-        teacher, transport.client, state, client_id, user_id="8", role=Role.INSTRUCTOR
+    editing_teacher = moodle.MoodleUser(
+        "8", "Tina", "Teacher", "tina@example.org", course_role="editingteacher"
     )
+    taught = moodle.login_and_launch(teacher, transport.client, state, client_id, editing_teacher)
 
     assert console.status_code == 200
     page = console.get_data(as_text=True)
