@@ -11,6 +11,7 @@ from werkzeug.serving import make_server
 
 from lti_tool.extensions import db
 from lti_tool.gradebook import operations as gradebook
+from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti.claims import Scope
 from lti_tool.lti.models import Registration, ResourceLink
 from lti_tool.people.models import Membership, User
@@ -49,3 +50,17 @@ def queued_score(admin, launch_as, openedx_state, platform_over_http):
     [score] = gradebook.queue_completion_scores(member, "reflection")
     db.session.commit()
     return score.id
+
+
+def test_a_failing_platform_shows_its_answer_on_the_console(admin, queued_score, openedx_state):
+    openedx_state.score_failure_status = 500
+    gradebook.deliver_due_scores()
+    gradebook.deliver_due_scores()  # in back-off: not tried again
+
+    page = admin.get("/outbox").get_data(as_text=True)
+
+    score = db.session.get(GradebookScore, queued_score)
+    assert score.status == ScoreStatus.QUEUED and score.attempts == 1
+    assert f'data-score="{score.id}"' in page
+    assert "<code>500</code>" in page and "Server Error (500)" in page
+    assert openedx_state.scores == []
