@@ -14,7 +14,7 @@ from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
 from ..privacy.operations import anonymise_expired_mentorships
-from ..staff.operations import step_running_syncs
+from ..staff.roster import step_running_syncs
 from .delivery import deliver_due_emails
 
 

@@ -8,7 +8,7 @@ from lti_tool.extensions import db
 from lti_tool.mentoring.models import Concern, Mentorship
 from lti_tool.mentoring.operations import NotAllowed, report_concern
 from lti_tool.notifications.models import Notification
-from lti_tool.staff import operations
+from lti_tool.staff import operations, roster
 from lti_tool.staff.models import RosterSync
 from tests.conftest import count_rows
 from tests.mentoring.web import sign_into
@@ -112,8 +112,8 @@ def test_staff_of_another_course_see_nothing_of_this_cohort_through_their_own_co
 @pytest.mark.parametrize(
     "operation",
     [
-        lambda member, cohort: operations.start_roster_sync(member),
-        lambda member, cohort: operations.queue_first_roster_sync(member),
+        lambda member, cohort: roster.start_roster_sync(member),
+        lambda member, cohort: roster.queue_first_roster_sync(member),
         lambda member, cohort: operations.assign_by_hand(
             member, "lena@example.org", cohort.marta.id
         ),
