@@ -50,6 +50,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         core,
         demo,
         gradebook,
+        jobs,
         lti,
         mentoring,
         mentors,
@@ -73,6 +74,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         reflection,
         staff,
         privacy,
+        jobs,
         demo,
     ):
         package.init_app(app)

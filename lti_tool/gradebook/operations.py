@@ -4,30 +4,40 @@ Completing a gradable activity (reflection, evaluation) writes one :class:`Grade
 placement of that activity with a line item, in the same transaction as the completion. The job
 runner (``jobs run-due``) posts them through :mod:`lti_tool.lti.services`.
 
-Delivery follows the e-mail outbox (``notifications/delivery.py``): each score is *claimed* with
-an atomic compare-and-set UPDATE committed at once, then posted, then marked posted and
-committed. Two runners never post the same score; a runner that dies mid-post leaves a claim
-that lapses, and the score is posted again later. A repeated post is harmless: the platform keeps
-the latest score of a line item per person, and it is the same full mark.
+Delivery goes through the one outbox mechanism (``lti_tool.outbox``): scores are claimed in
+batches with one statement, each posted on its own, and the batch committed. Two runners never
+post the same score; a runner that dies mid-batch leaves claims that lapse, and those scores are
+posted again later. A repeated post is harmless: the platform keeps the latest score of a line
+item per person, and it is the same full mark.
+
+A platform that times out or answers 5xx opens its circuit breaker (:class:`PlatformBackoff`):
+its other scores are put off until the breaker's back-off passes, so a platform that is down
+costs one timeout per back-off period, not one per queued score, and never holds back the
+others. The first score posted after the back-off closes the breaker again.
 
 Every failure stays in the outbox with its problem, HTTP status and the platform's message (staff
-see them) and is retried with exponential back-off, including the ones that need a person to act
-(service not enabled, credentials): once the LMS admin has acted, the next retry gets through. A
-score the platform calls stale (409) is retried with a newer timestamp.
+see them) and is retried with the outbox's back-off, including the ones that need a person to act
+(service not enabled, credentials): once the LMS admin has acted, the next retry gets through.
+After ``outbox_max_attempts`` the score is marked failed (visible, never dropped). A score the
+platform calls stale (409) is retried with a newer timestamp.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
+from ..config import DEFAULTS
 from ..extensions import db
 from ..lti.activities import ACTIVITIES
 from ..lti.claims import Scope
-from ..lti.models import ResourceLink
+from ..lti.models import Deployment, ResourceLink
 from ..lti.services import (
     ActivityProgress,
     GradingProgress,
@@ -39,20 +49,28 @@ from ..lti.services import (
     post_score,
 )
 from ..models_base import utcnow
-from ..people.models import Membership
-from .models import GradebookScore, ScoreStatus
+from ..outbox import Outbox, RetryPolicy, register
+from ..outbox import retry_delay as outbox_retry_delay
+from ..people.models import Course, Membership
+from .models import GradebookScore, PlatformBackoff, ScoreStatus
 
 #: Score a completion earns (the line items deep linking creates have this maximum).
 FULL_MARKS = 100.0
 #: Tag of the line items the tool creates for completion scores.
 COMPLETION_TAG = "completion"
-#: Back-off after failed attempts: 1, 2, 4 … minutes, at most six hours.
-RETRY_BASE_SECONDS = 60
-RETRY_MAX_SECONDS = 6 * 3600
-#: How long a claim keeps other runners off a score being posted.
-CLAIM_SECONDS = 600
-#: Scores one run posts at most.
-BATCH_SIZE = 200
+#: The outbox's defaults (the configuration decides; see ``lti_tool.outbox.RetryPolicy``).
+RETRY_MAX_SECONDS = int(DEFAULTS["OUTBOX_RETRY_MAX_SECONDS"])
+CLAIM_SECONDS = int(DEFAULTS["OUTBOX_CLAIM_SECONDS"])
+
+OUTBOX = register(
+    Outbox(
+        model=GradebookScore,
+        queued=ScoreStatus.QUEUED,
+        done=ScoreStatus.POSTED,
+        failed=ScoreStatus.FAILED,
+        done_at="posted_at",
+    )
+)
 
 
 @dataclass
@@ -61,6 +79,8 @@ class ScoreReport:
 
     posted: int = 0
     failed: int = 0
+    #: Scores put off because their platform's circuit breaker is open.
+    deferred: int = 0
 
 
 def is_gradable_placement(link: ResourceLink) -> bool:
@@ -121,69 +141,151 @@ def queue_completion_scores(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the given number of failed attempts: 1, 2, 4 … minutes, capped."""
-    exponent = min(max(attempts - 1, 0), 30)
-    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2**exponent, RETRY_MAX_SECONDS))
+    """Return the wait after the given number of failed attempts (the one outbox policy)."""
+    return outbox_retry_delay(attempts)
 
 
-def deliver_due_scores(now: datetime | None = None, limit: int = BATCH_SIZE) -> ScoreReport:
-    """Post the queued scores that are due; commit per score."""
+def deliver_due_scores(
+    now: datetime | None = None, limit: int | None = None, *, deadline: float | None = None
+) -> ScoreReport:
+    """Post the due scores batch by batch until none is due or the run's time is up."""
     now = now or utcnow()
+    policy = RetryPolicy.from_config()
+    deadline = deadline if deadline is not None else time.monotonic() + policy.run_seconds
     report = ScoreReport()
-    due_ids = list(
-        db.session.scalars(
-            select(GradebookScore.id)
-            .where(
-                GradebookScore.status == ScoreStatus.QUEUED,
-                GradebookScore.next_attempt_at <= now,
-            )
-            .order_by(GradebookScore.next_attempt_at, GradebookScore.id)
-            .limit(limit)
-        )
-    )
-    db.session.commit()  # end the read transaction: claims below each commit on their own
-    for score_id in due_ids:
-        score = claim(score_id, now)
-        if score is None:
-            continue  # another runner has it, or it is no longer due
-        try:
-            _post(score)
-        except ServiceError as error:
-            _record_failure(score, error, now)
-            report.failed += 1
-            continue
-        score.status = ScoreStatus.POSTED
-        score.posted_at = now
-        score.last_attempt_at = now
-        score.attempts += 1
-        score.last_problem = score.last_error = None
-        score.last_status = None
-        db.session.commit()
-        report.posted += 1
+    try:
+        while limit is None or report.posted + report.failed < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit)
+            token = OUTBOX.new_token()
+            batch = OUTBOX.claim_batch(now, token, limit=size, policy=policy)
+            db.session.commit()
+            if not batch:
+                break
+            stop = _deliver_batch(batch, token, now, policy, deadline, report)
+            db.session.commit()
+            if stop or len(batch) < size:
+                break
+    except BaseException:
+        db.session.rollback()
+        raise
     return report
 
 
-def claim(score_id: int, now: datetime) -> GradebookScore | None:
-    """Take a score for this run with one atomic UPDATE; None when someone else has it."""
-    result = db.session.execute(
+def _deliver_batch(
+    batch: list[GradebookScore],
+    token: str,
+    now: datetime,
+    policy: RetryPolicy,
+    deadline: float,
+    report: ScoreReport,
+) -> bool:
+    """Post each claimed score on its own, skipping platforms that are backing off."""
+    links = {
+        link.id: link
+        for link in db.session.scalars(
+            select(ResourceLink)
+            .where(ResourceLink.id.in_({score.resource_link_id for score in batch}))
+            .options(
+                joinedload(ResourceLink.course)
+                .joinedload(Course.deployment)
+                .joinedload(Deployment.registration)
+            )
+        )
+    }
+    breakers = {
+        breaker.registration_id: breaker
+        for breaker in db.session.scalars(
+            select(PlatformBackoff).where(
+                PlatformBackoff.registration_id.in_(
+                    {link.course.deployment.registration_id for link in links.values()}
+                )
+            )
+        )
+    }
+    posted: list[GradebookScore] = []
+    for position, score in enumerate(batch):
+        if time.monotonic() >= deadline:
+            OUTBOX.release(batch[position:], token, now)  # the next run takes them at once
+            report.posted += OUTBOX.mark_done(posted, token, now)
+            return True
+        link = links[score.resource_link_id]
+        registration = link.course.deployment.registration
+        breaker = breakers.get(registration.id)
+        if breaker is not None and breaker.open_until > now:
+            OUTBOX.release([score], token, breaker.open_until)
+            report.deferred += 1
+            continue
+        known_lineitem = score.lineitem_url
+        try:
+            lineitem_url = _post(score, link)
+        except ServiceError as error:
+            _record_failure(score, error, now, token, policy)
+            report.failed += 1
+            if error.is_retryable:
+                breakers[registration.id] = _open_breaker(registration.id, breaker, error, now)
+            continue
+        if lineitem_url != known_lineitem:
+            db.session.execute(
+                update(GradebookScore)
+                .where(GradebookScore.id == score.id)
+                .values(lineitem_url=lineitem_url)
+            )
+        if breaker is not None:
+            db.session.delete(breaker)  # the platform answers again: close the breaker
+            del breakers[registration.id]
+        posted.append(score)
+    report.posted += OUTBOX.mark_done(posted, token, now)
+    return False
+
+
+def _open_breaker(
+    registration_id: int, breaker: PlatformBackoff | None, error: ServiceError, now: datetime
+) -> PlatformBackoff:
+    """Open (or keep open, longer) a platform's breaker and put off its queued scores."""
+    if breaker is None:
+        breaker = PlatformBackoff(registration_id=registration_id, failures=0)
+        db.session.add(breaker)
+    breaker.failures += 1
+    breaker.open_until = now + outbox_retry_delay(breaker.failures)
+    breaker.last_error = str(error)[:2000]
+    db.session.flush()
+    courses = (
+        select(Course.id)
+        .join(Deployment, Course.deployment_id == Deployment.id)
+        .where(Deployment.registration_id == registration_id)
+    )
+    db.session.execute(
         update(GradebookScore)
         .where(
-            GradebookScore.id == score_id,
             GradebookScore.status == ScoreStatus.QUEUED,
-            GradebookScore.next_attempt_at <= now,
+            GradebookScore.claim_token.is_(None),
+            GradebookScore.next_attempt_at < breaker.open_until,
+            GradebookScore.course_id.in_(courses),
         )
-        .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
+        .values(next_attempt_at=breaker.open_until)
         .execution_options(synchronize_session=False)
     )
+    current_app.logger.warning(
+        "Platform of registration %s backing off until %s: %s",
+        registration_id,
+        breaker.open_until,
+        error,
+    )
+    return breaker
+
+
+def claim(score_id: int, now: datetime) -> GradebookScore | None:
+    """Take one score for a run (compare-and-set), committed; None when someone else has it."""
+    score = OUTBOX.claim_one(score_id, now, OUTBOX.new_token(), RetryPolicy.from_config())
     db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return db.session.get(GradebookScore, score_id, populate_existing=True)
+    return score
 
 
-def _post(score: GradebookScore) -> None:
-    """Find the line item if needed and post the score to it; raise ServiceError on failure."""
-    link = score.link
+def _post(score: GradebookScore, link: ResourceLink) -> str:
+    """Find the line item if needed and post the score to it; return the line item's URL.
+
+    Raise ServiceError on failure.
+    """
     registration = link.course.deployment.registration
     client = ServiceClient.for_registration(registration)
     scopes = list(link.ags_scopes or [])
@@ -214,18 +316,24 @@ def _post(score: GradebookScore) -> None:
         timestamp=score.scored_at,
         scopes=scopes,
     )
+    return lineitem_url
 
 
-def _record_failure(score: GradebookScore, error: ServiceError, now: datetime) -> None:
-    """Keep the score queued, note why and when to try again, and commit."""
-    score.attempts += 1
-    score.last_attempt_at = now
-    score.last_problem = str(error.problem)
-    score.last_status = error.status
-    score.last_error = (error.detail or str(error))[:2000]
-    score.next_attempt_at = now + retry_delay(score.attempts)
+def _record_failure(
+    score: GradebookScore, error: ServiceError, now: datetime, token: str, policy: RetryPolicy
+) -> None:
+    """Charge the attempt: the problem, HTTP status and the platform's words, then back off."""
+    attempts = score.attempts + 1
+    retry_at = now + outbox_retry_delay(attempts, policy)
+    values: dict[str, Any] = {
+        "last_attempt_at": now,
+        "last_problem": str(error.problem),
+        "last_status": error.status,
+        "next_attempt_at": retry_at,
+        "lineitem_url": score.lineitem_url,
+    }
     if error.problem is Problem.STALE_TIMESTAMP:
         # The platform holds a score at least as recent: the retry carries the retry's moment.
-        score.scored_at = score.next_attempt_at
+        values["scored_at"] = retry_at
     current_app.logger.warning("Score %s not posted: %s", score.id, error)
-    db.session.commit()
+    OUTBOX.record_failure(score, error.detail or str(error), now, token, policy, **values)

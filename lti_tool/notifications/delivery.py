@@ -1,26 +1,30 @@
-"""Deliver the e-mail outbox over SMTP: retried with back-off, never dropped, never lost.
+"""Deliver the e-mail outbox over SMTP through the one outbox mechanism (``lti_tool.outbox``).
 
-Delivery guarantee: **at least once**. Each e-mail is first *claimed* (an atomic, compare-and-set
-UPDATE that moves its ``next_attempt_at`` past the run's clock, committed at once), then sent,
-then marked sent and committed on its own. So:
+Delivery guarantee: **at least once**, with the exact duplicate window stated in the README.
+E-mails are claimed in batches with one statement; each is sent on its own over one SMTP
+connection, and the batch is marked sent and committed together. So:
 
-- two runners at the same time never send the same e-mail: only one claim can succeed, on SQLite
-  and PostgreSQL alike;
-- a runner that dies after claiming but before the server took the message leaves a claim that
-  simply lapses (``CLAIM_SECONDS``): the e-mail is tried again later, not lost;
-- a runner that dies in the instant between the server accepting the message and the commit
-  loses the status of that one message, which is then sent again once the claim lapses.
+- two runners at the same time never send the same e-mail: a claim takes a row for one run only,
+  on SQLite and PostgreSQL alike;
+- a failure charges only its e-mail: a refused recipient or message leaves the connection in
+  use; a connection lost or timed out while one e-mail was being sent (the server may have
+  stored it) charges that e-mail, and the run reconnects for the next ones, so one bad message
+  never blocks the others; only when the server cannot be reached at all is every e-mail of the
+  batch charged (and the run stops);
+- after ``outbox_max_attempts`` failed attempts the e-mail is marked failed, shown to staff and
+  admins, never dropped;
+- a runner that dies after the server accepted some e-mails of its batch and before the batch's
+  commit sends those again once their claim lapses.
 
-We prefer that rare duplicate to the alternative (at most once: a mail lost for good when the
-process dies mid-send), because these notices carry deadlines (answer a request, evaluate): a
-missing one costs more than a repeated one. The Message-ID header is stable across retries, so
-mail clients can recognise and fold a duplicate.
+A duplicate is preferred to a lost notice, because these notices carry deadlines. The Message-ID
+header is the same on every attempt, so mail clients recognise and fold a duplicate.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -28,10 +32,11 @@ from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
 
 from ..extensions import db
 from ..models_base import utcnow
+from ..outbox import Outbox, RetryPolicy, register
+from ..outbox import retry_delay as outbox_retry_delay
 from .models import EmailStatus, OutboxEmail
 
 #: Errors that concern one message only: the connection stays usable for the next one.
@@ -43,7 +48,7 @@ MESSAGE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,  # a header the e-mail package refuses (e.g. a line break in an address)
     UnicodeError,
 )
-#: Errors that end the connection: every e-mail left in this run is retried later.
+#: Errors that end the connection: the e-mail being sent is charged, the next reconnects.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
 
 
@@ -55,112 +60,138 @@ class DeliveryReport:
     failed: int = 0
     #: Why the run could not reach (or lost) the server, if it did.
     connection_error: str | None = None
+    #: E-mails marked failed for good in this run (the attempt cap).
+    gave_up: int = 0
 
 
-def deliver_due_emails(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
-    """Send the queued e-mails that are due, over one SMTP connection; commit per e-mail."""
-    now = now or utcnow()
-    config = current_app.config
-    limit = limit or int(config["MAIL_BATCH_SIZE"])
-    report = DeliveryReport()
-    due_ids = list(
-        db.session.scalars(
-            select(OutboxEmail.id)
-            .where(OutboxEmail.status == EmailStatus.QUEUED, OutboxEmail.next_attempt_at <= now)
-            .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
-            .limit(limit)
-        )
+OUTBOX = register(
+    Outbox(
+        model=OutboxEmail,
+        queued=EmailStatus.QUEUED,
+        done=EmailStatus.SENT,
+        failed=EmailStatus.FAILED,
+        done_at="sent_at",
     )
-    db.session.commit()  # end the read transaction: claims below each commit on their own
-    if not due_ids:
-        return report
+)
 
-    try:
-        connection = _connect(config)
-    except CONNECTION_ERRORS as error:
-        report.connection_error = _describe(error)
-        current_app.logger.warning("Mail server unreachable: %s", report.connection_error)
-        _fail_remaining(due_ids, error, now, report)
-        return report
 
+def deliver_due_emails(
+    now: datetime | None = None, limit: int | None = None, *, deadline: float | None = None
+) -> DeliveryReport:
+    """Send the due e-mails batch by batch until none is due or the run's time is up.
+
+    ``limit`` caps the e-mails of this call (default: no cap); ``deadline`` is a
+    ``time.monotonic()`` moment after which no further e-mail is started (default: the policy's
+    ``jobs_run_seconds`` from now).
+    """
+    now = now or utcnow()
+    policy = RetryPolicy.from_config()
+    deadline = deadline if deadline is not None else time.monotonic() + policy.run_seconds
+    report = DeliveryReport()
+    sender = _Sender(current_app.config)
     try:
-        for position, email_id in enumerate(due_ids):
-            email = _claim(email_id, now)
-            if email is None:
-                continue  # another runner has it, or it is no longer due
-            try:
-                connection.send_message(_message(email, now), to_addrs=[email.to_address])
-            except MESSAGE_ERRORS as error:
-                _record_failure(email, error, now)
-                report.failed += 1
-                continue
-            except CONNECTION_ERRORS as error:
-                report.connection_error = _describe(error)
-                current_app.logger.warning("Mail server lost: %s", report.connection_error)
-                _record_failure(email, error, now)
-                report.failed += 1
-                _fail_remaining(due_ids[position + 1 :], error, now, report)
-                break
-            email.status = EmailStatus.SENT
-            email.sent_at = now
-            email.attempts += 1
-            email.last_error = None
+        while limit is None or report.sent + report.failed < limit:
+            size = policy.batch_size if limit is None else min(policy.batch_size, limit)
+            token = OUTBOX.new_token()
+            batch = OUTBOX.claim_batch(now, token, limit=size, policy=policy)
             db.session.commit()
-            report.sent += 1
+            if not batch:
+                break
+            stop = _deliver_batch(batch, token, now, policy, deadline, sender, report)
+            db.session.commit()
+            if stop or len(batch) < size:
+                break
+    except BaseException:
+        db.session.rollback()
+        raise
     finally:
-        _close(connection)
+        sender.close()
     return report
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the given number of failed attempts: 1, 2, 4 … capped minutes."""
-    config = current_app.config
-    base = int(config["MAIL_RETRY_BASE_SECONDS"])
-    ceiling = int(config["MAIL_RETRY_MAX_SECONDS"])
-    exponent = min(max(attempts - 1, 0), 30)
-    return timedelta(seconds=min(base * 2**exponent, ceiling))
+def _deliver_batch(
+    batch: list[OutboxEmail],
+    token: str,
+    now: datetime,
+    policy: RetryPolicy,
+    deadline: float,
+    sender: _Sender,
+    report: DeliveryReport,
+) -> bool:
+    """Try each claimed e-mail on its own; return True when the run should stop."""
+    sent: list[OutboxEmail] = []
+    stop = False
+    for position, email in enumerate(batch):
+        if time.monotonic() >= deadline:
+            OUTBOX.release(batch[position:], token, now)  # the next run takes them at once
+            stop = True
+            break
+        try:
+            connection = sender.connection()
+        except CONNECTION_ERRORS as error:
+            report.connection_error = _describe(error)
+            current_app.logger.warning("Mail server unreachable: %s", report.connection_error)
+            for waiting in batch[position:]:
+                _fail(waiting, error, now, token, policy, report)
+            stop = True
+            break
+        try:
+            connection.send_message(_message(email, now), to_addrs=[email.to_address])
+        except MESSAGE_ERRORS as error:
+            _fail(email, error, now, token, policy, report)
+            continue
+        except CONNECTION_ERRORS as error:
+            # The server may have stored it before the connection broke: this e-mail alone is
+            # charged (and sent again later); the next one gets a new connection.
+            report.connection_error = _describe(error)
+            current_app.logger.warning("Mail server lost: %s", report.connection_error)
+            sender.drop()
+            _fail(email, error, now, token, policy, report)
+            continue
+        sent.append(email)
+    report.sent += OUTBOX.mark_done(sent, token, now)
+    return stop
 
 
-def claim_seconds() -> int:
-    """Return how long a claim keeps other runners off an e-mail being sent."""
-    return max(600, 10 * int(current_app.config["MAIL_TIMEOUT_SECONDS"]))
+class _Sender:
+    """One SMTP connection for a run, opened when first needed and again after a loss."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+        self._connection: smtplib.SMTP | None = None
+
+    def connection(self) -> smtplib.SMTP:
+        if self._connection is None:
+            self._connection = _connect(self.config)
+        return self._connection
+
+    def drop(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            _close(self._connection)
+            self._connection = None
 
 
-def _claim(email_id: int, now: datetime) -> OutboxEmail | None:
-    """Take an e-mail for this run with one atomic UPDATE; None when someone else has it."""
-    result = db.session.execute(
-        update(OutboxEmail)
-        .where(
-            OutboxEmail.id == email_id,
-            OutboxEmail.status == EmailStatus.QUEUED,
-            OutboxEmail.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=now + timedelta(seconds=claim_seconds()))
-        .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return db.session.get(OutboxEmail, email_id, populate_existing=True)
-
-
-def _record_failure(email: OutboxEmail, error: BaseException, now: datetime) -> None:
-    """Keep the e-mail queued, note why and when to try again, and commit."""
-    email.attempts += 1
-    email.last_error = _describe(error)[:2000]
-    email.next_attempt_at = now + retry_delay(email.attempts)
-    db.session.commit()
-
-
-def _fail_remaining(
-    email_ids: list[int], error: BaseException, now: datetime, report: DeliveryReport
+def _fail(
+    email: OutboxEmail,
+    error: BaseException,
+    now: datetime,
+    token: str,
+    policy: RetryPolicy,
+    report: DeliveryReport,
 ) -> None:
-    """Record a connection failure on every e-mail of the run this runner can claim."""
-    for email_id in email_ids:
-        email = _claim(email_id, now)
-        if email is not None:
-            _record_failure(email, error, now)
-            report.failed += 1
+    report.failed += 1
+    if OUTBOX.record_failure(email, _describe(error), now, token, policy):
+        report.gave_up += 1
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Return the wait after the given number of failed attempts (the one outbox policy)."""
+    return outbox_retry_delay(attempts)
 
 
 def _connect(config: Any) -> smtplib.SMTP:

@@ -16,10 +16,11 @@ from ..programme.models import enum_column
 
 
 class EmailStatus(enum.StrEnum):
-    """Queued until the SMTP server takes it; never dropped."""
+    """Queued until the SMTP server takes it; failed after the attempt cap; never dropped."""
 
     QUEUED = "queued"
     SENT = "sent"
+    FAILED = "failed"
 
 
 class Notification(db.Model):
@@ -62,5 +63,7 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The job run holding the e-mail (``lti_tool.outbox``); None when no run does.
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     notification: Mapped[Notification] = relationship()

@@ -19,7 +19,7 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
 )
 from lti_tool.models_base import utcnow
-from lti_tool.notifications.jobs import run_due
+from lti_tool.jobs.runner import run_due
 from lti_tool.privacy.operations import anonymise_expired_mentorships
 from tests.mentoring.factories import conclude, make_course, make_member, make_mentor
 
