@@ -16,7 +16,7 @@ from ..mentoring import deadlines
 from ..models_base import utcnow
 from ..notifications.delivery import deliver_due_emails
 from ..privacy.operations import anonymise_expired_mentorships
-from ..staff.operations import step_running_syncs
+from ..staff.roster import step_running_syncs
 
 
 @dataclass
