@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test browser lint translations benchmark clean
+.PHONY: demo test browser lint translations benchmark screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ demo: $(VENV)/.installed-app
 	$(BIN)/flask --app lti_tool demo
 
 ## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser node_modules/.installed
 	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the browser tests (never a downloaded browser)
@@ -33,9 +33,15 @@ browser:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium; }
 
+## node_modules: front-end test tools (axe-core) from the committed lock file
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check lti_tool tests
 	$(BIN)/ruff format --check lti_tool tests
+	$(BIN)/mypy
 
 ## translations: extract, update and compile the English and Italian catalogues
 translations: $(VENV)/.installed-app
@@ -47,5 +53,9 @@ translations: $(VENV)/.installed-app
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m tests.benchmark
 
+## screenshots: drive the demo in Chromium and write the README's pictures into docs/
+screenshots: $(VENV)/.installed-test browser
+	$(BIN)/python -m docs.screenshots
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache node_modules

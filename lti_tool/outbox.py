@@ -1,289 +1,375 @@
-"""One outbox mechanism for everything the tool sends later: e-mails and gradebook scores.
+"""One outbox mechanism for everything the tool hands to another system (e-mails, scores).
 
-An outbox row is *queued* until it is done (sent, posted). The job runner (``lti_tool.jobs``)
-takes due rows in **batches claimed with one statement** — ``UPDATE … WHERE id IN (SELECT …
-FOR UPDATE SKIP LOCKED) RETURNING …`` on PostgreSQL; the same statement on SQLite, whose single
-writer makes it atomic without the lock clause — which moves the rows' ``next_attempt_at`` past
-the claim's end and stamps them with the run's ``claim_token``. Each row is then tried on its
-own; its outcome is written only while the claim is still this run's (``claim_token``
-compare-and-set), and the batch is committed.
+An outbox row waits with ``status`` *queued* and a ``next_attempt_at``. A runner (``jobs``):
 
-- A failure charges only its row: ``attempts`` + 1, ``last_error``, and a retry after the back-off
-  of :func:`retry_delay`. At ``outbox_max_attempts`` the row is marked *failed*: staff and admins
-  see it with its last error, and :func:`retry_now` or :func:`give_up` act on it. Nothing is
-  ever deleted or dropped silently.
-- A run is bounded by time (``jobs_run_seconds``), which is kept well under the claim's length
-  (:func:`claim_seconds`), so a claim never lapses while its run still works on it; rows a run
-  does not reach are released at once.
-- A runner that dies holding a claim leaves rows whose claim lapses: another runner takes them
-  over after :func:`claim_seconds`. This is the only way a row can be done twice (at least
-  once): see the README's delivery guarantees.
+1. **claims** a batch in ONE statement: ``UPDATE … SET claimed_by = <run>, next_attempt_at =
+   now + claim WHERE id IN (SELECT … due … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING
+   id`` (on SQLite the same statement without ``FOR UPDATE``: SQLite serialises writers, so the
+   sub-select and the update are one atomic step). Two runners never claim the same row;
+2. tries **each item on its own**: a failure charges that item only;
+3. records the outcome with compare-and-set on ``claimed_by`` (a runner whose claim was taken
+   over writes nothing) and commits **once per batch**.
 
-One retry policy for every outbox, from configuration (``outbox_*`` keys).
+A failed attempt waits ``RetryPolicy.delay(attempts)`` (exponential, capped); after
+``max_attempts`` the item turns *failed*: never dropped, visible to admins (console, staff
+pages), who may ``retry_now`` or ``give_up`` with a reason. A claim lapses after
+``claim_seconds`` (runner killed), and the item is then due again: delivery is **at least once**.
+A run stops taking new items after ``run_seconds``, which is kept well under the claim time, so
+a live runner never outlasts its claims.
+
+Per-destination back-off (a circuit breaker) lives in :class:`DeliveryBackoff`: after a failure
+that says "the other side is down" (timeouts, 5xx), the destination's items are skipped without
+being charged until its back-off passes; one success closes it.
 """
 
 from __future__ import annotations
 
-import enum
-import secrets
-from collections.abc import Sequence
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import select, update
+from sqlalchemy import Integer, String, Text, bindparam, delete, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
-from .config import DEFAULTS
 from .extensions import db
-from .models_base import utcnow
+from .models_base import UTCDateTime, utcnow
 
-Row = TypeVar("Row", bound=Any)
-
-
-class OutboxState(enum.StrEnum):
-    """What the admin console shows of an outbox row."""
-
-    QUEUED = "queued"
-    FAILING = "failing"
-    FAILED = "failed"
-    DONE = "done"
+Item = TypeVar("Item", bound=Any)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Back-off, attempt cap, claim length, batch size and run length of every outbox."""
+    """How every outbox retries, claims and bounds its runs (``outbox_*`` configuration keys)."""
 
-    base_seconds: int
-    max_seconds: int
-    max_attempts: int
-    batch_size: int
-    run_seconds: float
-    claim_seconds: int
+    base_seconds: int = 60
+    max_seconds: int = 3600
+    max_attempts: int = 15
+    claim_seconds: int = 600
+    batch_size: int = 50
+    run_seconds: float = 240.0
 
     @classmethod
-    def from_config(cls, config: Any = None) -> RetryPolicy:
-        """Read the policy from the app's configuration (the defaults outside an app)."""
-        if config is None:
-            config = current_app.config if has_app_context() else DEFAULTS
-        run_seconds = float(config["JOBS_RUN_SECONDS"])
-        timeout = max(float(config["MAIL_TIMEOUT_SECONDS"]), float(config["HTTP_TIMEOUT_SECONDS"]))
-        # A claim outlives the longest run: its time bound plus one item's calls (SMTP
-        # connect and send; token, line item and score), each bounded by its timeout.
-        floor = int(2 * run_seconds + 4 * timeout)
+    def from_config(cls, config: Any) -> RetryPolicy:
+        """Read the policy; a run always stops well (half) before its claims lapse."""
+        claim = int(config.get("OUTBOX_CLAIM_SECONDS", cls.claim_seconds))
+        run = float(config.get("OUTBOX_RUN_SECONDS", cls.run_seconds))
         return cls(
-            base_seconds=int(config["OUTBOX_RETRY_BASE_SECONDS"]),
-            max_seconds=int(config["OUTBOX_RETRY_MAX_SECONDS"]),
-            max_attempts=int(config["OUTBOX_MAX_ATTEMPTS"]),
-            batch_size=int(config["OUTBOX_BATCH_SIZE"]),
-            run_seconds=run_seconds,
-            claim_seconds=max(int(config["OUTBOX_CLAIM_SECONDS"]), floor),
+            base_seconds=int(config.get("OUTBOX_RETRY_BASE_SECONDS", cls.base_seconds)),
+            max_seconds=int(config.get("OUTBOX_RETRY_MAX_SECONDS", cls.max_seconds)),
+            max_attempts=max(1, int(config.get("OUTBOX_MAX_ATTEMPTS", cls.max_attempts))),
+            claim_seconds=claim,
+            batch_size=max(1, int(config.get("OUTBOX_BATCH_SIZE", cls.batch_size))),
+            run_seconds=min(run, claim / 2),
         )
 
-
-def retry_delay(attempts: int, policy: RetryPolicy | None = None) -> timedelta:
-    """Return the wait after the given number of failed attempts: base, 2 × base … capped."""
-    policy = policy or RetryPolicy.from_config()
-    exponent = min(max(attempts - 1, 0), 30)
-    return timedelta(seconds=min(policy.base_seconds * 2**exponent, policy.max_seconds))
+    def delay(self, attempts: int) -> timedelta:
+        """Return the wait after ``attempts`` failed attempts: base, 2×base, 4×base … capped."""
+        exponent = min(max(attempts - 1, 0), 30)
+        return timedelta(seconds=min(self.base_seconds * 2**exponent, self.max_seconds))
 
 
-def claim_seconds() -> int:
-    """Return how long a claim keeps other runners off a row."""
-    return RetryPolicy.from_config().claim_seconds
+def retry_policy() -> RetryPolicy:
+    """Return the configured policy of the running app (the defaults outside an app)."""
+    return RetryPolicy.from_config(current_app.config) if has_app_context() else RetryPolicy()
 
 
-@dataclass(frozen=True)
-class Outbox:
-    """One outbox table: its model, its status values and the column stamped when done."""
+def new_run_token() -> str:
+    """Return a fresh claim token for one run."""
+    return uuid.uuid4().hex
 
-    model: Any
-    queued: Any
-    done: Any
-    failed: Any
-    done_at: str
 
-    def new_token(self) -> str:
-        """Return a fresh claim token for one run."""
-        return secrets.token_hex(16)
+class Deadline:
+    """The wall-clock bound of one run (monotonic, so clock changes do not matter)."""
 
-    def state_of(self, row: Any) -> OutboxState:
-        """Tell the admin console's state of a row: queued, failing, failed or done."""
-        if row.status == self.done:
-            return OutboxState.DONE
-        if row.status == self.failed:
-            return OutboxState.FAILED
-        return OutboxState.FAILING if row.last_error else OutboxState.QUEUED
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
 
-    # --- the runner's side ----------------------------------------------------------------
+    def passed(self) -> bool:
+        """Whether the run must stop taking new items."""
+        return time.monotonic() >= self.ends
 
-    def claim_batch(
-        self, now: datetime, token: str, *, limit: int, policy: RetryPolicy, where: Sequence = ()
-    ) -> list[Any]:
-        """Claim up to ``limit`` due rows with one statement and return them (oldest first).
 
-        The rows come back detached from the session, with their columns loaded: the caller
-        commits the claim at once and works on them without reloading any.
-        """
+class DeliveryBackoff(db.Model):
+    """A destination (a platform, a mail server) that failed as a whole: skipped until ``until``."""
+
+    __tablename__ = "delivery_backoff"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    until: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Breakers:
+    """The back-off of the destinations one run meets, read once per batch."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self._open: dict[str, datetime] = {}
+
+    def load(self, keys: Iterable[str]) -> None:
+        """Read the back-off rows of ``keys`` in one statement."""
+        wanted = set(keys) - set(self._open)
+        if not wanted:
+            return
+        for row in db.session.scalars(
+            select(DeliveryBackoff).where(DeliveryBackoff.key.in_(wanted))
+        ):
+            self._open[row.key] = row.until
+
+    def open_until(self, key: str, now: datetime) -> datetime | None:
+        """Return until when ``key`` is skipped, or None when it may be tried."""
+        until = self._open.get(key)
+        return until if until is not None and until > now else None
+
+    def failed(self, key: str, now: datetime, error: str) -> datetime:
+        """Open (or widen) the back-off of ``key``; return until when it is skipped."""
+        row = db.session.get(DeliveryBackoff, key)
+        if row is None:
+            row = DeliveryBackoff(key=key, failures=0, until=now)
+            db.session.add(row)
+        row.failures += 1
+        row.until = now + self.policy.delay(row.failures)
+        row.last_error = error[:2000]
+        self._open[key] = row.until
+        return row.until
+
+    def succeeded(self, key: str) -> None:
+        """Close the back-off of ``key`` (one statement, only when it was open)."""
+        if key in self._open:
+            db.session.execute(delete(DeliveryBackoff).where(DeliveryBackoff.key == key))
+            del self._open[key]
+
+
+class Outbox(Generic[Item]):
+    """The claim / record / retry rules over one outbox model.
+
+    The model has ``id``, ``status``, ``attempts``, ``next_attempt_at``, ``last_error``,
+    ``claimed_by`` and ``given_up_reason``; ``done`` returns the columns of a delivered item.
+    """
+
+    def __init__(
+        self,
+        model: type[Item],
+        *,
+        queued: Any,
+        failed: Any,
+        done: Callable[[datetime], dict[str, Any]],
+    ) -> None:
+        self.model = model
+        self.queued = queued
+        self.failed = failed
+        self.done = done
+
+    # -- claiming ---------------------------------------------------------------------------
+
+    def claim(
+        self, now: datetime, limit: int, token: str, policy: RetryPolicy | None = None
+    ) -> list[Item]:
+        """Claim up to ``limit`` due items for the run ``token`` (one UPDATE) and load them."""
+        policy = policy or retry_policy()
         model = self.model
         due = (
             select(model.id)
-            .where(model.status == self.queued, model.next_attempt_at <= now, *where)
+            .where(model.status == self.queued, model.next_attempt_at <= now)
             .order_by(model.next_attempt_at, model.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+            .scalar_subquery()
         )
-        rows = db.session.scalars(
-            update(model)
-            .where(model.id.in_(due.scalar_subquery()))
-            .values(
-                next_attempt_at=now + timedelta(seconds=policy.claim_seconds), claim_token=token
+        ids = list(
+            db.session.scalars(
+                update(model)
+                .where(
+                    model.id.in_(due),
+                    model.status == self.queued,
+                    model.next_attempt_at <= now,
+                )
+                .values(
+                    claimed_by=token,
+                    next_attempt_at=now + timedelta(seconds=policy.claim_seconds),
+                )
+                .returning(model.id)
+                .execution_options(synchronize_session=False)
             )
-            .returning(model),
-            execution_options={"synchronize_session": False, "populate_existing": True},
+        )
+        db.session.commit()  # the claim holds on its own, whatever happens next
+        if not ids:
+            return []
+        items = db.session.scalars(
+            select(model)
+            .where(model.id.in_(ids))
+            .order_by(model.id)
+            .execution_options(populate_existing=True)
         ).all()
-        for row in rows:
-            db.session.expunge(row)
-        return sorted(rows, key=lambda row: row.id)
+        return list(items)
 
-    def claim_one(self, row_id: int, now: datetime, token: str, policy: RetryPolicy) -> Any:
-        """Claim one due row by id (compare-and-set); None when someone else has it."""
+    def claim_one(self, item_id: int, now: datetime, token: str | None = None) -> Item | None:
+        """Claim one given item (compare-and-set); None when it is not due or someone has it."""
         model = self.model
         result = db.session.execute(
             update(model)
-            .where(model.id == row_id, model.status == self.queued, model.next_attempt_at <= now)
+            .where(model.id == item_id, model.status == self.queued, model.next_attempt_at <= now)
             .values(
-                next_attempt_at=now + timedelta(seconds=policy.claim_seconds), claim_token=token
+                claimed_by=token or new_run_token(),
+                next_attempt_at=now + timedelta(seconds=retry_policy().claim_seconds),
             )
             .execution_options(synchronize_session=False)
         )
+        db.session.commit()
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        return db.session.get(model, row_id, populate_existing=True)
+        return db.session.get(model, item_id, populate_existing=True)
 
-    def mark_done(self, rows: Sequence[Any], token: str, now: datetime) -> int:
-        """Mark rows done in one statement, only those this run still holds; return how many."""
-        if not rows:
+    # -- outcomes (flushed, committed by the caller once per batch) -------------------------
+
+    def mark_done(self, items: Sequence[Item], token: str, now: datetime) -> int:
+        """Record delivered items in one statement; return how many this run still held."""
+        if not items:
             return 0
         model = self.model
         result = db.session.execute(
             update(model)
-            .where(model.id.in_([row.id for row in rows]), model.claim_token == token)
+            .where(model.id.in_([item.id for item in items]), model.claimed_by == token)
             .values(
-                {
-                    "status": self.done,
-                    self.done_at: now,
-                    "attempts": model.attempts + 1,
-                    "last_error": None,
-                    "claim_token": None,
-                    **self.done_extra(rows),
-                }
+                status=self.done_status,
+                attempts=model.attempts + 1,
+                last_error=None,
+                claimed_by=None,
+                **self.done(now),
             )
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    def done_extra(self, rows: Sequence[Any]) -> dict[str, Any]:
-        """Further columns set when rows are done (none by default)."""
-        return {}
+    @property
+    def done_status(self) -> Any:
+        """The status of a delivered item (the enum member that is neither queued nor failed)."""
+        members = [m for m in type(self.queued) if m not in (self.queued, self.failed)]
+        return members[0]
 
-    def record_failure(
-        self,
-        row: Any,
-        error: str,
-        now: datetime,
-        token: str,
-        policy: RetryPolicy,
-        **values: Any,
-    ) -> bool:
-        """Charge one failed attempt to a row this run holds; return True when now failed."""
-        attempts = row.attempts + 1
-        gave_up = attempts >= policy.max_attempts
-        values.setdefault("next_attempt_at", now + retry_delay(attempts, policy))
-        db.session.execute(
-            update(self.model)
-            .where(self.model.id == row.id, self.model.claim_token == token)
-            .values(
-                attempts=attempts,
-                last_error=error[:2000],
-                claim_token=None,
-                status=self.failed if gave_up else self.queued,
-                **values,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if gave_up:
-            current_app.logger.error(
-                "%s %s failed for good after %s attempts: %s",
-                self.model.__tablename__,
-                row.id,
-                attempts,
-                error,
-            )
-        return gave_up
+    def failure_values(
+        self, item: Item, error: str, now: datetime, policy: RetryPolicy
+    ) -> dict[str, Any]:
+        """The columns of a failed attempt: charged, backed off, failed after the cap."""
+        attempts = item.attempts + 1
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "last_error": error[:2000],
+            "next_attempt_at": now + policy.delay(attempts),
+            "claimed_by": None,
+        }
+        if attempts >= policy.max_attempts:
+            values["status"] = self.failed
+        return values
 
-    def release(self, rows: Sequence[Any], token: str, until: datetime, **values: Any) -> None:
-        """Give rows back without charging an attempt: due again at ``until``."""
-        if not rows:
+    def record_failures(self, failures: Sequence[tuple[Item, dict[str, Any]]], token: str) -> None:
+        """Write the failed attempts of a batch (one executemany), only where the claim holds."""
+        if not failures:
             return
+        model = self.model
+        columns = sorted({name for _, values in failures for name in values})
+        rows = []
+        for item, values in failures:
+            full = {name: getattr(item, name) for name in columns}
+            full.update(values)
+            rows.append(
+                {"b_id": item.id, "b_token": token, **{f"v_{k}": v for k, v in full.items()}}
+            )
+        table = model.__table__
         db.session.execute(
-            update(self.model)
-            .where(self.model.id.in_([row.id for row in rows]), self.model.claim_token == token)
-            .values(next_attempt_at=until, claim_token=None, **values)
-            .execution_options(synchronize_session=False)
+            update(table)
+            .where(table.c.id == bindparam("b_id"), table.c.claimed_by == bindparam("b_token"))
+            .values({name: bindparam(f"v_{name}") for name in columns}),
+            rows,
         )
+        for item, values in failures:
+            if values.get("status") == self.failed:
+                current_app.logger.warning(
+                    "%s %s failed for good after %s attempts: %s",
+                    self.model.__tablename__,
+                    item.id,
+                    values["attempts"],
+                    values.get("last_error"),
+                )
 
-    # --- the admin console's side (flush, never commit) -------------------------------------
-
-    def retry_now(self, row: Any) -> bool:
-        """Queue a failing or failed row for the next run; False when it is done meanwhile."""
+    def release(self, items: Sequence[Item], token: str, until: datetime) -> None:
+        """Give claimed items back untried and uncharged, due again at ``until``."""
+        if not items:
+            return
         model = self.model
-        result = db.session.execute(
+        db.session.execute(
             update(model)
-            .where(model.id == row.id, model.status.in_([self.queued, self.failed]))
-            .values(status=self.queued, next_attempt_at=utcnow(), claim_token=None)
+            .where(model.id.in_([item.id for item in items]), model.claimed_by == token)
+            .values(claimed_by=None, next_attempt_at=until)
             .execution_options(synchronize_session=False)
         )
-        db.session.refresh(row)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    def give_up(self, row: Any, reason: str) -> bool:
-        """Mark a queued row failed with the admin's reason; False when it is done meanwhile."""
+    # -- what an administrator may do -------------------------------------------------------
+
+    def retry_now(self, item: Item, now: datetime | None = None) -> Item:
+        """Make a waiting or failed item due at once (its attempts start again; flush only)."""
+        now = now or utcnow()
         model = self.model
-        result = db.session.execute(
+        db.session.execute(
             update(model)
-            .where(model.id == row.id, model.status.in_([self.queued, self.failed]))
-            .values(status=self.failed, last_error=reason[:2000], claim_token=None)
+            .where(model.id == item.id, model.status.in_([self.queued, self.failed]))
+            .values(
+                status=self.queued,
+                next_attempt_at=now,
+                attempts=0,
+                claimed_by=None,
+                given_up_reason=None,
+            )
             .execution_options(synchronize_session=False)
         )
-        db.session.refresh(row)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        db.session.refresh(item)
+        return item
+
+    def give_up(self, item: Item, reason: str, now: datetime | None = None) -> Item:
+        """Stop retrying a waiting item; it stays listed as failed with the reason (flush only)."""
+        model = self.model
+        db.session.execute(
+            update(model)
+            .where(model.id == item.id, model.status == self.queued)
+            .values(status=self.failed, given_up_reason=reason[:500], claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.refresh(item)
+        return item
 
 
-_OUTBOXES: dict[type, Outbox] = {}
+def run_batches(
+    outbox: Outbox[Any],
+    now: datetime,
+    handle: Callable[[list[Any], str, RetryPolicy, Deadline], bool],
+    *,
+    limit: int | None = None,
+) -> None:
+    """Claim and hand batches to ``handle`` until nothing is due, the limit or the deadline.
 
-
-def register(outbox: Outbox) -> Outbox:
-    """Make an outbox known to :func:`outbox_of` (each outbox's domain registers its own)."""
-    _OUTBOXES[outbox.model] = outbox
-    return outbox
-
-
-def outbox_of(row: Any) -> Outbox:
-    """Return the outbox a row belongs to."""
-    return _OUTBOXES[type(row)]
-
-
-def retry_now(row: Any) -> bool:
-    """Admin action: try a failing or failed e-mail or score again at the next run."""
-    return outbox_of(row).retry_now(row)
-
-
-def give_up(row: Any, reason: str) -> bool:
-    """Admin action: stop trying an e-mail or score, keeping it visible as failed with why."""
-    return outbox_of(row).give_up(row, reason)
-
-
-def state_of(row: Any) -> OutboxState:
-    """Return queued / failing / failed / done for an e-mail or score."""
-    return outbox_of(row).state_of(row)
+    ``handle`` records each item's outcome and returns False to end the run early; each batch
+    is committed here, once.
+    """
+    policy = retry_policy()
+    deadline = Deadline(policy.run_seconds)
+    token = new_run_token()
+    taken = 0
+    while not deadline.passed() and (limit is None or taken < limit):
+        size = policy.batch_size if limit is None else min(policy.batch_size, limit - taken)
+        batch = outbox.claim(now, size, token, policy)
+        if not batch:
+            return
+        taken += len(batch)
+        try:
+            go_on = handle(batch, token, policy, deadline)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        if not go_on:
+            return

@@ -3,16 +3,17 @@ Open edX's consumer as the platform, and helpers that count rows."""
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, func, make_url, select, text
 
-from lti_tool import create_app
+from lti_tool import create_app, ratelimits
 from lti_tool.extensions import cache, db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti.models import ToolKey
@@ -23,13 +24,15 @@ DATABASE_URL_VARIABLE = "LTI_TOOL_DATABASE_URL"
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> str:
     """PostgreSQL when the environment names one, else a fresh SQLite file.
 
     Under pytest-xdist each worker gets a database of its own: ``<name>_<worker>`` beside the
     named PostgreSQL database (created when missing), or its own SQLite file.
     """
     url = os.environ.get(DATABASE_URL_VARIABLE)
+    # ``workerinput`` exists only under pytest-xdist, so ``-p no:xdist`` works too.
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     if not url:
         return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "tool.sqlite3")
     if worker_id == "master":
@@ -78,26 +81,57 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
     }
 
 
+@pytest.fixture(scope="session")
+def _tool_key_jwk() -> dict[str, Any]:
+    """The public JWK of the tool's test key (computing it from PEM costs tens of ms)."""
+    return tool_keys.public_jwk(keys.private_pem("tool"), "tool-key-1")
+
+
+@pytest.fixture(scope="session")
+def _session_app(
+    database_url: str, _migrated: None, tmp_path_factory: pytest.TempPathFactory
+) -> Flask:
+    """One application for the whole session: building one costs ~0.1 s (URL rules)."""
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("app")))
+    # Test requests run inside the test's application context and would share ``g`` with each
+    # other (one browser's CSRF token rendered into the next browser's page). In production
+    # each request has a fresh ``g``: start every test request with one too.
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)
+    return app
+
+
+def _fresh_g() -> None:
+    """Forget what the previous request of the test left on ``g``."""
+    g.__dict__.clear()
+
+
 @pytest.fixture
-def app(database_url: str, _migrated: None, tmp_path: Any) -> Iterator[Flask]:
-    """The tool with an empty database (one known signing key) and an empty cache."""
-    app = create_app(_test_config(database_url, tmp_path))
+def app(_session_app: Flask, _tool_key_jwk: dict[str, Any]) -> Iterator[Flask]:
+    """The tool with an empty database (one known signing key), an empty cache and the
+    configuration a test may change restored afterwards."""
+    app = _session_app
+    saved_config = copy.deepcopy(dict(app.config))
     with app.app_context():
         db.session.add(
             ToolKey(
                 kid="tool-key-1",
                 private_key_pem=keys.private_pem("tool"),
-                public_jwk=tool_keys.public_jwk(keys.private_pem("tool"), "tool-key-1"),
+                public_jwk=_tool_key_jwk,
             )
         )
         db.session.commit()
         cache.clear()
-        yield app
-        db.session.rollback()
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        db.session.remove()
+        ratelimits.limiter_of(app).reset()  # the session's one app counts from zero per test
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            for table in reversed(db.metadata.sorted_tables):
+                db.session.execute(table.delete())
+            db.session.commit()
+            db.session.remove()
+            app.config.clear()
+            app.config.update(saved_config)
 
 
 @pytest.fixture

@@ -8,7 +8,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ..core.urls import public_url
 from ..extensions import csrf
+from ..lti.launch import origin_of
 from . import platform
 from .forms import LaunchForm
 from .platform import DemoRefusal
@@ -39,7 +41,12 @@ def index() -> str:
     form = LaunchForm()
     form.set_defaults(get_locale())
     return render_template(
-        "demo/index.html", form=form, course=COURSE, people=PEOPLE, role_labels=ROLE_LABELS
+        "demo/index.html",
+        form=form,
+        course=COURSE,
+        people=PEOPLE,
+        role_labels=ROLE_LABELS,
+        tool_origin=origin_of(public_url("lti.launch")),
     )
 
 
@@ -58,6 +65,7 @@ def launch() -> str:
         link=platform.find_link(form.link.data),
         locale=form.locale.data,
         is_deep_link=bool(form.deep_link.data),
+        offer_storage=bool(form.storage.data),
     )
     return render_template(
         "demo/post_form.html", action=login_url, fields=fields, title=_l("Opening the tool…")

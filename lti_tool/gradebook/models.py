@@ -16,7 +16,7 @@ from ..programme.models import enum_column
 
 
 class ScoreStatus(enum.StrEnum):
-    """Queued until the platform accepted the score; failed after the attempt cap; never dropped."""
+    """Queued until the platform accepted the score; failed after the attempt cap, never dropped."""
 
     QUEUED = "queued"
     POSTED = "posted"
@@ -59,26 +59,11 @@ class GradebookScore(db.Model):
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The run holding the claim (see ``lti_tool.outbox``); None when nobody does.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    #: Why an administrator stopped retrying it.
+    given_up_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The job run holding the score (``lti_tool.outbox``); None when no run does.
-    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     link: Mapped[ResourceLink] = relationship()
     member: Mapped[Membership] = relationship()
-
-
-class PlatformBackoff(db.Model):
-    """A platform whose services keep failing (timeouts, 5xx): skipped until ``open_until``.
-
-    The circuit breaker of score delivery: one failing platform costs one timeout per back-off
-    period, not one per queued score, and never holds back the other platforms.
-    """
-
-    __tablename__ = "platform_backoff"
-
-    registration_id: Mapped[int] = mapped_column(
-        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
-    )
-    failures: Mapped[int] = mapped_column(default=0)
-    open_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)

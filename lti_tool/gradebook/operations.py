@@ -4,40 +4,36 @@ Completing a gradable activity (reflection, evaluation) writes one :class:`Grade
 placement of that activity with a line item, in the same transaction as the completion. The job
 runner (``jobs run-due``) posts them through :mod:`lti_tool.lti.services`.
 
-Delivery goes through the one outbox mechanism (``lti_tool.outbox``): scores are claimed in
-batches with one statement, each posted on its own, and the batch committed. Two runners never
-post the same score; a runner that dies mid-batch leaves claims that lapse, and those scores are
-posted again later. A repeated post is harmless: the platform keeps the latest score of a line
-item per person, and it is the same full mark.
-
-A platform that times out or answers 5xx opens its circuit breaker (:class:`PlatformBackoff`):
-its other scores are put off until the breaker's back-off passes, so a platform that is down
-costs one timeout per back-off period, not one per queued score, and never holds back the
-others. The first score posted after the back-off closes the breaker again.
+Delivery uses the tool's one outbox mechanism (``lti_tool.outbox``), as e-mails do: a batch is
+claimed in one statement, each score posted on its own, the outcomes committed per batch. Two
+runners never post the same score; a runner that dies mid-post leaves a claim that lapses, and
+the score is posted again later. A repeated post is harmless: the platform keeps the latest
+score of a line item per person, and it is the same full mark. A platform that is down (timeout,
+connection error, 5xx) pays one timeout per back-off period: its other scores are skipped,
+uncharged, until its back-off passes (a circuit breaker per registration), and a run stops taking
+scores after ``outbox_run_seconds`` (at most half the claim time), so it never outlasts its
+claims.
 
 Every failure stays in the outbox with its problem, HTTP status and the platform's message (staff
-see them) and is retried with the outbox's back-off, including the ones that need a person to act
+see them) and is retried with exponential back-off, including the ones that need a person to act
 (service not enabled, credentials): once the LMS admin has acted, the next retry gets through.
-After ``outbox_max_attempts`` the score is marked failed (visible, never dropped). A score the
-platform calls stale (409) is retried with a newer timestamp.
+After ``outbox_max_attempts`` the score turns failed, still listed, until an admin retries it. A
+score the platform calls stale (409) is retried with a newer timestamp.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import select
 
-from ..config import DEFAULTS
 from ..extensions import db
 from ..lti.activities import ACTIVITIES
 from ..lti.claims import Scope
-from ..lti.models import Deployment, ResourceLink
+from ..lti.models import ResourceLink
 from ..lti.services import (
     ActivityProgress,
     GradingProgress,
@@ -49,27 +45,27 @@ from ..lti.services import (
     post_score,
 )
 from ..models_base import utcnow
-from ..outbox import Outbox, RetryPolicy, register
-from ..outbox import retry_delay as outbox_retry_delay
-from ..people.models import Course, Membership
-from .models import GradebookScore, PlatformBackoff, ScoreStatus
+from ..outbox import Breakers, Deadline, Outbox, RetryPolicy, retry_policy, run_batches
+from ..people.models import Membership
+from .models import GradebookScore, ScoreStatus
 
 #: Score a completion earns (the line items deep linking creates have this maximum).
 FULL_MARKS = 100.0
 #: Tag of the line items the tool creates for completion scores.
 COMPLETION_TAG = "completion"
-#: The outbox's defaults (the configuration decides; see ``lti_tool.outbox.RetryPolicy``).
-RETRY_MAX_SECONDS = int(DEFAULTS["OUTBOX_RETRY_MAX_SECONDS"])
-CLAIM_SECONDS = int(DEFAULTS["OUTBOX_CLAIM_SECONDS"])
+#: How long a claim keeps other runners off a score being posted (``outbox_claim_seconds``).
+CLAIM_SECONDS = RetryPolicy.claim_seconds
 
-OUTBOX = register(
-    Outbox(
-        model=GradebookScore,
-        queued=ScoreStatus.QUEUED,
-        done=ScoreStatus.POSTED,
-        failed=ScoreStatus.FAILED,
-        done_at="posted_at",
-    )
+SCORES: Outbox[GradebookScore] = Outbox(
+    GradebookScore,
+    queued=ScoreStatus.QUEUED,
+    failed=ScoreStatus.FAILED,
+    done=lambda now: {
+        "posted_at": now,
+        "last_attempt_at": now,
+        "last_problem": None,
+        "last_status": None,
+    },
 )
 
 
@@ -79,8 +75,6 @@ class ScoreReport:
 
     posted: int = 0
     failed: int = 0
-    #: Scores put off because their platform's circuit breaker is open.
-    deferred: int = 0
 
 
 def is_gradable_placement(link: ResourceLink) -> bool:
@@ -141,151 +135,88 @@ def queue_completion_scores(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the given number of failed attempts (the one outbox policy)."""
-    return outbox_retry_delay(attempts)
+    """Return the wait after the given number of failed attempts (the outbox retry policy)."""
+    return retry_policy().delay(attempts)
 
 
-def deliver_due_scores(
-    now: datetime | None = None, limit: int | None = None, *, deadline: float | None = None
-) -> ScoreReport:
-    """Post the due scores batch by batch until none is due or the run's time is up."""
+def deliver_due_scores(now: datetime | None = None, limit: int | None = None) -> ScoreReport:
+    """Post the queued scores that are due, batch by batch, within the run's time bound."""
     now = now or utcnow()
-    policy = RetryPolicy.from_config()
-    deadline = deadline if deadline is not None else time.monotonic() + policy.run_seconds
     report = ScoreReport()
-    try:
-        while limit is None or report.posted + report.failed < limit:
-            size = policy.batch_size if limit is None else min(policy.batch_size, limit)
-            token = OUTBOX.new_token()
-            batch = OUTBOX.claim_batch(now, token, limit=size, policy=policy)
-            db.session.commit()
-            if not batch:
+    breakers = Breakers(retry_policy())
+
+    def handle(
+        batch: list[GradebookScore], token: str, policy: RetryPolicy, deadline: Deadline
+    ) -> bool:
+        posted: list[GradebookScore] = []
+        failures: list[tuple[GradebookScore, dict[str, Any]]] = []
+        skipped: dict[datetime, list[GradebookScore]] = {}
+        keys = {score.id: _platform_key(score) for score in batch}
+        breakers.load(keys.values())
+        go_on = True
+        for position, score in enumerate(batch):
+            if deadline.passed():
+                skipped.setdefault(now, []).extend(batch[position:])
+                go_on = False
                 break
-            stop = _deliver_batch(batch, token, now, policy, deadline, report)
-            db.session.commit()
-            if stop or len(batch) < size:
-                break
-    except BaseException:
-        db.session.rollback()
-        raise
+            until = breakers.open_until(keys[score.id], now)
+            if until is not None:  # its platform is backing off: not tried, not charged
+                skipped.setdefault(until, []).append(score)
+                continue
+            try:
+                _post(score)
+            except ServiceError as error:
+                failures.append((score, _failure_values(score, error, now, policy)))
+                current_app.logger.warning("Score %s not posted: %s", score.id, error)
+                if error.is_retryable:
+                    breakers.failed(keys[score.id], now, str(error))
+                continue
+            breakers.succeeded(keys[score.id])
+            posted.append(score)
+        db.session.flush()  # line items found or created on the way
+        report.posted += SCORES.mark_done(posted, token, now)
+        SCORES.record_failures(failures, token)
+        for until, scores in skipped.items():
+            SCORES.release(scores, token, until)
+        report.failed += len(failures)
+        return go_on
+
+    run_batches(SCORES, now, handle, limit=limit)
     return report
 
 
-def _deliver_batch(
-    batch: list[GradebookScore],
-    token: str,
-    now: datetime,
-    policy: RetryPolicy,
-    deadline: float,
-    report: ScoreReport,
-) -> bool:
-    """Post each claimed score on its own, skipping platforms that are backing off."""
-    links = {
-        link.id: link
-        for link in db.session.scalars(
-            select(ResourceLink)
-            .where(ResourceLink.id.in_({score.resource_link_id for score in batch}))
-            .options(
-                joinedload(ResourceLink.course)
-                .joinedload(Course.deployment)
-                .joinedload(Deployment.registration)
-            )
-        )
-    }
-    breakers = {
-        breaker.registration_id: breaker
-        for breaker in db.session.scalars(
-            select(PlatformBackoff).where(
-                PlatformBackoff.registration_id.in_(
-                    {link.course.deployment.registration_id for link in links.values()}
-                )
-            )
-        )
-    }
-    posted: list[GradebookScore] = []
-    for position, score in enumerate(batch):
-        if time.monotonic() >= deadline:
-            OUTBOX.release(batch[position:], token, now)  # the next run takes them at once
-            report.posted += OUTBOX.mark_done(posted, token, now)
-            return True
-        link = links[score.resource_link_id]
-        registration = link.course.deployment.registration
-        breaker = breakers.get(registration.id)
-        if breaker is not None and breaker.open_until > now:
-            OUTBOX.release([score], token, breaker.open_until)
-            report.deferred += 1
-            continue
-        known_lineitem = score.lineitem_url
-        try:
-            lineitem_url = _post(score, link)
-        except ServiceError as error:
-            _record_failure(score, error, now, token, policy)
-            report.failed += 1
-            if error.is_retryable:
-                breakers[registration.id] = _open_breaker(registration.id, breaker, error, now)
-            continue
-        if lineitem_url != known_lineitem:
-            db.session.execute(
-                update(GradebookScore)
-                .where(GradebookScore.id == score.id)
-                .values(lineitem_url=lineitem_url)
-            )
-        if breaker is not None:
-            db.session.delete(breaker)  # the platform answers again: close the breaker
-            del breakers[registration.id]
-        posted.append(score)
-    report.posted += OUTBOX.mark_done(posted, token, now)
-    return False
-
-
-def _open_breaker(
-    registration_id: int, breaker: PlatformBackoff | None, error: ServiceError, now: datetime
-) -> PlatformBackoff:
-    """Open (or keep open, longer) a platform's breaker and put off its queued scores."""
-    if breaker is None:
-        breaker = PlatformBackoff(registration_id=registration_id, failures=0)
-        db.session.add(breaker)
-    breaker.failures += 1
-    breaker.open_until = now + outbox_retry_delay(breaker.failures)
-    breaker.last_error = str(error)[:2000]
-    db.session.flush()
-    courses = (
-        select(Course.id)
-        .join(Deployment, Course.deployment_id == Deployment.id)
-        .where(Deployment.registration_id == registration_id)
-    )
-    db.session.execute(
-        update(GradebookScore)
-        .where(
-            GradebookScore.status == ScoreStatus.QUEUED,
-            GradebookScore.claim_token.is_(None),
-            GradebookScore.next_attempt_at < breaker.open_until,
-            GradebookScore.course_id.in_(courses),
-        )
-        .values(next_attempt_at=breaker.open_until)
-        .execution_options(synchronize_session=False)
-    )
-    current_app.logger.warning(
-        "Platform of registration %s backing off until %s: %s",
-        registration_id,
-        breaker.open_until,
-        error,
-    )
-    return breaker
-
-
 def claim(score_id: int, now: datetime) -> GradebookScore | None:
-    """Take one score for a run (compare-and-set), committed; None when someone else has it."""
-    score = OUTBOX.claim_one(score_id, now, OUTBOX.new_token(), RetryPolicy.from_config())
-    db.session.commit()
-    return score
+    """Take one score for this run with one atomic UPDATE; None when someone else has it."""
+    return SCORES.claim_one(score_id, now)
 
 
-def _post(score: GradebookScore, link: ResourceLink) -> str:
-    """Find the line item if needed and post the score to it; return the line item's URL.
+def _platform_key(score: GradebookScore) -> str:
+    """The back-off key of the score's platform (one circuit breaker per registration)."""
+    return f"platform:{score.link.course.deployment.registration_id}"
 
-    Raise ServiceError on failure.
-    """
+
+def _failure_values(
+    score: GradebookScore, error: ServiceError, now: datetime, policy: RetryPolicy
+) -> dict[str, Any]:
+    """The columns of a failed post: the outbox's, plus the platform's problem and status."""
+    values = SCORES.failure_values(score, error.detail or str(error), now, policy)
+    values.update(
+        last_attempt_at=now,
+        last_problem=str(error.problem),
+        last_status=error.status,
+        # The platform holds a score at least as recent: the retry carries the retry's moment.
+        scored_at=(
+            values["next_attempt_at"]
+            if error.problem is Problem.STALE_TIMESTAMP
+            else score.scored_at
+        ),
+    )
+    return values
+
+
+def _post(score: GradebookScore) -> None:
+    """Find the line item if needed and post the score to it; raise ServiceError on failure."""
+    link = score.link
     registration = link.course.deployment.registration
     client = ServiceClient.for_registration(registration)
     scopes = list(link.ags_scopes or [])
@@ -316,24 +247,3 @@ def _post(score: GradebookScore, link: ResourceLink) -> str:
         timestamp=score.scored_at,
         scopes=scopes,
     )
-    return lineitem_url
-
-
-def _record_failure(
-    score: GradebookScore, error: ServiceError, now: datetime, token: str, policy: RetryPolicy
-) -> None:
-    """Charge the attempt: the problem, HTTP status and the platform's words, then back off."""
-    attempts = score.attempts + 1
-    retry_at = now + outbox_retry_delay(attempts, policy)
-    values: dict[str, Any] = {
-        "last_attempt_at": now,
-        "last_problem": str(error.problem),
-        "last_status": error.status,
-        "next_attempt_at": retry_at,
-        "lineitem_url": score.lineitem_url,
-    }
-    if error.problem is Problem.STALE_TIMESTAMP:
-        # The platform holds a score at least as recent: the retry carries the retry's moment.
-        values["scored_at"] = retry_at
-    current_app.logger.warning("Score %s not posted: %s", score.id, error)
-    OUTBOX.record_failure(score, error.detail or str(error), now, token, policy, **values)

@@ -1,15 +1,14 @@
-"""The job runner above the domains (§7): reminders, expiries, e-mail and score delivery, roster
-sync, retention — run by ``jobs run-due`` (cron) or the long-running ``jobs worker``.
+"""The job runner above the domains: ``flask --app lti_tool jobs run-due`` and ``jobs worker``.
 
-The domains never import this package; it imports them.
+It calls the domains' steps (reminders, expiries, e-mails, scores, roster pages, retention);
+no domain imports this package.
 """
 
 from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Attach the ``jobs`` commands and wake the workers when new work is committed."""
-    from . import cli, wake
+    """Attach the ``jobs`` command group to ``flask``."""
+    from . import cli
 
     cli.init_app(app)
-    wake.init_app(app)

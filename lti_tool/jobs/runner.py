@@ -1,14 +1,12 @@
-"""The time-driven job runner (§7): one plain function that ``jobs run-due`` (cron) and
-``jobs worker`` call.
+"""The time-driven job runner (§7): one plain function that cron (``jobs run-due``) and the
+worker (``jobs worker``) call. It sits above the domains and calls them; they never import it.
 
 Safe to run twice and from two places at once: each step takes its rows with atomic claims and
-dedupe keys, so a second run changes nothing and sends nothing. A run is bounded by time
-(``jobs_run_seconds``), not by a count: the outboxes stop starting new items at the deadline.
+dedupe keys, so a second run changes nothing and sends nothing.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -17,7 +15,6 @@ from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
 from ..notifications.delivery import deliver_due_emails
-from ..outbox import RetryPolicy
 from ..privacy.operations import anonymise_expired_mentorships
 from ..staff.roster import step_running_syncs
 
@@ -37,24 +34,14 @@ class JobReport:
     roster_pages: int = 0
     anonymised: int = 0
 
-    #: Whether a step stopped at the run's time bound with work left.
-    cut_short: bool = False
-
-    def busy(self) -> bool:
-        """Tell whether more work is due right away (the run stopped at its time bound)."""
-        return self.cut_short
-
     def lines(self) -> list[str]:
         """Return one ``name: count`` line per step, as the CLI prints them."""
-        counts = asdict(self)
-        counts.pop("cut_short")
-        return [f"{name}: {count}" for name, count in counts.items()]
+        return [f"{name}: {count}" for name, count in asdict(self).items()]
 
 
 def run_due(now: datetime | None = None) -> JobReport:
     """Run every due step: reminders, expiries, deliveries, roster sync, retention (§3, §7)."""
     now = now or utcnow()
-    deadline = time.monotonic() + RetryPolicy.from_config().run_seconds
     report = JobReport()
     try:
         report.reminders = deadlines.send_due_reminders(now)
@@ -67,14 +54,13 @@ def run_due(now: datetime | None = None) -> JobReport:
     report.expired = expiries.expired
     report.escalated = expiries.escalated
     report.auto_busy = expiries.auto_busy
-    delivery = deliver_due_emails(now, deadline=deadline)
+    delivery = deliver_due_emails(now)
     report.emails_sent = delivery.sent
     report.emails_failed = delivery.failed
-    scores = deliver_due_scores(now, deadline=deadline)
+    scores = deliver_due_scores(now)
     report.scores_posted = scores.posted
     report.scores_failed = scores.failed
-    report.roster_pages = step_running_syncs(now=now)
-    report.cut_short = time.monotonic() >= deadline
+    report.roster_pages = step_running_syncs()
     try:
         report.anonymised = anonymise_expired_mentorships(now)
         db.session.commit()

@@ -22,6 +22,7 @@ from ..audit import record_event
 from ..extensions import db
 from ..i18n import normalise_locale
 from ..mentors.models import MentorProfile, MentorStatus
+from ..mentors.operations import refresh_search_document
 from ..models_base import utcnow
 from ..notifications.operations import notify, notify_staff
 from ..people.models import Course, Membership
@@ -241,7 +242,7 @@ def set_silent_mentors_busy(
             automatic=True,
             expiries=expiries,
         )
-        _refresh_search_document(profile)
+        refresh_search_document(profile)
         marked += 1
     db.session.flush()
     return marked
@@ -279,15 +280,6 @@ def _compare_and_set(model: type, row: object, conditions: list, **values: objec
         return False
     db.session.refresh(row)
     return True
-
-
-def _refresh_search_document(profile: MentorProfile) -> None:
-    """Re-index the mentor for search, once the mentors package offers it."""
-    try:
-        from ..mentors.operations import refresh_search_document
-    except ImportError:  # the mentors package does not provide it yet
-        return
-    refresh_search_document(profile)
 
 
 def _max_reminder_days() -> int:

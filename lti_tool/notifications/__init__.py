@@ -1,4 +1,4 @@
-"""In-tool notices and the e-mail outbox (§7); ``lti_tool.jobs`` delivers it."""
+"""In-tool notices and the e-mail outbox (§7); the job runner that delivers it is ``jobs``."""
 
 from flask import Flask
 

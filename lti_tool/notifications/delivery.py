@@ -1,30 +1,33 @@
-"""Deliver the e-mail outbox over SMTP through the one outbox mechanism (``lti_tool.outbox``).
+"""Deliver the e-mail outbox over SMTP with the tool's one outbox mechanism (``lti_tool.outbox``).
 
-Delivery guarantee: **at least once**, with the exact duplicate window stated in the README.
-E-mails are claimed in batches with one statement; each is sent on its own over one SMTP
-connection, and the batch is marked sent and committed together. So:
+Delivery guarantee: **at least once**. A run claims a batch of due e-mails in one statement,
+sends each on its own over one SMTP connection, and commits the batch's outcomes once. So:
 
-- two runners at the same time never send the same e-mail: a claim takes a row for one run only,
-  on SQLite and PostgreSQL alike;
-- a failure charges only its e-mail: a refused recipient or message leaves the connection in
-  use; a connection lost or timed out while one e-mail was being sent (the server may have
-  stored it) charges that e-mail, and the run reconnects for the next ones, so one bad message
-  never blocks the others; only when the server cannot be reached at all is every e-mail of the
-  batch charged (and the run stops);
-- after ``outbox_max_attempts`` failed attempts the e-mail is marked failed, shown to staff and
-  admins, never dropped;
-- a runner that dies after the server accepted some e-mails of its batch and before the batch's
-  commit sends those again once their claim lapses.
+- two runners (cron, workers, any number of hosts) never send the same e-mail: a claim is one
+  atomic UPDATE with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, a serialised write on SQLite;
+- a failure charges that e-mail only: a refused recipient, a connection dropped or a reply that
+  never came (the connection is opened again for the next e-mail); only a server that cannot be
+  reached at all charges the batch it was meant for, and the run stops there;
+- after ``outbox_max_attempts`` failed attempts an e-mail turns *failed*: kept, listed in the
+  admin console with the server's last answer, retried only when an admin says so;
+- **duplicates**: an e-mail is sent again only when the server may have stored it without
+  confirming it (connection lost or timed out after the message body was sent), or when the
+  runner dies after sending but before its batch was committed (at most one batch,
+  ``outbox_batch_size`` e-mails, is then sent again once the claim lapses after
+  ``outbox_claim_seconds``). An e-mail left unconfirmed twice is not sent a third time: it turns
+  failed with a note that it may have arrived. So no e-mail is delivered more than twice from
+  server faults; the Message-ID header is the same on every attempt, so mail clients fold a
+  duplicate.
 
-A duplicate is preferred to a lost notice, because these notices carry deadlines. The Message-ID
-header is the same on every attempt, so mail clients recognise and fold a duplicate.
+We prefer that rare duplicate to the alternative (at most once: a mail lost for good when the
+process dies mid-send), because these notices carry deadlines (answer a request, evaluate): a
+missing one costs more than a repeated one.
 """
 
 from __future__ import annotations
 
 import smtplib
 import ssl
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -33,10 +36,8 @@ from typing import Any
 
 from flask import current_app
 
-from ..extensions import db
 from ..models_base import utcnow
-from ..outbox import Outbox, RetryPolicy, register
-from ..outbox import retry_delay as outbox_retry_delay
+from ..outbox import Deadline, Outbox, RetryPolicy, retry_policy, run_batches
 from .models import EmailStatus, OutboxEmail
 
 #: Errors that concern one message only: the connection stays usable for the next one.
@@ -48,8 +49,18 @@ MESSAGE_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,  # a header the e-mail package refuses (e.g. a line break in an address)
     UnicodeError,
 )
-#: Errors that end the connection: the e-mail being sent is charged, the next reconnects.
+#: Errors that end the connection: the e-mail in flight is charged, the next one reconnects.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (smtplib.SMTPException, OSError)
+#: Unconfirmed sends (server maybe stored it) after which an e-mail is not sent again.
+UNCONFIRMED_LIMIT = 2
+UNCONFIRMED_NOTE = "The server may have received it without confirming; not sent again. "
+
+EMAILS: Outbox[OutboxEmail] = Outbox(
+    OutboxEmail,
+    queued=EmailStatus.QUEUED,
+    failed=EmailStatus.FAILED,
+    done=lambda now: {"sent_at": now},
+)
 
 
 @dataclass
@@ -60,151 +71,132 @@ class DeliveryReport:
     failed: int = 0
     #: Why the run could not reach (or lost) the server, if it did.
     connection_error: str | None = None
-    #: E-mails marked failed for good in this run (the attempt cap).
-    gave_up: int = 0
 
 
-OUTBOX = register(
-    Outbox(
-        model=OutboxEmail,
-        queued=EmailStatus.QUEUED,
-        done=EmailStatus.SENT,
-        failed=EmailStatus.FAILED,
-        done_at="sent_at",
-    )
-)
-
-
-def deliver_due_emails(
-    now: datetime | None = None, limit: int | None = None, *, deadline: float | None = None
-) -> DeliveryReport:
-    """Send the due e-mails batch by batch until none is due or the run's time is up.
-
-    ``limit`` caps the e-mails of this call (default: no cap); ``deadline`` is a
-    ``time.monotonic()`` moment after which no further e-mail is started (default: the policy's
-    ``jobs_run_seconds`` from now).
-    """
+def deliver_due_emails(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+    """Send the queued e-mails that are due, batch by batch, within the run's time bound."""
     now = now or utcnow()
-    policy = RetryPolicy.from_config()
-    deadline = deadline if deadline is not None else time.monotonic() + policy.run_seconds
+    config = current_app.config
     report = DeliveryReport()
-    sender = _Sender(current_app.config)
+    sender = _Sender(config, now, report)
     try:
-        while limit is None or report.sent + report.failed < limit:
-            size = policy.batch_size if limit is None else min(policy.batch_size, limit)
-            token = OUTBOX.new_token()
-            batch = OUTBOX.claim_batch(now, token, limit=size, policy=policy)
-            db.session.commit()
-            if not batch:
-                break
-            stop = _deliver_batch(batch, token, now, policy, deadline, sender, report)
-            db.session.commit()
-            if stop or len(batch) < size:
-                break
-    except BaseException:
-        db.session.rollback()
-        raise
+        run_batches(EMAILS, now, sender.handle, limit=limit)
     finally:
         sender.close()
     return report
 
 
-def _deliver_batch(
-    batch: list[OutboxEmail],
-    token: str,
-    now: datetime,
-    policy: RetryPolicy,
-    deadline: float,
-    sender: _Sender,
-    report: DeliveryReport,
-) -> bool:
-    """Try each claimed e-mail on its own; return True when the run should stop."""
-    sent: list[OutboxEmail] = []
-    stop = False
-    for position, email in enumerate(batch):
-        if time.monotonic() >= deadline:
-            OUTBOX.release(batch[position:], token, now)  # the next run takes them at once
-            stop = True
-            break
-        try:
-            connection = sender.connection()
-        except CONNECTION_ERRORS as error:
-            report.connection_error = _describe(error)
-            current_app.logger.warning("Mail server unreachable: %s", report.connection_error)
-            for waiting in batch[position:]:
-                _fail(waiting, error, now, token, policy, report)
-            stop = True
-            break
-        try:
-            connection.send_message(_message(email, now), to_addrs=[email.to_address])
-        except MESSAGE_ERRORS as error:
-            _fail(email, error, now, token, policy, report)
-            continue
-        except CONNECTION_ERRORS as error:
-            # The server may have stored it before the connection broke: this e-mail alone is
-            # charged (and sent again later); the next one gets a new connection.
-            report.connection_error = _describe(error)
-            current_app.logger.warning("Mail server lost: %s", report.connection_error)
-            sender.drop()
-            _fail(email, error, now, token, policy, report)
-            continue
-        sent.append(email)
-    report.sent += OUTBOX.mark_done(sent, token, now)
-    return stop
+def retry_delay(attempts: int) -> timedelta:
+    """Return the wait after the given number of failed attempts (the outbox retry policy)."""
+    return retry_policy().delay(attempts)
+
+
+def claim_seconds() -> int:
+    """Return how long a claim keeps other runners off an e-mail being sent."""
+    return retry_policy().claim_seconds
 
 
 class _Sender:
-    """One SMTP connection for a run, opened when first needed and again after a loss."""
+    """One run's SMTP connection and the outcome of each e-mail of its batches."""
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: Any, now: datetime, report: DeliveryReport) -> None:
         self.config = config
-        self._connection: smtplib.SMTP | None = None
+        self.now = now
+        self.report = report
+        self.connection: _TrackingSMTP | None = None
 
-    def connection(self) -> smtplib.SMTP:
-        if self._connection is None:
-            self._connection = _connect(self.config)
-        return self._connection
+    def handle(
+        self, batch: list[OutboxEmail], token: str, policy: RetryPolicy, deadline: Deadline
+    ) -> bool:
+        """Send each e-mail of the batch; record every outcome; False ends the run."""
+        sent: list[OutboxEmail] = []
+        failures: list[tuple[OutboxEmail, dict[str, Any]]] = []
+        untried: list[OutboxEmail] = []
+        go_on = True
+        for position, email in enumerate(batch):
+            if deadline.passed():
+                untried = batch[position:]
+                go_on = False
+                break
+            if self.connection is None:
+                try:
+                    self.connection = _connect(self.config)
+                except CONNECTION_ERRORS as error:
+                    # The server cannot be reached: charge what this run meant to send to it.
+                    self._lost(error, "unreachable")
+                    for waiting in batch[position:]:
+                        failures.append(self._failure(waiting, error, policy, unconfirmed=False))
+                    go_on = False
+                    break
+            connection = self.connection
+            try:
+                connection.body_sent = False
+                connection.send_message(_message(email, self.now), to_addrs=[email.to_address])
+            except MESSAGE_ERRORS as error:
+                failures.append(self._failure(email, error, policy, unconfirmed=False))
+                continue
+            except CONNECTION_ERRORS as error:
+                self._lost(error, "lost")
+                failures.append(
+                    self._failure(email, error, policy, unconfirmed=connection.body_sent)
+                )
+                connection.close()
+                self.connection = None  # the next e-mail opens a new connection
+                continue
+            sent.append(email)
+        self.report.sent += EMAILS.mark_done(sent, token, self.now)
+        EMAILS.record_failures(failures, token)
+        EMAILS.release(untried, token, self.now)
+        self.report.failed += len(failures)
+        return go_on
 
-    def drop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+    def _failure(
+        self, email: OutboxEmail, error: BaseException, policy: RetryPolicy, *, unconfirmed: bool
+    ) -> tuple[OutboxEmail, dict[str, Any]]:
+        values = EMAILS.failure_values(email, _describe(error), self.now, policy)
+        if unconfirmed:
+            values["unconfirmed"] = email.unconfirmed + 1
+            if values["unconfirmed"] >= UNCONFIRMED_LIMIT:
+                values["status"] = EmailStatus.FAILED
+                values["last_error"] = (UNCONFIRMED_NOTE + values["last_error"])[:2000]
+        return email, values
+
+    def _lost(self, error: BaseException, how: str) -> None:
+        self.report.connection_error = _describe(error)
+        current_app.logger.warning("Mail server %s: %s", how, self.report.connection_error)
 
     def close(self) -> None:
-        if self._connection is not None:
-            _close(self._connection)
-            self._connection = None
+        if self.connection is not None:
+            _close(self.connection)
+            self.connection = None
 
 
-def _fail(
-    email: OutboxEmail,
-    error: BaseException,
-    now: datetime,
-    token: str,
-    policy: RetryPolicy,
-    report: DeliveryReport,
-) -> None:
-    report.failed += 1
-    if OUTBOX.record_failure(email, _describe(error), now, token, policy):
-        report.gave_up += 1
+class _TrackingSMTP(smtplib.SMTP):
+    """An SMTP client that knows whether the message body went out (then its fate is unknown)."""
+
+    body_sent = False
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if isinstance(s, bytes) and s.endswith(b"\r\n.\r\n"):
+            self.body_sent = True
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the given number of failed attempts (the one outbox policy)."""
-    return outbox_retry_delay(attempts)
+class _TrackingSMTPSSL(smtplib.SMTP_SSL, _TrackingSMTP):
+    """The same over TLS from the first byte."""
 
 
-def _connect(config: Any) -> smtplib.SMTP:
+def _connect(config: Any) -> _TrackingSMTP:
     """Open one SMTP connection as configured (TLS, STARTTLS, login)."""
     host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
     timeout = float(config["MAIL_TIMEOUT_SECONDS"])
-    connection: smtplib.SMTP
+    connection: _TrackingSMTP
     if config["MAIL_USE_SSL"]:
-        connection = smtplib.SMTP_SSL(
+        connection = _TrackingSMTPSSL(
             host, port, timeout=timeout, context=ssl.create_default_context()
         )
     else:
-        connection = smtplib.SMTP(host, port, timeout=timeout)
+        connection = _TrackingSMTP(host, port, timeout=timeout)
     try:
         if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
             connection.starttls(context=ssl.create_default_context())

@@ -1,4 +1,4 @@
-"""Staff's records of running the cohort: roster sync runs and the actions taken on concerns."""
+"""Staff's records of running the cohort: roster sync runs."""
 
 from __future__ import annotations
 
@@ -45,9 +45,6 @@ class RosterSync(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: After a retryable failure (timeout, 5xx): the job runner reads ``next_url`` again then.
-    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    retries: Mapped[int] = mapped_column(default=0)
 
     # Two workers (the job runner, a staff page) may step the same run: each page's UPDATE
     # checks that ``pages_done`` is still what the worker read, so a page is never counted twice.
@@ -57,17 +54,3 @@ class RosterSync(db.Model):
     def is_running(self) -> bool:
         """Whether pages remain to be read."""
         return self.status == SyncStatus.RUNNING
-
-
-class ConcernAction(db.Model):
-    """What the course staff did about a reported concern, one entry per action (§3)."""
-
-    __tablename__ = "concern_action"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(
-        ForeignKey("concern.id", ondelete="CASCADE"), index=True
-    )
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,15 +1,13 @@
-"""Roster sync from the platform's Names and Roles service (issue 5), read page by page.
+"""Roster sync (Names and Roles, issue 5): read the course roster page by page (staff or jobs).
 
-Staff start a sync (or the job runner starts a course's first one); each step reads a few pages
-and records its progress in :class:`RosterSync`, so a web request or a job run never reads the
-whole roster at once. Functions flush and never commit, except :func:`step_running_syncs`, the
-job step, which commits each sync on its own.
+Assignment by hand, by CSV and by suggested matching lives in :mod:`.assignment`; concerns in
+:mod:`lti_tool.concerns`. Every staff-facing function checks that the actor is staff of the
+course, refuses bad input with translated messages (``StaffError``), flushes and never commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -22,18 +20,15 @@ from ..extensions import db
 from ..lti.claims import Role, Scope
 from ..lti.services import NRPS_MEDIA_TYPE, Problem, ServiceClient, ServiceError
 from ..models_base import utcnow
-from ..outbox import retry_delay
 from ..people.models import Course, CourseRole, Membership, User
 from ..people.operations import PROFILE_CLAIMS
 from ..people.roles import course_role
 from . import queries
 from .models import RosterSync, SyncStatus
-from .operations import StaffError, require_staff
+from .rules import StaffError, require_staff
 
 #: Roster pages read per step (one web request or one job run); the page shows progress.
 PAGES_PER_STEP = 2
-#: Retryable failures (timeouts, 5xx) in a row after which a sync is marked failed.
-MAX_RETRIES = 8
 #: Roles of site administrators: Moodle gives them instead of a course role, so they are never
 #: in the course roster and must not be marked as having left it.
 _SITE_ADMINS = {Role.SYSTEM_ADMINISTRATOR, Role.INSTITUTION_ADMINISTRATOR}
@@ -44,6 +39,9 @@ class SyncTakenElsewhere(StaffError):
 
     def __init__(self) -> None:
         super().__init__(_("The roster is being read right now; the page shows its progress."))
+
+
+# --- roster sync (Names and Roles) ---------------------------------------------------------
 
 
 def start_roster_sync(staff: Membership) -> RosterSync:
@@ -81,20 +79,10 @@ def continue_roster_sync(
             sync.members_seen += seen
             sync.members_added += added
             sync.members_left += left
-            sync.retries, sync.retry_at, sync.problem, sync.detail = 0, None, None, None
             db.session.flush()
     except StaleDataError as error:
         raise SyncTakenElsewhere() from error
     except ServiceError as error:
-        sync.problem = error.problem.value
-        sync.detail = error.detail[:2000]
-        if error.is_retryable and sync.retries < MAX_RETRIES:
-            # A timeout or 5xx: the job runner reads the same page again after the back-off
-            # and carries on from it; the pages read so far stay counted.
-            sync.retries += 1
-            sync.retry_at = utcnow() + retry_delay(sync.retries)
-            db.session.flush()
-            return sync
         sync.status = SyncStatus.FAILED
         sync.problem = error.problem.value
         sync.detail = error.detail[:2000]
@@ -119,14 +107,12 @@ def continue_roster_sync(
     return sync
 
 
-def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = None) -> int:
+def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
     """Job step: start the first sync of courses staff launched into, step running syncs.
 
     Return the number of pages read. Each run is committed on its own, so one platform that
-    fails does not hold back the others. A sync waiting after a retryable failure is stepped
-    once its ``retry_at`` has come.
+    fails does not hold back the others.
     """
-    now = now or utcnow()
     synced = select(RosterSync.course_id)
     staff_launched = select(Membership.course_id).where(
         Membership.role == CourseRole.STAFF, Membership.last_launch_at.is_not(None)
@@ -142,10 +128,7 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = No
         _new_sync(course, None)
     db.session.commit()
     read = 0
-    running = select(RosterSync.id).where(
-        RosterSync.status == SyncStatus.RUNNING,
-        (RosterSync.retry_at.is_(None)) | (RosterSync.retry_at <= now),
-    )
+    running = select(RosterSync.id).filter_by(status=SyncStatus.RUNNING)
     for sync_id in db.session.scalars(running).all():
         sync = db.session.get(RosterSync, sync_id)
         if sync is None:
@@ -211,7 +194,9 @@ def apply_roster_page(
             added += 1
         elif membership.is_active and not is_active:
             left += 1
-        membership.role = course_role(roles, mentor_roles)
+        membership.role = course_role(
+            roles, mentor_roles, is_designated_mentor=membership.is_designated_mentor
+        )
         membership.lti_roles = roles
         membership.is_active = is_active
         membership.roster_seen_at = seen_at

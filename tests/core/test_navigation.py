@@ -22,18 +22,18 @@ def _menu(client, home_url):
     [
         (
             {"role": "student"},
-            {"Home", "Find a mentor", "My requests", "My mentorships", "Notifications"},
-            {"Mentor pool", "Programme settings", "Requests to me"},
+            {"Home", "Find a mentor", "My requests", "My mentorships", "Become a mentor"},
+            {"Mentor pool", "Programme settings", "Requests to me", "My mentor profile"},
         ),
         (
             {"roles": [str(Role.MENTOR)]},
             {"Home", "Requests to me", "My mentorships", "My mentor profile", "Notifications"},
-            {"Mentor pool", "Programme settings", "Find a mentor"},
+            {"Mentor pool", "Programme settings", "Find a mentor", "Become a mentor"},
         ),
         (
             {"role": "staff"},
             {"Home", "Mentor pool", "Programme settings", "Notifications"},
-            {"Find a mentor", "My requests", "Requests to me", "My mentorships"},
+            {"Find a mentor", "My requests", "Requests to me", "My mentorships", "Become a mentor"},
         ),
     ],
     ids=["learner", "mentor", "staff"],

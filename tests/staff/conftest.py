@@ -5,25 +5,11 @@ from __future__ import annotations
 import types
 
 import pytest
-from flask import g
 
 from lti_tool.extensions import db
 from lti_tool.people.models import CourseRole
 from tests.mentoring.factories import make_course, make_member, make_mentor
 from tests.mentoring.web import sign_into
-
-
-@pytest.fixture(autouse=True)
-def _csrf_token_per_browser(request: pytest.FixtureRequest) -> None:
-    """Forget the CSRF token Flask-WTF caches on ``g`` (test requests share one app context)."""
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
-
-    @app.before_request
-    def _forget_csrf_token() -> None:
-        g.pop("csrf_token", None)
-        g.pop("membership", None)
 
 
 @pytest.fixture

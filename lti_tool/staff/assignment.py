@@ -1,19 +1,13 @@
-"""What course staff change while running the programme (issue 5): assignment by hand, by CSV
-and by suggested matching, and the handling of concerns (roster sync: :mod:`.roster`).
-
-Every function checks that the actor is staff of the course (``NotAllowed``), refuses bad input
-with translated messages (``StaffError`` and friends) before changing anything, flushes and
-never commits. Every assignment goes through :func:`mentoring.operations.assign_mentorship`,
-which creates the mentorship and notifies both people.
+"""How staff pair mentees with mentors (issue 5): by hand, from a CSV file, and by confirming
+suggested matching. Every pair goes through :func:`mentoring.requests.assign_mentorship`, which
+creates the mentorship and notifies both people. Functions flush, never commit.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -21,35 +15,16 @@ from sqlalchemy import select
 
 from ..audit import record_event
 from ..extensions import db
-from ..mentoring import operations as mentoring
-from ..mentoring.models import Concern, ConcernStatus, Mentorship
+from ..mentoring.models import Mentorship
+from ..mentoring.requests import assign_mentorship
+from ..mentoring.rules import MentoringError
 from ..mentors.models import MentorProfile, MentorStatus
-from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
 from . import matching, queries
-from .models import ConcernAction
+from .csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected, one_person, read_csv
+from .rules import StaffError, require_staff
 
-NotAllowed = mentoring.NotAllowed
-
-#: The largest CSV staff may upload, and its most rows.
-MAX_CSV_BYTES = 512 * 1024
-MAX_CSV_ROWS = 5000
-MAX_ACTION_TEXT = 4000
-
-
-class StaffError(ValueError):
-    """A staff action refused; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def require_staff(staff: Membership, course_id: int) -> None:
-    """Refuse anyone but active staff of the course."""
-    if staff.role != CourseRole.STAFF or staff.course_id != course_id or not staff.is_active:
-        raise NotAllowed("only the course's staff run its programme")
+__all__ = ["MAX_CSV_BYTES", "CsvPreview", "CsvRejected"]
 
 
 # --- assignment by hand and by CSV ---------------------------------------------------------
@@ -65,8 +40,8 @@ def assign_by_hand(staff: Membership, mentee_ref: str, profile_id: int | None) -
         raise StaffError(check.error, check.field)
     assert check.mentee is not None and check.profile is not None
     try:
-        return mentoring.assign_mentorship(staff, check.mentee, check.profile)
-    except mentoring.MentoringError as error:
+        return assign_mentorship(staff, check.mentee, check.profile)
+    except MentoringError as error:
         raise StaffError(
             error.message, "mentor" if error.field == "mentor" else "mentee"
         ) from error
@@ -92,53 +67,14 @@ class RowCheck:
     field: str | None = None
 
 
-class CsvRejected(ValueError):
-    """The file, or some of its rows, cannot be saved; nothing was saved."""
-
-    def __init__(self, message: str | None = None, checks: list[RowCheck] | None = None) -> None:
-        super().__init__(message or "rows refused")
-        self.message = message
-        self.checks = checks or []
-
-
 def parse_assignment_csv(content: bytes | str) -> list[AssignmentRow]:
     """Read a CSV with a ``mentee,mentor`` header (e-mails or LMS user ids; ``,`` or ``;``)."""
-    if isinstance(content, bytes):
-        if len(content) > MAX_CSV_BYTES:
-            raise CsvRejected(_("The file is too large (at most 512 KB)."))
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise CsvRejected(_("Save the file as CSV in UTF-8 and upload it again.")) from error
-    if not content.strip():
-        raise CsvRejected(_("The file is empty."))
-    try:
-        dialect: Any = csv.Sniffer().sniff(content[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(content), dialect)
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    if "mentee" not in header or "mentor" not in header:
-        raise CsvRejected(
-            _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids).")
-        )
-    mentee_at, mentor_at = header.index("mentee"), header.index("mentor")
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) >= MAX_CSV_ROWS:
-            raise CsvRejected(_("Upload at most %(count)s rows at once.", count=MAX_CSV_ROWS))
-        rows.append(
-            AssignmentRow(
-                reader.line_num,
-                cells[mentee_at].strip() if mentee_at < len(cells) else "",
-                cells[mentor_at].strip() if mentor_at < len(cells) else "",
-            )
-        )
-    if not rows:
-        raise CsvRejected(_("The file has no rows under its header."))
-    return rows
+    rows = read_csv(
+        content,
+        ("mentee", "mentor"),
+        _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids)."),
+    )
+    return [AssignmentRow(line, cells["mentee"], cells["mentor"]) for line, cells in rows]
 
 
 def check_assignment_rows(
@@ -171,7 +107,7 @@ def check_assignment_rows(
     for row in rows:
         check = RowCheck(row)
         checks.append(check)
-        mentee, error = _one_person(people, row.mentee_ref, _("mentee"))
+        mentee, error = one_person(people, row.mentee_ref, _("mentee"))
         if error:
             check.error, check.field = error, "mentee"
             continue
@@ -182,7 +118,7 @@ def check_assignment_rows(
                 check.error, check.field = _("Choose one of the mentors shown."), "mentor"
                 continue
         else:
-            mentor, error = _one_person(people, row.mentor_ref, _("mentor"))
+            mentor, error = one_person(people, row.mentor_ref, _("mentor"))
             if error:
                 check.error, check.field = error, "mentor"
                 continue
@@ -198,19 +134,6 @@ def check_assignment_rows(
             taken[profile.id] += 1
             in_file.add((mentee.id, profile.id))
     return checks
-
-
-def _one_person(
-    people: Mapping[str, list[Membership]], ref: str, kind: str
-) -> tuple[Membership | None, str | None]:
-    if not ref:
-        return None, _("Give the %(kind)s's e-mail or LMS user id.", kind=kind)
-    found = people.get(ref, [])
-    if not found:
-        return None, _("Nobody in this course has the e-mail or user id “%(ref)s”.", ref=ref)
-    if len(found) > 1:
-        return None, _("Several people share “%(ref)s”: use their LMS user id.", ref=ref)
-    return found[0], None
 
 
 def _row_refusal(
@@ -257,7 +180,7 @@ def assign_from_csv(staff: Membership, content: bytes | str) -> list[Mentorship]
     created = []
     for check in checks:
         assert check.mentee is not None and check.profile is not None
-        created.append(mentoring.assign_mentorship(staff, check.mentee, check.profile))
+        created.append(assign_mentorship(staff, check.mentee, check.profile))
     record_event(
         staff.course_id, staff, "cohort", staff.course_id, "assigned_from_csv", rows=len(created)
     )
@@ -267,10 +190,13 @@ def assign_from_csv(staff: Membership, content: bytes | str) -> list[Mentorship]
 # --- suggested matching --------------------------------------------------------------------
 
 
-def propose_matches(staff: Membership) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
-    """Return the proposal for every unmatched learner, with the learners and mentors by id."""
+def propose_matches(
+    staff: Membership, *, again: bool = False
+) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
+    """Return the proposal for every learner who may be matched now, with learners and mentors
+    by id (``again``: learners whose mentorship concluded take part too)."""
     require_staff(staff, staff.course_id)
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     proposal = matching.propose(learners, mentors)
     return (
         proposal,
@@ -287,16 +213,20 @@ class MatchingRejected(ValueError):
         self.errors = errors
 
 
-def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mentorship]:
-    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+def check_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Check the pairs staff chose against every rule of matching, changing nothing.
 
-    Each pair is checked again against the rules of matching (language, exclusion, busy,
-    capacity counting the other confirmed pairs), whatever the form sent.
+    Return the learners and mentors by id; refuse with each pair's reason (``MatchingRejected``).
+    The rules: the learner may be matched now, the mentor takes mentees, the pair shares a
+    language and has no declined request or early end behind it, and places suffice counting
+    the other chosen pairs.
     """
     require_staff(staff, staff.course_id)
     if not choices:
         raise StaffError(_("Choose at least one pair to confirm."))
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     learner_by_id = {learner.membership_id: learner for learner in learners}
     mentor_by_id = {mentor.profile_id: mentor for mentor in mentors}
     places = {mentor.profile_id: mentor.free_places for mentor in mentors}
@@ -305,7 +235,10 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
         learner = learner_by_id.get(learner_id)
         mentor = mentor_by_id.get(profile_id)
         if learner is None:
-            errors[learner_id] = _("This learner already has a mentor or a request waiting.")
+            errors[learner_id] = _(
+                "This learner cannot be matched now: they have a mentor, a request waiting, a "
+                "concluded mentorship, a mentor profile, or they are barred."
+            )
         elif mentor is None:
             errors[learner_id] = _("This mentor is not taking mentees at the moment.")
         elif matching.score_pair(learner, mentor) is None:
@@ -319,6 +252,18 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
             places[profile_id] -= 1
     if errors:
         raise MatchingRejected(errors)
+    return learner_by_id, mentor_by_id
+
+
+def confirm_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> list[Mentorship]:
+    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+
+    Each pair is checked again (:func:`check_matches`) whatever the form sent, then created by
+    :func:`assign_mentorship`, which re-checks the mentor's places under its lock.
+    """
+    check_matches(staff, choices, again=again)
     members = {
         member.id: member
         for member in db.session.scalars(
@@ -337,50 +282,9 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
         )
     }
     return [
-        mentoring.assign_mentorship(staff, members[learner_id], profiles[profile_id])
+        assign_mentorship(staff, members[learner_id], profiles[profile_id])
         for learner_id, profile_id in choices.items()
     ]
-
-
-# --- concerns ------------------------------------------------------------------------------
-
-
-def record_concern_action(staff: Membership, concern: Concern, *, text: str) -> ConcernAction:
-    """Record what staff did about a concern (it stays open)."""
-    require_staff(staff, concern.course_id)
-    if concern.status != ConcernStatus.OPEN:
-        raise StaffError(_("This concern is already closed."), "text")
-    text = (text or "").strip()
-    if not text:
-        raise StaffError(_("This field is required."), "text")
-    if len(text) > MAX_ACTION_TEXT:
-        raise StaffError(_("Write at most %(limit)s characters.", limit=MAX_ACTION_TEXT), "text")
-    action = ConcernAction(concern_id=concern.id, staff_id=staff.id, text=text, created_at=utcnow())
-    db.session.add(action)
-    db.session.flush()
-    record_event(staff.course_id, staff, "concern", concern.id, "action_recorded")
-    return action
-
-
-def close_concern(staff: Membership, concern: Concern, *, action_taken: str) -> Concern:
-    """Close a concern saying what was done (the journey's rule, for the staff pages)."""
-    require_staff(staff, concern.course_id)
-    try:
-        return mentoring.close_concern(staff, concern, action_taken=action_taken)
-    except mentoring.MentoringError as error:
-        raise StaffError(error.message, error.field) from error
-
-
-@dataclass
-class CsvPreview:
-    """The checked rows of an uploaded file, ready to show."""
-
-    checks: list[RowCheck] = field(default_factory=list)
-
-    @property
-    def is_clean(self) -> bool:
-        """Whether every row can be saved."""
-        return all(check.error is None for check in self.checks)
 
 
 def preview_csv(staff: Membership, content: bytes | str) -> CsvPreview:

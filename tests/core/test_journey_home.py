@@ -1,0 +1,197 @@
+"""Home shows a learner's own journey as steps with the current one and its next action, and a
+mentor what waits for them (issue 14); identity details live on "My data"."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import delete, select
+
+from lti_tool.extensions import db
+from lti_tool.mentoring import operations
+from lti_tool.mentoring.models import Mentorship
+from lti_tool.people.models import CourseRole
+from lti_tool.programme.models import StandardsAcceptance
+from tests.mentoring.factories import (
+    AGREEMENT,
+    EVALUATION,
+    conclude,
+    log,
+    make_course,
+    make_member,
+    make_mentor,
+    send,
+    start,
+)
+from tests.mentoring.web import sign_into
+
+CURRENT = re.compile(r'data-step="(\w+)" aria-current="step"')
+DONE = re.compile(r'class="journey-step is-done"\s+data-step="(\w+)"')
+NEXT_ACTION = re.compile(r'data-testid="next-action" href="([^"]+)"')
+
+
+def _no_mentor(learner, mentor):
+    return None
+
+
+def _requested(learner, mentor):
+    send(learner, mentor)
+
+
+def _declined(learner, mentor):
+    request = send(learner, mentor)
+    operations.decline_request(mentor.membership, request, reason="Not my field, sorry.")
+
+
+def _matched(learner, mentor):
+    start(learner, mentor)
+
+
+def _agreed(learner, mentor):
+    mentorship = start(learner, mentor)
+    agreement = operations.propose_agreement(learner, mentorship, **AGREEMENT)
+    operations.confirm_agreement(mentor.membership, agreement)
+
+
+def _two_contacts(learner, mentor):
+    mentorship = start(learner, mentor)
+    log(learner, mentorship, days_ago=7)
+    log(learner, mentorship, days_ago=1)
+
+
+def _concluded(learner, mentor):
+    conclude(start(learner, mentor))
+
+
+def _evaluated(learner, mentor):
+    mentorship = conclude(start(learner, mentor))
+    operations.submit_evaluation(learner, mentorship, **EVALUATION)
+
+
+@pytest.mark.parametrize(
+    ("arrange", "current", "done", "action"),
+    [
+        (_no_mentor, "mentor", {"standards"}, "/mentors"),
+        (_requested, "answer", {"standards", "mentor"}, "/requests"),
+        (_declined, "mentor", {"standards"}, "/mentors"),
+        (_matched, "agreement", {"standards", "mentor", "answer"}, "/mentorships/{m}"),
+        (_agreed, "contacts", {"standards", "mentor", "answer", "agreement"}, "/contacts/1"),
+        (_two_contacts, "contacts", {"standards", "mentor", "answer", "agreement"}, "/contacts/3"),
+        (
+            _concluded,
+            "evaluation",
+            {"standards", "mentor", "answer", "agreement", "contacts"},
+            "/evaluation",
+        ),
+        (
+            _evaluated,
+            None,
+            {"standards", "mentor", "answer", "agreement", "contacts", "evaluation"},
+            None,
+        ),
+    ],
+    ids=[
+        "no-mentor",
+        "requested",
+        "declined",
+        "matched",
+        "agreed",
+        "two-contacts",
+        "concluded",
+        "evaluated",
+    ],
+)
+def test_home_shows_the_learners_current_step_and_its_next_action_opens(
+    app, arrange, current, done, action
+):
+    course = make_course()
+    learner = make_member(course, name="Lea Learner")
+    mentor = make_mentor(course, name="Mia Mentor")
+    arrange(learner, mentor)
+    db.session.commit()
+    person = sign_into(app, learner)
+
+    page = person.get("/").get_data(as_text=True)
+
+    assert CURRENT.findall(page) == ([current] if current else [])
+    assert set(DONE.findall(page)) == done
+    links = NEXT_ACTION.findall(page)
+    if action is None:
+        assert links == []
+        assert 'data-testid="journey-complete"' in page
+        return
+    assert len(links) == 1
+    mentorship_id = db.session.scalar(select(Mentorship.id).filter_by(mentee_id=learner.id))
+    assert action.format(m=mentorship_id) in links[0]
+    opened = person.client.get(links[0].split("#")[0])
+    assert opened.status_code == 200, links[0]
+
+
+def test_a_learner_who_has_not_accepted_the_standards_starts_there(app):
+    course = make_course()
+    learner = make_member(course)
+    db.session.execute(delete(StandardsAcceptance).filter_by(user_id=learner.user_id))
+    db.session.commit()
+    person = sign_into(app, learner)
+
+    page = person.get("/").get_data(as_text=True)
+
+    assert CURRENT.findall(page) == ["standards"]
+    assert "/standards" in NEXT_ACTION.findall(page)[0]
+
+
+def test_the_contact_count_reads_n_of_planned(app):
+    course = make_course()
+    learner = make_member(course)
+    mentor = make_mentor(course)
+    mentorship = start(learner, mentor)
+    log(learner, mentorship)
+    db.session.commit()
+
+    page = sign_into(app, learner).get("/").get_data(as_text=True)
+
+    assert "1 contact of 4" in page
+
+
+def test_a_mentor_sees_requests_to_answer_and_the_next_contact_to_prepare(app):
+    course = make_course()
+    mentor = make_mentor(course, name="Mia Mentor", capacity=3)
+    waiting = make_member(course, name="Walter Waiting")
+    paired = make_member(course, name="Paola Paired")
+    send(waiting, mentor)
+    mentorship = start(paired, mentor)
+    log(paired, mentorship)
+    db.session.commit()
+    person = sign_into(app, mentor.membership)
+
+    page = person.get("/").get_data(as_text=True)
+
+    assert "Answer 1 request" in page
+    assert "Prepare contact 2 with Paola Paired" in page
+    assert f"/mentorships/{mentorship.id}/contacts/2" in page
+    assert 'data-step="' not in page  # a mentor's home is not the learner's journey
+
+
+def test_a_mentor_without_profile_is_asked_to_complete_it(app):
+    course = make_course()
+    mentor = make_member(course, CourseRole.MENTOR)
+    db.session.commit()
+
+    page = sign_into(app, mentor).get("/").get_data(as_text=True)
+
+    assert "/mentors/me" in NEXT_ACTION.findall(page)[0]
+
+
+def test_identity_details_moved_to_my_data(app):
+    course = make_course()
+    learner = make_member(course, name="Lea Learner", email="lea@example.org")
+    db.session.commit()
+    person = sign_into(app, learner)
+
+    home = person.get("/").get_data(as_text=True)
+    data = person.get("/privacy/my-data").get_data(as_text=True)
+
+    assert "You in this course" not in home
+    assert "lea@example.org" not in home
+    assert "You in this course" in data and "lea@example.org" in data
