@@ -39,6 +39,8 @@ from .extensions import db
 from .models_base import UTCDateTime, utcnow
 
 Item = TypeVar("Item", bound=Any)
+#: Every outbox by its model, for :func:`retry_now` and :func:`give_up`.
+_OUTBOXES: dict[type[Any], Outbox[Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ class Outbox(Generic[Item]):
         self.queued = queued
         self.failed = failed
         self.done = done
+        _OUTBOXES[model] = self
 
     # -- claiming ---------------------------------------------------------------------------
 
@@ -311,13 +314,22 @@ class Outbox(Generic[Item]):
 
     # -- what an administrator may do -------------------------------------------------------
 
+    def _unclaimed(self, now: datetime) -> Any:
+        """No runner is sending it right now (never claimed, or the claim lapsed)."""
+        model = self.model
+        return model.claimed_by.is_(None) | (model.next_attempt_at <= now)
+
     def retry_now(self, item: Item, now: datetime | None = None) -> Item:
         """Make a waiting or failed item due at once (its attempts start again; flush only)."""
         now = now or utcnow()
         model = self.model
         db.session.execute(
             update(model)
-            .where(model.id == item.id, model.status.in_([self.queued, self.failed]))
+            .where(
+                model.id == item.id,
+                model.status.in_([self.queued, self.failed]),
+                self._unclaimed(now),
+            )
             .values(
                 status=self.queued,
                 next_attempt_at=now,
@@ -332,15 +344,30 @@ class Outbox(Generic[Item]):
 
     def give_up(self, item: Item, reason: str, now: datetime | None = None) -> Item:
         """Stop retrying a waiting item; it stays listed as failed with the reason (flush only)."""
+        now = now or utcnow()
         model = self.model
         db.session.execute(
             update(model)
-            .where(model.id == item.id, model.status == self.queued)
+            .where(model.id == item.id, model.status == self.queued, self._unclaimed(now))
             .values(status=self.failed, given_up_reason=reason[:500], claimed_by=None)
             .execution_options(synchronize_session=False)
         )
         db.session.refresh(item)
         return item
+
+
+def retry_now(item: Any, now: datetime | None = None) -> Any:
+    """Make a waiting or failed outbox item (e-mail, score) due at once; flush, never commit.
+
+    Its attempts start again from zero; the next run (or the worker, at once) tries it, under
+    the same claim rules, so it is still delivered once.
+    """
+    return _OUTBOXES[type(item)].retry_now(item, now)
+
+
+def give_up(item: Any, reason: str) -> Any:
+    """Stop retrying a waiting outbox item; it stays listed as failed with ``reason``."""
+    return _OUTBOXES[type(item)].give_up(item, reason)
 
 
 def run_batches(
