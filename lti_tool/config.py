@@ -46,10 +46,17 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "Mentoring <mentoring@localhost>",
     "MAIL_TIMEOUT_SECONDS": 10,
-    "MAIL_RETRY_BASE_SECONDS": 60,
-    "MAIL_RETRY_MAX_SECONDS": 3600,
-    "MAIL_BATCH_SIZE": 200,
+    "OUTBOX_RETRY_BASE_SECONDS": 60,
+    "OUTBOX_RETRY_MAX_SECONDS": 3600,
+    "OUTBOX_MAX_ATTEMPTS": 15,
+    "OUTBOX_CLAIM_SECONDS": 600,
+    "OUTBOX_BATCH_SIZE": 50,
+    "OUTBOX_RUN_SECONDS": 240,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "STORAGE_DIR": None,
+    "PHOTO_MAX_BYTES": 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 20_000_000,
+    "PHOTO_SIZE": 320,
     "RETENTION_DAYS": 730,
     "LOG_FORMAT": "text",
     "LOG_LEVEL": None,
@@ -130,6 +137,7 @@ def finalise_config(config: dict[str, Any], instance_path: str) -> dict[str, Any
         )
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     config["CACHE_DIR"] = config.get("CACHE_DIR") or os.path.join(instance_path, "cache")
+    config["STORAGE_DIR"] = config.get("STORAGE_DIR") or os.path.join(instance_path, "files")
     secure = config["COOKIE_SECURE"]
     if secure is None:
         secure = str(config["PUBLIC_BASE_URL"]).startswith("https://")

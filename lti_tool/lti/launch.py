@@ -19,9 +19,10 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
-import hashlib
+import functools
 import json
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -255,7 +256,7 @@ def pending_login(state: str) -> PendingLogin | None:
 # --- Launch --------------------------------------------------------------------------------------
 
 
-class SingleUseSessionService(SessionService):
+class CacheSessionService(SessionService):
     """pylti1p3's session service: launch data in the shared cache, never in a cookie."""
 
     def __init__(self, flask_request: FlaskRequest) -> None:
@@ -318,7 +319,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         super().__init__(
             flask_request,
             DatabaseToolConf(),
-            session_service=SingleUseSessionService(flask_request),
+            session_service=CacheSessionService(flask_request),
             cookie_service=FlaskCookieService(flask_request),
             requests_session=http.session(),
         )
@@ -380,7 +381,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             raise LaunchRefused(Refusal.MALFORMED, "id_token is not three parts")
         try:
             header, body = _b64_json(parts[0]), _b64_json(parts[1])
-        except (ValueError, UnicodeError, binascii.Error) as error:
+        except (ValueError, UnicodeError, binascii.Error, RecursionError) as error:
             raise LaunchRefused(Refusal.MALFORMED, "id_token is not base64 JSON") from error
         if not isinstance(header, dict) or not isinstance(body, dict):
             raise LaunchRefused(Refusal.MALFORMED, "id_token header or body is not a JSON object")
@@ -429,7 +430,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not isinstance(issuer, str):
             raise LaunchRefused(Refusal.CLAIMS, "claim iss is not a string")
         client_id = azp or audiences[0]
-        registration = self._tool_config.find_registration_by_params(issuer, client_id)
+        deployment_id = body.get(Claim.DEPLOYMENT_ID)
+        row = self._tool_config.registration_row(
+            issuer,
+            client_id,
+            deployment_id=deployment_id if isinstance(deployment_id, str) else None,
+        )
+        registration = self._tool_config.to_lti_registration(row) if row else None
         if registration is None:
             raise LaunchRefused(Refusal.UNKNOWN_PLATFORM, "no registration for issuer and client")
         self._registration = registration
@@ -555,8 +562,48 @@ _STRING_CLAIMS = ("sub", "nonce", "name", "given_name", "family_name", "email", 
 MAX_ID_LENGTH = 255
 
 
+#: Service URLs the tool stores, per claim (their columns hold 1000 characters).
+_URL_FIELDS = {
+    Claim.AGS: ("lineitem", "lineitems"),
+    Claim.NRPS: ("context_memberships_url",),
+}
+MAX_URL_LENGTH = 1000
+
+
+#: Deepest nesting of claims accepted (real launches nest three or four levels).
+MAX_CLAIM_DEPTH = 20
+
+
+def _nul_path(value: Any, path: str, depth: int = 0) -> str | None:
+    """Return where a NUL character hides in a JSON value (databases refuse it), if anywhere.
+
+    Values nested deeper than any launch needs are refused as well.
+    """
+    if depth > MAX_CLAIM_DEPTH:
+        return path.split(".", 1)[0] + " (nested too deeply)"
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        if isinstance(key, str) and "\x00" in key:
+            return path or "names"
+        name = str(key).rsplit("/", 1)[-1]
+        found = _nul_path(item, f"{path}.{name}" if path else name, depth + 1)
+        if found:
+            return found
+    return None
+
+
 def claim_type_problem(body: dict[str, Any]) -> str | None:
     """Return which claim has the wrong type or size, or None when every claim is usable."""
+    nul = _nul_path(body, "")
+    if nul:
+        return f"claim {nul} contains a NUL character or is nested too deeply"
     for name in _STRING_CLAIMS:
         if name in body and not isinstance(body[name], str):
             return f"claim {name} is not a string"
@@ -583,6 +630,15 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
                 return f"claim {short} has no string {required_key}"
             if required_key == "id" and len(key) > MAX_ID_LENGTH:
                 return f"claim {short} id is too long"
+    for name, fields in _URL_FIELDS.items():
+        service = body.get(name) or {}
+        for field in fields:
+            url = service.get(field)
+            if url is not None and (not isinstance(url, str) or len(url) > MAX_URL_LENGTH):
+                return f"claim {name.rsplit('/', 1)[-1]} has no usable {field}"
+    scopes = (body.get(Claim.AGS) or {}).get("scope", [])
+    if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+        return "claim endpoint scope is not an array of strings"
     if (
         body.get(Claim.MESSAGE_TYPE) == MessageType.RESOURCE_LINK
         and Claim.RESOURCE_LINK not in body
@@ -591,13 +647,32 @@ def claim_type_problem(body: dict[str, Any]) -> str | None:
     return None
 
 
+#: Shortest time between two fetches of one key set for an unknown kid (no fetch storms).
+MIN_REFETCH_SECONDS = 5
+_JWKS_EXTENSION = "lti_tool.platform_jwks"
+
+
+@dataclass
+class _CachedKeySet:
+    key_set: dict[str, Any]
+    fetched_at: float
+    expires_at: float
+
+
 def fetch_platform_jwks(url: str, *, refresh: bool = False) -> dict[str, Any]:
-    """Return a platform's key set, cached as its Cache-Control says (or the configured time)."""
-    cache_key = "platform-jwks:" + hashlib.sha256(url.encode()).hexdigest()
-    if not refresh:
-        cached = _cache("get", cache_key)
-        if cached is not None:
-            return cached
+    """Return a platform's key set, cached in this process as its Cache-Control says.
+
+    ``refresh`` (a token names an unknown kid: the platform may have rotated) fetches again,
+    at most once every few seconds per key set.
+    """
+    cached: dict[str, _CachedKeySet] = current_app.extensions.setdefault(_JWKS_EXTENSION, {})
+    now = time.monotonic()
+    entry = cached.get(url)
+    if entry is not None:
+        if not refresh and now < entry.expires_at:
+            return entry.key_set
+        if refresh and now - entry.fetched_at < MIN_REFETCH_SECONDS:
+            return entry.key_set
     try:
         response = http.session().get(url)
         response.raise_for_status()
@@ -606,8 +681,14 @@ def fetch_platform_jwks(url: str, *, refresh: bool = False) -> dict[str, Any]:
         raise LaunchRefused(Refusal.PLATFORM_KEYS, f"{url}: {error}") from error
     if not isinstance(key_set, dict) or not isinstance(key_set.get("keys"), list):
         raise LaunchRefused(Refusal.PLATFORM_KEYS, f"{url}: not a JSON Web Key Set")
-    _cache("set", cache_key, key_set, timeout=_max_age(response))
+    cached[url] = _CachedKeySet(key_set, now, now + _max_age(response))
     return key_set
+
+
+@functools.lru_cache(maxsize=64)
+def _pem_of(jwk_json: str) -> str:
+    """The PEM of a public JWK, converted once per process."""
+    return JWK(**json.loads(jwk_json)).export_to_pem().decode()
 
 
 def _max_age(response: requests.Response) -> int:

@@ -17,7 +17,8 @@ from ..extensions import db
 from ..lti.services import HINTS, Problem
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
-from . import assignment, charts, exports, operations, queries
+from . import assignment, charts, exports, queries
+from . import roster as roster_sync
 from .forms import (
     STATE_LABELS,
     AssignForm,
@@ -57,11 +58,10 @@ def dashboard(membership: Membership) -> Any:
     state = LearnerState(form.state.data) if valid and form.state.data else None
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
-    operations.queue_first_roster_sync(membership)
-    db.session.commit()
-    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
+    roster_sync.queue_first_roster_sync(membership)
     programme = programme_for(membership.course)
-    db.session.commit()
+    db.session.commit()  # before loading: what is rendered is never expired and reloaded
+    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     return render_template(
         "staff/dashboard.html",
         membership=membership,
@@ -133,7 +133,7 @@ def start_sync(membership: Membership) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.start_roster_sync(membership)
+        roster_sync.start_roster_sync(membership)
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -152,8 +152,8 @@ def continue_sync(membership: Membership, sync_id: int) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.continue_roster_sync(sync)
-    except operations.SyncTakenElsewhere:
+        roster_sync.continue_roster_sync(sync)
+    except roster_sync.SyncTakenElsewhere:
         db.session.rollback()  # another worker is reading the roster; show its progress
     else:
         db.session.commit()
@@ -276,8 +276,10 @@ def confirm_csv(membership: Membership) -> Any:
 # --- suggested matching --------------------------------------------------------------------
 
 
-def _render_matching(membership: Membership, errors: dict[int, str] | None = None) -> Any:
-    proposal, learners, mentors = assignment.propose_matches(membership)
+def _render_matching(
+    membership: Membership, errors: dict[int, str] | None = None, *, again: bool = False
+) -> Any:
+    proposal, learners, mentors = assignment.propose_matches(membership, again=again)
     return render_template(
         "staff/matching.html",
         membership=membership,
@@ -285,6 +287,7 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
         learners=learners,
         mentors=mentors,
         errors=errors or {},
+        again=again,
         sync_form=SyncForm(formdata=None),
     )
 
@@ -292,16 +295,17 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
 @bp.get("/matching")
 @staff_only
 def matching(membership: Membership) -> Any:
-    """Propose a mentor for every learner without one, with the parts of each score."""
-    return _render_matching(membership)
+    """Propose a mentor for every learner who may be matched now; nothing is ticked."""
+    return _render_matching(membership, again=request.args.get("again") == "1")
 
 
 @bp.post("/matching")
 @staff_only
 def confirm_matching(membership: Membership) -> Any:
-    """Create the accepted (and possibly edited) pairs of the proposal."""
+    """Show what the ticked pairs will create and ask once more; on confirmation, create them."""
     if not SyncForm().validate_on_submit():
         abort(400)
+    again = request.form.get("again") == "1"
     choices: dict[int, int] = {}
     for learner in request.form.getlist("accept"):
         value = request.form.get(f"mentor-{learner}", "")
@@ -309,10 +313,21 @@ def confirm_matching(membership: Membership) -> Any:
             abort(400)
         choices[int(learner)] = int(value)
     try:
-        created = assignment.confirm_matches(membership, choices)
+        if request.form.get("confirmed") != "1":
+            learners, mentors = assignment.check_matches(membership, choices, again=again)
+            return render_template(
+                "staff/matching_confirm.html",
+                membership=membership,
+                choices=choices,
+                learners=learners,
+                mentors=mentors,
+                again=again,
+                sync_form=SyncForm(formdata=None),
+            )
+        created = assignment.confirm_matches(membership, choices, again=again)
     except assignment.MatchingRejected as error:
         db.session.rollback()
-        return _render_matching(membership, error.errors), 400
+        return _render_matching(membership, error.errors, again=again), 400
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")

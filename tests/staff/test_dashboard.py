@@ -45,10 +45,11 @@ STATES = [
 PRIVATE = ["PRIVATE-GOALS", "PRIVATE-NOTE", "PRIVATE-QUESTION", "PRIVATE-EVALUATION"]
 
 
-def seed_cohort(course, size: int) -> dict:
+def seed_cohort(course, size: int, mentors: int = 8) -> dict:
     """Insert ``size`` learners spread over every state (bulk statements); return the truth."""
     profile_ids = seed_mentors(
-        course, [MentorSpec(name=f"Mentor {n}", languages=["en"], capacity=3) for n in range(8)]
+        course,
+        [MentorSpec(name=f"Mentor {n}", languages=["en"], capacity=3) for n in range(mentors)],
     )
     learners = seed_learners(course, size, prefix=f"c{size}")
     now = utcnow()
@@ -63,7 +64,7 @@ def seed_cohort(course, size: int) -> dict:
                 {
                     "course_id": course.id,
                     "mentee_id": learner,
-                    "mentor_id": profile_ids[number % 8],
+                    "mentor_id": profile_ids[number % len(profile_ids)],
                     "question": "PRIVATE-QUESTION",
                     "ideas": "",
                     "expectations": "",
@@ -86,7 +87,7 @@ def seed_cohort(course, size: int) -> dict:
                 {
                     "course_id": course.id,
                     "mentee_id": learner,
-                    "mentor_id": profile_ids[number % 8],
+                    "mentor_id": profile_ids[number % len(profile_ids)],
                     "status": status,
                     "contacts_planned": 4,
                     "contacts_done": done,
