@@ -14,6 +14,7 @@ from ..extensions import db
 from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
+from ..monitoring import heartbeat
 from ..notifications.delivery import deliver_due_emails
 from ..privacy.operations import anonymise_expired_mentorships
 from ..staff.roster import step_running_syncs
@@ -67,4 +68,5 @@ def run_due(now: datetime | None = None) -> JobReport:
     except BaseException:
         db.session.rollback()
         raise
+    heartbeat.record_run()  # the console's and /metrics' "last run" (issue 13)
     return report
