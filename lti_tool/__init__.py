@@ -57,6 +57,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         demo,
         designation,
         gradebook,
+        jobs,
         lti,
         mentoring,
         mentors,
@@ -82,6 +83,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         staff,
         designation,
         privacy,
+        jobs,
         admin,
         demo,
     ):

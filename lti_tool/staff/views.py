@@ -17,7 +17,8 @@ from ..extensions import db
 from ..lti.services import HINTS, Problem
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
-from . import assignment, charts, exports, operations, queries
+from . import assignment, charts, exports, queries
+from . import roster as roster_sync
 from .forms import (
     STATE_LABELS,
     AssignForm,
@@ -57,7 +58,7 @@ def dashboard(membership: Membership) -> Any:
     state = LearnerState(form.state.data) if valid and form.state.data else None
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
-    operations.queue_first_roster_sync(membership)
+    roster_sync.queue_first_roster_sync(membership)
     programme = programme_for(membership.course)
     db.session.commit()  # before loading: what is rendered is never expired and reloaded
     data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
@@ -132,7 +133,7 @@ def start_sync(membership: Membership) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.start_roster_sync(membership)
+        roster_sync.start_roster_sync(membership)
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -151,8 +152,8 @@ def continue_sync(membership: Membership, sync_id: int) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.continue_roster_sync(sync)
-    except operations.SyncTakenElsewhere:
+        roster_sync.continue_roster_sync(sync)
+    except roster_sync.SyncTakenElsewhere:
         db.session.rollback()  # another worker is reading the roster; show its progress
     else:
         db.session.commit()

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.jobs.runner import run_due
 from lti_tool.mentoring import agreements
 from lti_tool.mentoring import mentorships as mentorship_ops
 from lti_tool.mentoring import requests as request_ops
@@ -21,7 +22,6 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
 )
 from lti_tool.models_base import utcnow
-from lti_tool.notifications.jobs import run_due
 from lti_tool.privacy.operations import anonymise_expired_mentorships
 from tests.mentoring.factories import conclude, make_course, make_member, make_mentor
 

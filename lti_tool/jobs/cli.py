@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .jobs import run_due
+from .runner import run_due
 
 jobs = AppGroup(
     "jobs", help="Time-driven work: reminders, expiries, e-mail and score delivery, roster sync."

@@ -1,9 +1,8 @@
-"""What course staff change while running the programme (issue 5): roster sync.
+"""Roster sync (Names and Roles, issue 5): read the course roster page by page (staff or jobs).
 
 Assignment by hand, by CSV and by suggested matching lives in :mod:`.assignment`; concerns in
-:mod:`lti_tool.concerns`. Every function checks that the actor is staff of the course
-(``NotAllowed``), refuses bad input with translated messages (``StaffError``), flushes and never
-commits.
+:mod:`lti_tool.concerns`. Every staff-facing function checks that the actor is staff of the
+course, refuses bad input with translated messages (``StaffError``), flushes and never commits.
 """
 
 from __future__ import annotations
