@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test browser lint translations benchmark wrk clean
+.PHONY: demo test browser lint translations benchmark wrk screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,10 @@ wrk:
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; } || \
 		echo "wrk could not be installed: the benchmark uses its Python client"
+
+## screenshots: drive the demo in Chromium and write the README's pictures into docs/
+screenshots: $(VENV)/.installed-test browser
+	$(BIN)/python -m docs.screenshots
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

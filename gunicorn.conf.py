@@ -34,5 +34,8 @@ max_requests_jitter = 200
 # Which proxy addresses may set X-Forwarded-*; the tool itself trusts them only as far as
 # ``trusted_proxies`` says (ProxyFix), so keep both in step.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# With JSON logs (log_format = "json", log_requests = true) the tool writes its own access lines,
+# with the request id; gunicorn's plain-text access log would only repeat them.
+_json_logs = os.environ.get("LTI_TOOL_LOG_FORMAT", "").strip('"').lower() == "json"
+accesslog = os.environ.get("GUNICORN_ACCESSLOG", None if _json_logs else "-")
 errorlog = "-"

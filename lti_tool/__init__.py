@@ -26,8 +26,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(finalise_config(load_config(config_overrides), app.instance_path))
 
     if app.config["TRUSTED_PROXIES"]:
-        # Behind a TLS-terminating proxy: believe its X-Forwarded-* headers, so that requests
-        # count as secure and cookies get SameSite=None; Secure inside the LMS iframe.
+        # Behind reverse proxies: believe their X-Forwarded-* headers for the client address,
+        # scheme and host. Cookie flags never follow them: they come from cookie_secure.
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
@@ -55,6 +55,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         concerns,
         core,
         demo,
+        designation,
         gradebook,
         lti,
         mentoring,
@@ -79,6 +80,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         gradebook,
         reflection,
         staff,
+        designation,
         privacy,
         admin,
         demo,

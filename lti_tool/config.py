@@ -50,6 +50,10 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_BATCH_SIZE": 200,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "STORAGE_DIR": None,
+    "PHOTO_MAX_BYTES": 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 20_000_000,
+    "PHOTO_SIZE": 320,
     "RETENTION_DAYS": 730,
     "LOG_FORMAT": "text",
     "LOG_LEVEL": None,
@@ -130,6 +134,7 @@ def finalise_config(config: dict[str, Any], instance_path: str) -> dict[str, Any
         )
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     config["CACHE_DIR"] = config.get("CACHE_DIR") or os.path.join(instance_path, "cache")
+    config["STORAGE_DIR"] = config.get("STORAGE_DIR") or os.path.join(instance_path, "files")
     secure = config["COOKIE_SECURE"]
     if secure is None:
         secure = str(config["PUBLIC_BASE_URL"]).startswith("https://")

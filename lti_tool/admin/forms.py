@@ -7,16 +7,13 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange
 
+from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from ..programme.forms import ProgrammeSettingsForm
 
 #: Longest reason an administrator may give for giving up a delivery.
 MAX_REASON = 500
 #: Longest time a retired key may stay in the JWKS.
 MAX_RETIRE_DAYS = 365
-
-
-class ConfirmForm(FlaskForm):
-    """A button that changes one thing (activate, deactivate, retry): only the CSRF token."""
 
 
 class RotateKeysForm(FlaskForm):

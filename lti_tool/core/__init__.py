@@ -6,12 +6,18 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-#: The largest id a database column holds (PostgreSQL's bigint; SQLite's integer).
-LARGEST_ID = 2**63 - 1
+#: The largest id the id columns hold on every database (INTEGER on PostgreSQL).
+LARGEST_ID = 2**31 - 1
 
 
 class BoundedIntegerConverter(IntegerConverter):
-    """``<int:…>`` in every route: a number beyond any id is no page (404), never a 500."""
+    """``<int:…>`` in every route: a number beyond any id is no page (404), never a 500.
+
+    The pattern stops at 10 digits, so a longer number matches no route at all (404 whatever
+    the method); 10-digit numbers beyond the largest id are refused by ``max``.
+    """
+
+    regex = r"\d{1,10}"
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", LARGEST_ID)

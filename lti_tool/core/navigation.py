@@ -58,6 +58,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("reflection.guide", _l("Finding mentees online"), PARTICIPANTS),
     NavItem("staff.dashboard", _l("Dashboard"), STAFF),
     NavItem("mentors.pool", _l("Mentor pool"), STAFF),
+    NavItem("designation.designate", _l("Name mentors"), STAFF),
     NavItem("staff.assign", _l("Assign mentors"), STAFF),
     NavItem("staff.matching", _l("Suggested matching"), STAFF),
     NavItem("staff.concerns", _l("Concerns"), STAFF),

@@ -11,8 +11,8 @@ from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
 from ..config import DEFAULTS
-from ..core.urls import public_url
 from ..extensions import db
+from .platform import platform_url
 from .seed import seed_demo
 
 PRODUCTION_REFUSAL = (
@@ -36,7 +36,7 @@ def prepare_demo(app: Flask, host: str, port: int) -> str:
     upgrade()
     seed_demo()
     db.session.commit()
-    return public_url("demo.index")
+    return platform_url("demo.index")
 
 
 @click.command("demo")

@@ -248,10 +248,12 @@ def tool_urls() -> list[tuple[str, str]]:
     return [(name, public_url(endpoint)) for name, endpoint in TOOL_URL_ENDPOINTS]
 
 
-def sync_resource_link(course: Course, claims: Mapping[str, Any]) -> ResourceLink:
+def sync_resource_link(
+    course: Course, claims: Mapping[str, Any], existing: ResourceLink | None = None
+) -> ResourceLink:
     """Find or create the placement a resource-link launch came from, with its AGS endpoint."""
     link_claim = claims[Claim.RESOURCE_LINK]
-    link = db.session.scalar(
+    link = existing or db.session.scalar(
         select(ResourceLink).filter_by(course_id=course.id, resource_link_id=str(link_claim["id"]))
     )
     if link is None:

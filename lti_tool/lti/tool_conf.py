@@ -7,7 +7,7 @@ from typing import Any
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..extensions import db
 from . import keys, operations
@@ -64,6 +64,7 @@ class DatabaseToolConf(ToolConfAbstract):
         self._registration_rows: dict[tuple[str, str | None], Registration | None] = {}
         #: The deployment row the launch was validated against (read once, reused by the view).
         self.deployment_row: Deployment | None = None
+        self._deployment_rows: dict[tuple[int, str], Deployment] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Every issuer may have several client ids."""
@@ -73,15 +74,35 @@ class DatabaseToolConf(ToolConfAbstract):
         """Every issuer may have several client ids."""
         return True
 
-    def registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+    def registration_row(
+        self, iss: str, client_id: str | None, *, deployment_id: str | None = None
+    ) -> Registration | None:
         """Return the active registration of issuer and client id, if any.
 
         A login request without a client id is accepted only when the issuer has exactly one.
+        With ``deployment_id`` the deployment is read in the same statement (a launch).
         """
         key = (iss, client_id or None)
         if key not in self._registration_rows:
             query = select(Registration).filter_by(issuer=iss, is_active=True)
-            if client_id:
+            if client_id and deployment_id is not None:
+                query = (
+                    select(Registration, Deployment)
+                    .outerjoin(
+                        Deployment,
+                        and_(
+                            Deployment.registration_id == Registration.id,
+                            Deployment.deployment_id == deployment_id,
+                        ),
+                    )
+                    .filter(Registration.issuer == iss, Registration.is_active.is_(True))
+                    .filter(Registration.client_id == client_id)
+                )
+                found = db.session.execute(query).first()
+                row = found[0] if found else None
+                if found is not None and found[1] is not None:
+                    self._deployment_rows[(found[0].id, deployment_id)] = found[1]
+            elif client_id:
                 row = db.session.scalar(query.filter_by(client_id=client_id))
             else:
                 rows = list(db.session.scalars(query.limit(2)))
@@ -124,7 +145,9 @@ class DatabaseToolConf(ToolConfAbstract):
         row = self.registration_row(iss, client_id)
         if row is None:
             return None
-        deployment = operations.record_deployment(row, deployment_id)
+        deployment = self._deployment_rows.get((row.id, deployment_id))
+        if deployment is None:
+            deployment = operations.record_deployment(row, deployment_id)
         self.deployment_row = deployment
         if not deployment.is_active:
             raise InactiveDeployment(deployment)

@@ -23,18 +23,18 @@ from ..core.urls import public_url
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
 from ..people.models import Course, CourseRole
-from ..people.operations import sync_launch
+from ..people.operations import launch_rows, sync_launch
 from . import dynamic_registration, operations
 from .activities import ACTIVITIES
 from .claims import Claim
-from .deep_linking import content_item, deep_link_of
+from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
-from .launch import (
+from .launch import ToolMessageLaunch
+from .login import (
     STORAGE_TARGET,
     LaunchRefused,
     Refusal,
     StorageCheckNeeded,
-    ToolMessageLaunch,
     forget_login,
     remember_login,
     start_login,
@@ -197,17 +197,18 @@ def launch() -> Any:
     claims = message_launch.get_launch_data()
     deployment = message_launch.tool_conf.deployment_row
     assert deployment is not None, "validated launches have an active deployment"
-    membership = sync_launch(deployment, claims)
+    rows = launch_rows(deployment, claims)
+    membership = sync_launch(deployment, claims, rows)
     if message_launch.is_deep_link_launch():
         if membership.role != CourseRole.STAFF:
             db.session.commit()
             abort(403)
         target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
     else:
-        link = operations.sync_resource_link(membership.course, claims)
+        link = operations.sync_resource_link(membership.course, claims, rows.link)
         target = url_for("core.activity", course_id=membership.course_id, link_id=link.id)
+    sign_in(membership)  # before the commit, which would expire what it reads
     db.session.commit()
-    sign_in(membership)
     remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
     response = redirect(target, code=303)
     forget_login(response, message_launch.pending.state)
@@ -230,7 +231,6 @@ def _storage_check_page(pending: Any) -> Any:
                 "state": pending.state,
                 "nonce": pending.nonce,
             },
-            new_window_url=None,
         )
     )
     response.cache_control.no_store = True
@@ -261,6 +261,7 @@ def deep_link(launch_id: str) -> Any:
     deployment = _deployment_of(claims, message_launch.get_client_id())
     membership = _staff_membership_of_launch(deployment, claims)
     link = deep_link_of(message_launch)
+    needs_frame = returns_into_parent_frame(claims, deployment.registration.product_family_code)
     form = DeepLinkForm(
         data={
             key: {"title": str(activity.title), "score_maximum": 100}
@@ -292,9 +293,14 @@ def deep_link(launch_id: str) -> Any:
                 return_url=link.settings["deep_link_return_url"],
                 jwt=link.response_jwt(items),
                 items=items,
+                needs_frame=needs_frame,
             )
     return render_template(
-        "lti/deep_link.html", form=form, membership=membership, settings=link.settings
+        "lti/deep_link.html",
+        form=form,
+        membership=membership,
+        settings=link.settings,
+        needs_frame=needs_frame,
     )
 
 

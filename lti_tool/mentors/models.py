@@ -61,6 +61,8 @@ class MentorProfile(Timestamped, db.Model):
     contact_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
     roles_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     link_url: Mapped[str | None] = mapped_column(String(500))
+    #: The storage key of the mentor's photo (:mod:`lti_tool.storage`), if they gave one.
+    photo_key: Mapped[str | None] = mapped_column(String(64))
     capacity: Mapped[int] = mapped_column(default=3)
     active_mentorships: Mapped[int] = mapped_column(default=0)
     is_busy: Mapped[bool] = mapped_column(default=False)

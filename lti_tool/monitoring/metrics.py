@@ -44,8 +44,8 @@ class ToolMetrics:
         )
         self.launches = Counter(
             "lti_tool_launches",
-            "LTI launches by outcome: accepted, inactive_deployment, rate_limited, error, "
-            "or the refusal reason.",
+            "LTI launches by outcome: accepted, inactive_deployment, rate_limited, "
+            "storage_check, error, or the refusal reason.",
             ("outcome",),
             registry=self.registry,
         )
@@ -129,6 +129,8 @@ def _launch_outcome(status: int) -> str:
         return str(refusal)
     if status in (302, 303):
         return "accepted"
+    if status == 200:
+        return "storage_check"  # a page that reads state and nonce from the platform first
     if status == 403:
         return "inactive_deployment"
     if status == 429:
@@ -138,7 +140,7 @@ def _launch_outcome(status: int) -> str:
 
 def _remember_refusals(app: Flask) -> None:
     """Wrap the launch's refusal handler so the outcome is known to the metrics."""
-    from ..lti.launch import LaunchRefused
+    from ..lti.login import LaunchRefused
 
     for handlers in app.error_handler_spec.get("lti", {}).values():
         original = handlers.get(LaunchRefused)

@@ -138,4 +138,30 @@ NOTICES: dict[str, NoticeText] = {
         _l("A concern was reported"),
         _l("A participant of %(course)s reported a concern. Open the staff pages to read it."),
     ),
+    "mentor_invitation": NoticeText(
+        _l("You are invited to mentor in %(course)s"),
+        _l(
+            "The staff of %(course)s named you one of the course's mentors. Open the "
+            "invitation to complete your mentor profile, or decline it if you cannot mentor."
+        ),
+    ),
+    "mentor_invitation_accepted": NoticeText(
+        _l("%(mentor)s accepted to mentor"),
+        _l("%(mentor)s accepted your invitation and is now a mentor of %(course)s."),
+    ),
+    "mentor_invitation_declined": NoticeText(
+        _l("%(mentor)s declined to mentor"),
+        _l("%(mentor)s declined your invitation to mentor in %(course)s."),
+    ),
+    "mentor_designation_withdrawn": NoticeText(
+        _l("You are no longer a mentor of %(course)s"),
+        _l(
+            "The staff of %(course)s withdrew your designation as a mentor. Requests still "
+            "open to you were closed; mentorships in progress were handed over or ended."
+        ),
+    ),
+    "mentor_invitation_withdrawn": NoticeText(
+        _l("Invitation to mentor withdrawn"),
+        _l("The staff of %(course)s withdrew their invitation to mentor. Nothing to do."),
+    ),
 }

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -92,6 +93,9 @@ class Membership(Timestamped, db.Model):
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When a roster sync (Names and Roles) last listed the person in the course.
     roster_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Staff named the person a mentor and they accepted (``designation`` package): launches
+    #: and roster syncs keep them a mentor although the platform sends Learner.
+    is_designated_mentor: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     #: When staff barred the person from the course's programme (standard 1); None when not.
     barred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

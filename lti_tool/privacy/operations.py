@@ -15,6 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select
 
+from .. import storage
 from ..audit import record_event
 from ..concerns.models import Concern
 from ..extensions import db
@@ -223,6 +224,9 @@ def _remove_private_rows(membership: Membership) -> None:
     profile = _profile_of(membership)
     if profile is None:
         return
+    # The photo goes in every case (the file first: a profile row never points at nothing).
+    storage.delete(profile.photo_key)
+    profile.photo_key = None
     is_referenced = db.session.scalar(
         select(ContactRequest.id).filter_by(mentor_id=profile.id).limit(1)
     ) or db.session.scalar(select(Mentorship.id).filter_by(mentor_id=profile.id).limit(1))

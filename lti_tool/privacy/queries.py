@@ -179,6 +179,7 @@ def _profile(profile: MentorProfile) -> dict[str, Any]:
         "contact_modes": list(profile.contact_modes or []),
         "roles_offered": list(profile.roles_offered or []),
         "link_url": profile.link_url,
+        "has_photo": profile.photo_key is not None,
         "capacity": profile.capacity,
         "active_mentorships": profile.active_mentorships,
         "is_busy": profile.is_busy,

@@ -5,11 +5,9 @@ creates the mentorship and notifies both people. Functions flush, never commit.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
@@ -23,11 +21,10 @@ from ..mentoring.rules import MentoringError
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
 from . import matching, queries
+from .csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected, one_person, read_csv
 from .rules import StaffError, require_staff
 
-#: The largest CSV staff may upload, and its most rows.
-MAX_CSV_BYTES = 512 * 1024
-MAX_CSV_ROWS = 5000
+__all__ = ["MAX_CSV_BYTES", "CsvPreview", "CsvRejected"]
 
 
 # --- assignment by hand and by CSV ---------------------------------------------------------
@@ -70,53 +67,14 @@ class RowCheck:
     field: str | None = None
 
 
-class CsvRejected(ValueError):
-    """The file, or some of its rows, cannot be saved; nothing was saved."""
-
-    def __init__(self, message: str | None = None, checks: list[RowCheck] | None = None) -> None:
-        super().__init__(message or "rows refused")
-        self.message = message
-        self.checks = checks or []
-
-
 def parse_assignment_csv(content: bytes | str) -> list[AssignmentRow]:
     """Read a CSV with a ``mentee,mentor`` header (e-mails or LMS user ids; ``,`` or ``;``)."""
-    if isinstance(content, bytes):
-        if len(content) > MAX_CSV_BYTES:
-            raise CsvRejected(_("The file is too large (at most 512 KB)."))
-        try:
-            content = content.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            raise CsvRejected(_("Save the file as CSV in UTF-8 and upload it again.")) from error
-    if not content.strip():
-        raise CsvRejected(_("The file is empty."))
-    try:
-        dialect: Any = csv.Sniffer().sniff(content[:2048], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(content), dialect)
-    header = [cell.strip().lower() for cell in next(reader, [])]
-    if "mentee" not in header or "mentor" not in header:
-        raise CsvRejected(
-            _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids).")
-        )
-    mentee_at, mentor_at = header.index("mentee"), header.index("mentor")
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) >= MAX_CSV_ROWS:
-            raise CsvRejected(_("Upload at most %(count)s rows at once.", count=MAX_CSV_ROWS))
-        rows.append(
-            AssignmentRow(
-                reader.line_num,
-                cells[mentee_at].strip() if mentee_at < len(cells) else "",
-                cells[mentor_at].strip() if mentor_at < len(cells) else "",
-            )
-        )
-    if not rows:
-        raise CsvRejected(_("The file has no rows under its header."))
-    return rows
+    rows = read_csv(
+        content,
+        ("mentee", "mentor"),
+        _("The first line must name the columns: mentee,mentor (e-mails or LMS user ids)."),
+    )
+    return [AssignmentRow(line, cells["mentee"], cells["mentor"]) for line, cells in rows]
 
 
 def check_assignment_rows(
@@ -149,7 +107,7 @@ def check_assignment_rows(
     for row in rows:
         check = RowCheck(row)
         checks.append(check)
-        mentee, error = _one_person(people, row.mentee_ref, _("mentee"))
+        mentee, error = one_person(people, row.mentee_ref, _("mentee"))
         if error:
             check.error, check.field = error, "mentee"
             continue
@@ -160,7 +118,7 @@ def check_assignment_rows(
                 check.error, check.field = _("Choose one of the mentors shown."), "mentor"
                 continue
         else:
-            mentor, error = _one_person(people, row.mentor_ref, _("mentor"))
+            mentor, error = one_person(people, row.mentor_ref, _("mentor"))
             if error:
                 check.error, check.field = error, "mentor"
                 continue
@@ -176,19 +134,6 @@ def check_assignment_rows(
             taken[profile.id] += 1
             in_file.add((mentee.id, profile.id))
     return checks
-
-
-def _one_person(
-    people: Mapping[str, list[Membership]], ref: str, kind: str
-) -> tuple[Membership | None, str | None]:
-    if not ref:
-        return None, _("Give the %(kind)s's e-mail or LMS user id.", kind=kind)
-    found = people.get(ref, [])
-    if not found:
-        return None, _("Nobody in this course has the e-mail or user id “%(ref)s”.", ref=ref)
-    if len(found) > 1:
-        return None, _("Several people share “%(ref)s”: use their LMS user id.", ref=ref)
-    return found[0], None
 
 
 def _row_refusal(
@@ -245,10 +190,13 @@ def assign_from_csv(staff: Membership, content: bytes | str) -> list[Mentorship]
 # --- suggested matching --------------------------------------------------------------------
 
 
-def propose_matches(staff: Membership) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
-    """Return the proposal for every unmatched learner, with the learners and mentors by id."""
+def propose_matches(
+    staff: Membership, *, again: bool = False
+) -> tuple[matching.Proposal, dict[int, Any], dict[int, Any]]:
+    """Return the proposal for every learner who may be matched now, with learners and mentors
+    by id (``again``: learners whose mentorship concluded take part too)."""
     require_staff(staff, staff.course_id)
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     proposal = matching.propose(learners, mentors)
     return (
         proposal,
@@ -265,16 +213,20 @@ class MatchingRejected(ValueError):
         self.errors = errors
 
 
-def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mentorship]:
-    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+def check_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Check the pairs staff chose against every rule of matching, changing nothing.
 
-    Each pair is checked again against the rules of matching (language, exclusion, busy,
-    capacity counting the other confirmed pairs), whatever the form sent.
+    Return the learners and mentors by id; refuse with each pair's reason (``MatchingRejected``).
+    The rules: the learner may be matched now, the mentor takes mentees, the pair shares a
+    language and has no declined request or early end behind it, and places suffice counting
+    the other chosen pairs.
     """
     require_staff(staff, staff.course_id)
     if not choices:
         raise StaffError(_("Choose at least one pair to confirm."))
-    learners, mentors = queries.matching_facts(staff.course_id)
+    learners, mentors = queries.matching_facts(staff.course_id, again=again)
     learner_by_id = {learner.membership_id: learner for learner in learners}
     mentor_by_id = {mentor.profile_id: mentor for mentor in mentors}
     places = {mentor.profile_id: mentor.free_places for mentor in mentors}
@@ -283,7 +235,10 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
         learner = learner_by_id.get(learner_id)
         mentor = mentor_by_id.get(profile_id)
         if learner is None:
-            errors[learner_id] = _("This learner already has a mentor or a request waiting.")
+            errors[learner_id] = _(
+                "This learner cannot be matched now: they have a mentor, a request waiting, a "
+                "concluded mentorship, a mentor profile, or they are barred."
+            )
         elif mentor is None:
             errors[learner_id] = _("This mentor is not taking mentees at the moment.")
         elif matching.score_pair(learner, mentor) is None:
@@ -297,6 +252,18 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
             places[profile_id] -= 1
     if errors:
         raise MatchingRejected(errors)
+    return learner_by_id, mentor_by_id
+
+
+def confirm_matches(
+    staff: Membership, choices: Mapping[int, int], *, again: bool = False
+) -> list[Mentorship]:
+    """Create the mentorships staff confirmed (learner id → mentor profile id), all or none.
+
+    Each pair is checked again (:func:`check_matches`) whatever the form sent, then created by
+    :func:`assign_mentorship`, which re-checks the mentor's places under its lock.
+    """
+    check_matches(staff, choices, again=again)
     members = {
         member.id: member
         for member in db.session.scalars(
@@ -318,18 +285,6 @@ def confirm_matches(staff: Membership, choices: Mapping[int, int]) -> list[Mento
         assign_mentorship(staff, members[learner_id], profiles[profile_id])
         for learner_id, profile_id in choices.items()
     ]
-
-
-@dataclass
-class CsvPreview:
-    """The checked rows of an uploaded file, ready to show."""
-
-    checks: list[RowCheck] = field(default_factory=list)
-
-    @property
-    def is_clean(self) -> bool:
-        """Whether every row can be saved."""
-        return all(check.error is None for check in self.checks)
 
 
 def preview_csv(staff: Membership, content: bytes | str) -> CsvPreview:

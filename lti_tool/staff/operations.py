@@ -195,7 +195,9 @@ def apply_roster_page(
             added += 1
         elif membership.is_active and not is_active:
             left += 1
-        membership.role = course_role(roles, mentor_roles)
+        membership.role = course_role(
+            roles, mentor_roles, is_designated_mentor=membership.is_designated_mentor
+        )
         membership.lti_roles = roles
         membership.is_active = is_active
         membership.roster_seen_at = seen_at

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, union
 from sqlalchemy.orm import joinedload
 
 from ..concerns.models import Concern, ConcernAction, ConcernStatus
@@ -202,18 +202,34 @@ def active_pairs(course_id: int) -> set[tuple[int, int]]:
 
 
 def matching_facts(
-    course_id: int,
+    course_id: int, *, again: bool = False
 ) -> tuple[list[matching.LearnerFacts], list[matching.MentorFacts]]:
-    """Load what matching needs: learners without a mentor or a pending request, free mentors."""
-    busy_learners = (
-        select(Mentorship.mentee_id)
-        .where(Mentorship.course_id == course_id, Mentorship.status == MentorshipStatus.ACTIVE)
-        .union(
-            select(ContactRequest.mentee_id).where(
-                ContactRequest.course_id == course_id,
-                ContactRequest.status == RequestStatus.PENDING,
-            )
-        )
+    """Load what matching needs: the learners who may be matched now, and free mentors.
+
+    A learner may be matched when they have no mentorship in progress nor a request waiting,
+    no concluded mentorship (unless staff ask for ``again``), no mentor profile of their own
+    in the course (a mentor is not proposed a mentor), and are not barred.
+    """
+    taken = (
+        [MentorshipStatus.ACTIVE]
+        if again
+        else [
+            MentorshipStatus.ACTIVE,
+            MentorshipStatus.CONCLUDED,
+        ]
+    )
+    busy_learners = union(
+        select(Mentorship.mentee_id).where(
+            Mentorship.course_id == course_id, Mentorship.status.in_(taken)
+        ),
+        select(MentorProfile.membership_id).where(
+            MentorProfile.course_id == course_id,
+            MentorProfile.status != MentorStatus.EXCLUDED,
+        ),
+        select(ContactRequest.mentee_id).where(
+            ContactRequest.course_id == course_id,
+            ContactRequest.status == RequestStatus.PENDING,
+        ),
     )
     learner_rows = db.session.execute(
         select(Membership.id, User.name, User.given_name, User.family_name, User.locale)
@@ -222,6 +238,7 @@ def matching_facts(
             Membership.course_id == course_id,
             Membership.role == CourseRole.LEARNER,
             Membership.is_active.is_(True),
+            Membership.barred_at.is_(None),
             Membership.id.not_in(busy_learners),
         )
         .order_by(Membership.id)
@@ -240,6 +257,7 @@ def matching_facts(
             User.name,
             User.given_name,
             User.family_name,
+            Membership.barred_at,
         )
         .join(Membership, Membership.id == MentorProfile.membership_id)
         .join(User, User.id == Membership.user_id)
@@ -305,6 +323,6 @@ def matching_facts(
             free_places=max(0, row[5] - counts.get(row[0], 0)),
         )
         for row in profiles
-        if row[6] == MentorStatus.APPROVED and not row[7] and row[8]
+        if row[6] == MentorStatus.APPROVED and not row[7] and row[8] and row[12] is None
     ]
     return learners, mentors

@@ -275,8 +275,10 @@ def confirm_csv(membership: Membership) -> Any:
 # --- suggested matching --------------------------------------------------------------------
 
 
-def _render_matching(membership: Membership, errors: dict[int, str] | None = None) -> Any:
-    proposal, learners, mentors = assignment.propose_matches(membership)
+def _render_matching(
+    membership: Membership, errors: dict[int, str] | None = None, *, again: bool = False
+) -> Any:
+    proposal, learners, mentors = assignment.propose_matches(membership, again=again)
     return render_template(
         "staff/matching.html",
         membership=membership,
@@ -284,6 +286,7 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
         learners=learners,
         mentors=mentors,
         errors=errors or {},
+        again=again,
         sync_form=SyncForm(formdata=None),
     )
 
@@ -291,16 +294,17 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
 @bp.get("/matching")
 @staff_only
 def matching(membership: Membership) -> Any:
-    """Propose a mentor for every learner without one, with the parts of each score."""
-    return _render_matching(membership)
+    """Propose a mentor for every learner who may be matched now; nothing is ticked."""
+    return _render_matching(membership, again=request.args.get("again") == "1")
 
 
 @bp.post("/matching")
 @staff_only
 def confirm_matching(membership: Membership) -> Any:
-    """Create the accepted (and possibly edited) pairs of the proposal."""
+    """Show what the ticked pairs will create and ask once more; on confirmation, create them."""
     if not SyncForm().validate_on_submit():
         abort(400)
+    again = request.form.get("again") == "1"
     choices: dict[int, int] = {}
     for learner in request.form.getlist("accept"):
         value = request.form.get(f"mentor-{learner}", "")
@@ -308,10 +312,21 @@ def confirm_matching(membership: Membership) -> Any:
             abort(400)
         choices[int(learner)] = int(value)
     try:
-        created = assignment.confirm_matches(membership, choices)
+        if request.form.get("confirmed") != "1":
+            learners, mentors = assignment.check_matches(membership, choices, again=again)
+            return render_template(
+                "staff/matching_confirm.html",
+                membership=membership,
+                choices=choices,
+                learners=learners,
+                mentors=mentors,
+                again=again,
+                sync_form=SyncForm(formdata=None),
+            )
+        created = assignment.confirm_matches(membership, choices, again=again)
     except assignment.MatchingRejected as error:
         db.session.rollback()
-        return _render_matching(membership, error.errors), 400
+        return _render_matching(membership, error.errors, again=again), 400
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")

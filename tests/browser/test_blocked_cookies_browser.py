@@ -6,6 +6,7 @@ cookies (partitioned ``CHIPS`` cookies are still kept).
 
 - With postMessage storage offered, the login is bound through the LMS page's storage (no login
   cookie at all) and the learner works in the frame on the partitioned session cookie.
+- Without it, the partitioned login cookie does the binding in this Chromium, in the frame.
 - Without it, in a browser that also blocks partitioned cookies in the frame (a site setting
   that blocks the tool's cookies under the LMS, as browsers without CHIPS behave), the tool shows
   the new-window fallback, and the new window works.
@@ -25,7 +26,7 @@ from werkzeug.serving import make_server
 
 from lti_tool import create_app
 from lti_tool.demo.cli import prepare_demo
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 
 pytestmark = pytest.mark.browser
 
@@ -116,11 +117,15 @@ def test_launch_in_the_frame_through_the_platforms_storage(sites, playwright):
         expect(tool.get_by_test_id("user-name")).to_have_text(LEARNER, timeout=15_000)
         expect(tool.get_by_role("heading", name="Your mentoring journey")).to_be_visible()
         messages = page.evaluate("window.demoPlatformStorage.messages")
+        assert messages.count("lti.capabilities") == 2  # asked at login and at launch
         assert messages.count("lti.put_data") == 2 and messages.count("lti.get_data") == 2
         tool_cookies = {c["name"]: c for c in context.cookies(sites["tool"])}
         assert LOGIN_COOKIE not in tool_cookies  # bound through the platform, not a cookie
+        # The cookie check set its test cookie Secure; Partitioned and deleted it alike.
+        assert "lti_tool_cookie_check" not in tool_cookies
         session = tool_cookies["lti_tool_session"]
         assert session["sameSite"] == "None" and session["secure"]
+        assert session["partitionKey"] == "http://127.0.0.1"  # CHIPS, under the LMS's site
 
         # The learner goes on inside the frame and submits a form (CSRF-checked, session-bound).
         frame = page.frame(name="tool")
@@ -192,3 +197,26 @@ def test_with_platform_storage_but_no_cookies_at_all_the_tool_explains_the_new_w
         expect(tool.get_by_role("link", name="Open the tool in a new window")).to_be_visible()
     finally:
         context.close()
+
+
+def test_without_platform_storage_partitioned_cookies_keep_the_launch_in_the_frame(
+    sites, playwright
+):
+    from playwright.sync_api import expect
+
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        _launch(page, sites["lms"], storage=False)
+        tool = page.frame_locator('iframe[name="tool"]')
+
+        # Third-party cookies are blocked, but this Chromium keeps CHIPS: the partitioned login
+        # cookie binds the login, and no new window is needed.
+        expect(tool.get_by_test_id("user-name")).to_have_text(LEARNER, timeout=15_000)
+        assert page.evaluate("window.demoPlatformStorage.messages") == []
+        tool_cookies = {c["name"]: c for c in context.cookies(sites["tool"])}
+        assert LOGIN_COOKIE not in tool_cookies  # removed once the launch was validated
+        context.close()
+    finally:
+        browser.close()

@@ -16,7 +16,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.lti import operations
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 from lti_tool.lti.models import Deployment, ResourceLink
 from lti_tool.people.models import Course, Membership, User
 from tests.conftest import TOOL_BASE_URL, count_rows
@@ -27,6 +27,7 @@ MODELS = (User, Course, Membership, ResourceLink, Deployment)
 CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
 LAUNCH_URL = TOOL_BASE_URL + "/lti/launch"
 REFUSED = "This launch could not be accepted"
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 def _keep(captured: dict[str, Any]) -> Any:
@@ -306,13 +307,25 @@ def test_token_target_link_must_be_the_logins(launch, tamper):
 # --- Malformed tokens and claims -----------------------------------------------------------------
 
 
+def _nested(depth: int) -> Any:
+    value: Any = "deep"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
 def _b64(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
 
-def _raw(header: Any, body: Any) -> Any:
+def _raw(header: Any, body: Any, *, body_text: str | None = None) -> Any:
     def tamper(payload: dict[str, str], auth: dict[str, str]) -> dict[str, str]:
-        return {**payload, "id_token": f"{_b64(header)}.{_b64(body)}.c2lnbmF0dXJl"}
+        encoded = (
+            base64.urlsafe_b64encode(body_text.encode()).rstrip(b"=").decode()
+            if body_text is not None
+            else _b64(body)
+        )
+        return {**payload, "id_token": f"{_b64(header)}.{encoded}.c2lnbmF0dXJl"}
 
     return tamper
 
@@ -324,8 +337,9 @@ def _raw(header: Any, body: Any) -> Any:
         _raw({"alg": "RS256", "kid": "openedx-platform-key"}, ["not", "an", "object"]),
         _raw({"alg": "RS256"}, "a string"),
         _raw(None, None),
+        _raw({"alg": "RS256"}, None, body_text="[" * 20_000 + "]" * 20_000),
     ],
-    ids=["array header", "array body", "string body", "null header"],
+    ids=["array header", "array body", "string body", "null header", "nested 20 000 deep"],
 )
 def test_malformed_tokens_are_refused_with_a_page(launch, tamper):
     before = count_rows(*MODELS)
@@ -352,6 +366,12 @@ def test_malformed_tokens_are_refused_with_a_page(launch, tamper):
         ({"sub": 42}, "sub"),
         ({"email": ["a@example.org"]}, "email"),
         ({CLAIM + "context": {"id": "x" * 300}}, "context"),
+        ({"name": "Anna\x00Ferri"}, "name"),
+        ({CLAIM + "context": {"id": "c", "title": "Course\x00"}}, "context.title"),
+        ({CLAIM + "roles": ["Learner\x00"]}, "roles.0"),
+        ({AGS: {"lineitem": "https://lms.test/" + "x" * 1000}}, "endpoint"),
+        ({AGS: {"scope": "score"}}, "endpoint"),
+        ({CLAIM + "custom": {"a": _nested(25)}}, "custom"),
     ],
     ids=lambda value: value if isinstance(value, str) else None,
 )
@@ -373,3 +393,14 @@ def test_a_huge_id_token_is_refused_and_not_kept(app, launch):
 
     _refused(response, 413, "too large")
     assert count_rows(*MODELS) == before
+
+
+def test_refusals_are_translated(launch, client):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "it"
+
+    response = launch(user_id="learner-1", tamper=_forge(**{CLAIM + "roles": "Learner"}))
+
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Non è stato possibile accettare questo avvio" in text
+    assert "contiene dati in una forma inattesa" in text

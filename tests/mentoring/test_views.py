@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import types
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -311,3 +313,53 @@ def test_reporting_a_concern(people):
     concern = db.session.scalar(select(Concern))
     assert concern.mentorship_id == mentorship.id and concern.about_id is None
     assert people.staff.get("/concerns/new").status_code == 403
+
+
+def test_a_double_click_is_answered_with_the_first_result_never_an_error(people):
+    """Each form sent twice: the second answer is the first one's page with a neutral note."""
+    mentee, mentor = people.mentee, people.mentor
+    sent = [mentee.post(f"/requests/new/{people.profile.id}", FORM_OF_REQUEST) for _ in "12"]
+    request_url = sent[0].headers["Location"]
+    assert [response.status_code for response in sent] == [302, 302]
+    assert sent[1].headers["Location"] == request_url
+    assert "already waiting" in _text(mentee.client.get(request_url))
+    request_id = int(request_url.rsplit("/", 1)[1])
+
+    accepted = [
+        mentor.post(f"/requests/{request_id}/accept", {"proposal": "Monday?"}) for _ in "12"
+    ]
+    assert [response.status_code for response in accepted] == [302, 302]
+    assert accepted[1].headers["Location"] == accepted[0].headers["Location"]
+    assert "already accepted" in _text(mentor.client.get(accepted[1].headers["Location"]))
+    mentorship = db.session.scalar(select(Mentorship).filter_by(request_id=request_id))
+    assert mentorship is not None
+
+    ended = [
+        side.post(f"/mentorships/{mentorship.id}/end", {"reason": "Moving", "talked_it_over": "y"})
+        for side in (mentee, mentor)
+    ]
+    assert [response.status_code for response in ended] == [302, 302]
+    assert ended[1].headers["Location"] == ended[0].headers["Location"]
+    assert "already ended" in _text(mentor.client.get(ended[1].headers["Location"]))
+    assert count_rows(Mentorship, ContactRequest) == {"mentorship": 1, "contact_request": 1}
+
+
+def test_both_sides_log_the_same_meeting_one_contact_then_they_close_the_continuation(people):
+    mentorship = start(people.mentee.membership, people.profile)
+    db.session.commit()
+    path = f"/mentorships/{mentorship.id}"
+    meeting = {"held_on": date.today().isoformat(), "mode": "video", "duration_minutes": "60"}
+
+    for side in (people.mentee, people.mentor):
+        assert side.post(f"{path}/contacts", meeting).status_code == 302
+
+    page = _text(people.mentee.get(path))
+    assert re.search(r'data-testid="contacts-progress">\s*1 of 4 contacts', page)
+    assert "by both" in page
+    conclude(db.session.get(Mentorship, mentorship.id))
+    db.session.commit()
+    closed = people.mentor.post(f"{path}/close", {"note": "Goals reached."})
+    assert closed.status_code == 302
+    page = _text(people.mentee.get(path))
+    assert 'data-testid="continuation-closed"' in page and "Goals reached." in page
+    assert people.mentee.post(f"{path}/close", {"note": ""}).status_code == 302  # already

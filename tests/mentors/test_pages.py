@@ -187,10 +187,15 @@ def test_an_excluded_mentor_disappears_for_learners(app, launch):
     assert learner.get(f"/course/{course_id}/mentors/{profile.id}").status_code == 200
 
     token = csrf_of(staff, f"/course/{course_id}/mentors/pool")
-    staff.post(
+    asked = staff.post(
         f"/course/{course_id}/mentors/{profile.id}/status",
         data={"action": "exclude", "csrf_token": token},
     )
+    # Exclusion asks for confirmation first (issue 10), then excludes.
+    assert asked.headers["Location"].endswith(f"/staff/mentors/{profile.id}/exclude")
+    db.session.refresh(profile)
+    assert profile.status == MentorStatus.APPROVED
+    staff.post(asked.headers["Location"], data={"csrf_token": token})
 
     db.session.refresh(profile)
     assert profile.status == MentorStatus.EXCLUDED

@@ -127,7 +127,8 @@ def test_metrics_count_launches_by_outcome_and_time_requests(app, client, launch
     before = _scrape(client)
 
     launch(user_id="lena")
-    client.post("/lti/launch", data={"state": "forged", "id_token": "x.y.z"})
+    # A well-formed token ({"alg": "RS256"}.{}) with a state no login issued.
+    client.post("/lti/launch", data={"state": "forged", "id_token": "eyJhbGciOiJSUzI1NiJ9.e30.eA"})
     after = _scrape(client)
 
     name = "lti_tool_launches_total"

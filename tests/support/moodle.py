@@ -136,6 +136,8 @@ class MoodleState:
     """What the test Moodle serves, the tool types it created and what it was sent."""
 
     issuer: str = ISSUER
+    #: Where the site answers (a browser test serves it on a local port).
+    base_url: str = ISSUER
     messages_supported: list[Any] | None = field(default_factory=lambda: list(MESSAGES_AS_OBJECTS))
     #: When set, every endpoint answers this status (the site is down).
     failing_status: int | None = None
@@ -152,6 +154,8 @@ class MoodleState:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     #: What ``contentitem_return.php`` received and decoded: one list of items per return.
     content_item_returns: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: Who is signed into the site in the browser (the activity form's "Select content").
+    browser_user: MoodleUser | None = None
     _type_ids: Any = field(default_factory=lambda: itertools.count(1))
 
     def issue_registration_token(self) -> str:
@@ -166,6 +170,10 @@ class MoodleState:
         now = int(time.time())
         claims = {"sub": sub, "scope": scope, "iat": now, "exp": now + 3600}
         return jwt.encode(claims, keys.private_pem(KEY_NAME), "RS256", headers={"kid": KID})
+
+    def url(self, path: str) -> str:
+        """Return the address of a page of the site."""
+        return self.base_url + path
 
     def activate(self, client_id: str) -> None:
         """Do what the Moodle administrator does: activate the pending tool."""
@@ -184,12 +192,12 @@ class MoodleState:
         platform["variables"] = ["ResourceLink.id", "Person.name.full", "Person.email.primary"]
         return {
             "issuer": self.issuer,
-            "token_endpoint": TOKEN_URL,
+            "token_endpoint": self.url("/mod/lti/token.php"),
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             "token_endpoint_auth_signing_alg_values_supported": ["RS256"],
-            "jwks_uri": KEYSET_URL,
-            "authorization_endpoint": AUTH_URL,
-            "registration_endpoint": REGISTRATION_URL,
+            "jwks_uri": self.url("/mod/lti/certs.php"),
+            "authorization_endpoint": self.url("/mod/lti/auth.php"),
+            "registration_endpoint": self.url("/mod/lti/openid-registration.php"),
             "scopes_supported": SCOPES_SUPPORTED,
             "response_types_supported": ["id_token"],
             "subject_types_supported": ["public", "pairwise"],
@@ -256,7 +264,12 @@ class MoodleState:
             if key is None:
                 return {"error": "invalid_client"}, 400
             try:
-                jwt.decode(assertion, key.key, algorithms=["RS256"], audience=TOKEN_URL)
+                jwt.decode(
+                    assertion,
+                    key.key,
+                    algorithms=["RS256"],
+                    audience=self.url("/mod/lti/token.php"),
+                )
             except jwt.PyJWTError:
                 return {"error": "invalid_client"}, 400
         granted = set(form.get("scope", "").split()) & set(tool["body"].get("scope", "").split())
@@ -293,20 +306,19 @@ class MoodleState:
             members.append(member)
         next_url = None
         if offset + size < len(people):
-            next_url = memberships_url(context_id, type_id) + f"?limit={size}&from={offset + size}"
+            next_url = self.memberships_url(context_id, type_id)
+            next_url += f"?limit={size}&from={offset + size}"
         body = {
-            "id": memberships_url(context_id, type_id),
+            "id": self.memberships_url(context_id, type_id),
             "context": {"id": context_id, "label": "MENT", "title": "Mentoring"},
             "members": members,
         }
         return body, next_url
 
-
-def memberships_url(context_id: str, type_id: int) -> str:
-    """Return the memberships service URL of a course and tool type."""
-    return (
-        f"{ISSUER}/mod/lti/services.php/CourseSection/{context_id}/bindings/{type_id}/memberships"
-    )
+    def memberships_url(self, context_id: str, type_id: int) -> str:
+        """Return the memberships service URL of a course and tool type."""
+        path = f"/mod/lti/services.php/CourseSection/{context_id}/bindings/{type_id}/memberships"
+        return self.url(path)
 
 
 def domain_of(url: str) -> str | None:
@@ -453,6 +465,34 @@ def make_platform_app(state: MoodleState) -> Flask:
             response.headers["Link"] = f'<{next_url}>; rel="next"'
         return response
 
+    @app.get("/course/modedit.php")
+    def activity_form() -> Any:
+        return activity_form_page(state, request.args.get("type", ""))
+
+    @app.post("/mod/lti/contentitem.php")
+    def contentitem() -> Any:
+        # lti_initiate_login: a self-posting form to the tool's login initiation.
+        client_id = next(
+            c for c, t in state.tools.items() if str(t["type_id"]) == request.form.get("id")
+        )
+        assert state.browser_user is not None, "sign someone into the test Moodle first"
+        query = login_query(
+            state,
+            client_id,
+            state.browser_user,
+            context_id=request.form.get("course", "2"),
+            deep_linking=True,
+        )
+        action = state.tools[client_id]["body"]["initiate_login_uri"]
+        fields = "".join(
+            f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
+            for k, v in query.items()
+        )
+        return (
+            f'<form id="login" method="post" action="{escape(action)}">{fields}</form>'
+            '<script>document.getElementById("login").submit();</script>'
+        )
+
     @app.post("/mod/lti/contentitem_return.php")
     def contentitem_return() -> Any:
         return content_item_return(state, request.args.to_dict(), request.form.get("JWT", ""))
@@ -460,10 +500,41 @@ def make_platform_app(state: MoodleState) -> Flask:
     return app
 
 
+def activity_form_page(state: MoodleState, type_id: str) -> str:
+    """Return the "Add an external tool" form with its "Select content" dialog frame.
+
+    As ``mod_lti/contentitem``: a form posts to ``contentitem.php`` into the named frame, and
+    ``window.processContentItemReturnData`` fills the form from what comes back.
+    """
+    return f"""<!doctype html><html><head><title>Adding a new External tool</title></head>
+<body>
+<form class="mform" id="activity-form"><label for="id_name">Activity name</label>
+<input id="id_name" name="name"><input id="id_toolurl" name="toolurl"></form>
+<p id="selected-items" data-testid="selected-items"></p>
+<button type="button" id="select-content">Select content</button>
+<iframe id="{CONTENT_ITEM_FRAME}" name="{CONTENT_ITEM_FRAME}" style="width:800px;height:600px">
+</iframe>
+<form target="{CONTENT_ITEM_FRAME}" action="/mod/lti/contentitem.php" method="post"
+ id="contentitem-request-form"><input type="hidden" name="id" value="{escape(type_id)}">
+<input type="hidden" name="course" value="2"></form>
+<script>
+window.processContentItemReturnData = function (returnData) {{
+  var items = returnData.multiple || [returnData];
+  document.getElementById("id_name").value = items[0].name;
+  document.getElementById("id_toolurl").value = items[0].toolurl;
+  document.getElementById("selected-items").textContent =
+    items.map(function (item) {{ return item.name; }}).join(" | ");
+}};
+document.getElementById("select-content").addEventListener("click", function () {{
+  document.getElementById("contentitem-request-form").submit();
+}});
+</script></body></html>"""
+
+
 def registration_link(state: MoodleState, token: str | None = None) -> str:
     """Return the tool URL Moodle opens in its dialog to start a registration."""
     query = {
-        "openid_configuration": OPENID_CONFIGURATION_URL,
+        "openid_configuration": state.url("/mod/lti/openid-configuration.php"),
         "registration_token": token or state.issue_registration_token(),
     }
     return "/lti/register?" + urlencode(query)
@@ -521,7 +592,7 @@ def sign_id_token(state: MoodleState, client_id: str, nonce: str, launch: dict[s
         Claim.LAUNCH_PRESENTATION: {
             "locale": "en",
             "document_target": "iframe",
-            "return_url": ISSUER + "/mod/lti/return.php",
+            "return_url": state.url("/mod/lti/return.php"),
         },
         Claim.TOOL_PLATFORM: {
             "product_family_code": "moodle",
@@ -556,7 +627,7 @@ def sign_id_token(state: MoodleState, client_id: str, nonce: str, launch: dict[s
             "accept_unsigned": False,
             "auto_create": False,
             "can_confirm": False,
-            "deep_link_return_url": CONTENT_ITEM_RETURN_URL + "?" + return_query,
+            "deep_link_return_url": state.url("/mod/lti/contentitem_return.php?" + return_query),
             "title": "",
             "text": "",
         }
@@ -566,7 +637,7 @@ def sign_id_token(state: MoodleState, client_id: str, nonce: str, launch: dict[s
         claims[Claim.RESOURCE_LINK] = {"id": launch["resource_link_id"], "title": "Mentoring"}
     if SCOPE_NRPS in (tool["body"].get("scope") or "").split():
         claims[Claim.NRPS] = {
-            "context_memberships_url": memberships_url(launch["context_id"], tool["type_id"]),
+            "context_memberships_url": state.memberships_url(launch["context_id"], tool["type_id"]),
             "service_versions": ["1.0", "2.0"],
         }
     if _sends_name(requested):
@@ -600,7 +671,7 @@ def content_item_return(state: MoodleState, query: dict[str, str], token: str) -
         key = next((k for k in keyset.keys if k.key_id == header["kid"]), None)
         if key is None:
             return "invalidrequest", 400
-        jwt.decode(token, key.key, algorithms=["RS256"], audience=ISSUER)
+        jwt.decode(token, key.key, algorithms=["RS256"], audience=state.issuer)
     items = unverified.get(Claim.CONTENT_ITEMS) or []
     state.content_item_returns.append(items)
     data = {"multiple": [{"name": item.get("title"), "toolurl": item.get("url")} for item in items]}
@@ -630,6 +701,40 @@ def login_and_launch(
     "Select content" request of the activity form (``contentitem.php``).
     """
     user = user or MoodleUser("7", "Giulia", "Rossi", "giulia@example.org")
+    login = urlsplit(state.tools[client_id]["body"]["initiate_login_uri"])
+    query = login_query(
+        state,
+        client_id,
+        user,
+        context_id=context_id,
+        context_title=context_title,
+        resource_link_id=resource_link_id,
+        deep_linking=deep_linking,
+    )
+    query["lti1p3_new_window"] = "1"
+    response = browser.get(login.path + "?" + urlencode(query))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    authorization = urlsplit(response.headers["Location"])
+    where = f"{authorization.scheme}://{authorization.netloc}{authorization.path}"
+    assert where == state.url("/mod/lti/auth.php")
+    answer = moodle_browser.get(authorization.path + "?" + authorization.query)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200, page
+    action = urlsplit(form_attributes(page)[0]["action"])
+    return browser.post(action.path, data=input_values(page))
+
+
+def login_query(
+    state: MoodleState,
+    client_id: str,
+    user: MoodleUser,
+    *,
+    context_id: str = "2",
+    context_title: str = "Mentoring for adult learners",
+    resource_link_id: str = "11",
+    deep_linking: bool = False,
+) -> dict[str, str]:
+    """Return the login initiation Moodle sends for a launch, remembering the launch."""
     tool = state.tools[client_id]
     hint = uuid.uuid4().hex
     state.pending_logins[hint] = {
@@ -639,25 +744,14 @@ def login_and_launch(
         "resource_link_id": resource_link_id,
         "deep_linking": deep_linking,
     }
-    login = urlsplit(tool["body"]["initiate_login_uri"])
-    query = {
+    return {
         "iss": state.issuer,
         "target_link_uri": tool["body"][TOOL_CONFIGURATION]["target_link_uri"],
         "login_hint": user.user_id,
         "lti_message_hint": hint,
         "client_id": client_id,
         "lti_deployment_id": str(tool["type_id"]),
-        "lti1p3_new_window": "1",
     }
-    response = browser.get(login.path + "?" + urlencode(query))
-    assert response.status_code == 302, response.get_data(as_text=True)
-    authorization = urlsplit(response.headers["Location"])
-    assert f"{authorization.scheme}://{authorization.netloc}{authorization.path}" == AUTH_URL
-    answer = moodle_browser.get(authorization.path + "?" + authorization.query)
-    page = answer.get_data(as_text=True)
-    assert answer.status_code == 200, page
-    action = urlsplit(form_attributes(page)[0]["action"])
-    return browser.post(action.path, data=input_values(page))
 
 
 def query_of(url: str) -> dict[str, str]:

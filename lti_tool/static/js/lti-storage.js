@@ -9,8 +9,10 @@
   function targetFrame(target) {
     if (!window.parent || window.parent === window) { return null; }
     if (!target || target === "_parent") { return window.parent; }
+    // A named frame (Canvas's "post_message_forwarding") sits beside the tool's frame, or in
+    // the platform's top page when the tool's frame is nested deeper.
     try {
-      return window.parent.frames[target] || null;
+      return window.parent.frames[target] || window.top.frames[target] || null;
     } catch (error) {
       return null;
     }
@@ -40,7 +42,27 @@
     });
   }
 
+  function supported(messages, subject) {
+    for (var index = 0; index < messages.length; index += 1) {
+      if (messages[index] && messages[index].subject === subject) { return messages[index]; }
+    }
+    return null;
+  }
+
   window.ltiStorage = {
+    // Ask the platform what it supports: a storage (possibly in another frame), or none (null).
+    // A platform that does not answer at all is tried with the frame it named.
+    resolve: function (storage) {
+      return send(storage, {subject: "lti.capabilities"}, 1000).then(function (data) {
+        var messages = Array.isArray(data.supported_messages) ? data.supported_messages : [];
+        var put = supported(messages, "lti.put_data");
+        if (!put || !supported(messages, "lti.get_data")) { return null; }
+        var resolved = {};
+        Object.keys(storage).forEach(function (key) { resolved[key] = storage[key]; });
+        if (typeof put.frame === "string" && put.frame) { resolved.target = put.frame; }
+        return resolved;
+      }, function () { return storage; });
+    },
     put: function (storage, key, value) {
       return send(storage, {subject: "lti.put_data", key: key, value: value});
     },
