@@ -13,7 +13,9 @@ import json
 import logging
 import os
 import pstats
+import signal
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -703,6 +705,8 @@ def main() -> None:
     args.seconds = args.seconds or (2.0 if quick else 3.0)
     args.launches = args.launches or (2500 if quick else 4000)
     sections = args.sections.split(",")
+    # Stopped with SIGTERM: leave through the finally clauses, which stop the servers.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     print(
         f"Benchmark (figures, not pass/fail): gunicorn -w 2 sync, load by {load.GENERATOR}, "
