@@ -45,6 +45,10 @@ class RosterSync(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: After a retryable failure (timeout, 5xx): when the job runner reads ``next_url`` again.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Retryable failures in a row (back-off grows with them; reset by every page read).
+    retries: Mapped[int] = mapped_column(default=0, server_default="0")
 
     # Two workers (the job runner, a staff page) may step the same run: each page's UPDATE
     # checks that ``pages_done`` is still what the worker read, so a page is never counted twice.

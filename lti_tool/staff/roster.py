@@ -8,6 +8,7 @@ course, refuses bad input with translated messages (``StaffError``), flushes and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -20,6 +21,7 @@ from ..extensions import db
 from ..lti.claims import Role, Scope
 from ..lti.services import NRPS_MEDIA_TYPE, Problem, ServiceClient, ServiceError
 from ..models_base import utcnow
+from ..outbox import retry_policy
 from ..people.models import Course, CourseRole, Membership, User
 from ..people.operations import PROFILE_CLAIMS
 from ..people.roles import course_role
@@ -29,6 +31,8 @@ from .rules import StaffError, require_staff
 
 #: Roster pages read per step (one web request or one job run); the page shows progress.
 PAGES_PER_STEP = 2
+#: Retryable failures (timeouts, 5xx) in a row after which a sync is marked failed.
+MAX_RETRIES = 8
 #: Roles of site administrators: Moodle gives them instead of a course role, so they are never
 #: in the course roster and must not be marked as having left it.
 _SITE_ADMINS = {Role.SYSTEM_ADMINISTRATOR, Role.INSTITUTION_ADMINISTRATOR}
@@ -79,10 +83,20 @@ def continue_roster_sync(
             sync.members_seen += seen
             sync.members_added += added
             sync.members_left += left
+            sync.retries, sync.retry_at, sync.problem, sync.detail = 0, None, None, None
             db.session.flush()
     except StaleDataError as error:
         raise SyncTakenElsewhere() from error
     except ServiceError as error:
+        sync.problem = error.problem.value
+        sync.detail = error.detail[:2000]
+        if error.is_retryable and sync.retries < MAX_RETRIES:
+            # A timeout or 5xx: the job runner reads the same page again after the back-off
+            # and carries on from it; the pages read so far stay counted, none twice.
+            sync.retries += 1
+            sync.retry_at = utcnow() + retry_policy().delay(sync.retries)
+            db.session.flush()
+            return sync
         sync.status = SyncStatus.FAILED
         sync.problem = error.problem.value
         sync.detail = error.detail[:2000]
@@ -107,12 +121,14 @@ def continue_roster_sync(
     return sync
 
 
-def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
+def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = None) -> int:
     """Job step: start the first sync of courses staff launched into, step running syncs.
 
     Return the number of pages read. Each run is committed on its own, so one platform that
-    fails does not hold back the others.
+    fails does not hold back the others. A sync waiting after a retryable failure (timeout,
+    5xx) is stepped again, from the page that failed, once its ``retry_at`` has come.
     """
+    now = now or utcnow()
     synced = select(RosterSync.course_id)
     staff_launched = select(Membership.course_id).where(
         Membership.role == CourseRole.STAFF, Membership.last_launch_at.is_not(None)
@@ -128,7 +144,10 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
         _new_sync(course, None)
     db.session.commit()
     read = 0
-    running = select(RosterSync.id).filter_by(status=SyncStatus.RUNNING)
+    running = select(RosterSync.id).where(
+        RosterSync.status == SyncStatus.RUNNING,
+        RosterSync.retry_at.is_(None) | (RosterSync.retry_at <= now),
+    )
     for sync_id in db.session.scalars(running).all():
         sync = db.session.get(RosterSync, sync_id)
         if sync is None:
