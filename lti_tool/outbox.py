@@ -2,10 +2,11 @@
 
 An outbox row waits with ``status`` *queued* and a ``next_attempt_at``. A runner (``jobs``):
 
-1. **claims** a batch in ONE statement: ``UPDATE … SET claimed_by = <run>, next_attempt_at =
-   now + claim WHERE id IN (SELECT … due … ORDER BY … LIMIT n FOR UPDATE SKIP LOCKED) RETURNING
-   id`` (on SQLite the same statement without ``FOR UPDATE``: SQLite serialises writers, so the
-   sub-select and the update are one atomic step). Two runners never claim the same row;
+1. **claims** a batch in ONE statement: ``WITH due AS MATERIALIZED (SELECT id … ORDER BY …
+   LIMIT n FOR UPDATE SKIP LOCKED) UPDATE … SET claimed_by = <run>, next_attempt_at = now +
+   claim WHERE id IN (SELECT id FROM due) … RETURNING id`` (on SQLite the same statement without
+   ``FOR UPDATE``: SQLite serialises writers, so the select and the update are one atomic step).
+   Two runners never claim the same row;
 2. tries **each item on its own**: a failure charges that item only;
 3. records the outcome with compare-and-set on ``claimed_by`` (a runner whose claim was taken
    over writes nothing) and commits **once per batch**.
@@ -176,19 +177,23 @@ class Outbox(Generic[Item]):
         """Claim up to ``limit`` due items for the run ``token`` (one UPDATE) and load them."""
         policy = policy or retry_policy()
         model = self.model
+        # MATERIALIZED: the due rows are chosen once. As a plain ``IN (sub-select)``
+        # PostgreSQL may run the sub-select again for each row and, since the rows it already
+        # updated no longer match, claim far more than ``limit``.
         due = (
             select(model.id)
             .where(model.status == self.queued, model.next_attempt_at <= now)
             .order_by(model.next_attempt_at, model.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
-            .scalar_subquery()
+            .cte("due")
+            .prefix_with("MATERIALIZED")
         )
         ids = list(
             db.session.scalars(
                 update(model)
                 .where(
-                    model.id.in_(due),
+                    model.id.in_(select(due.c.id)),
                     model.status == self.queued,
                     model.next_attempt_at <= now,
                 )

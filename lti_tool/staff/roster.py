@@ -31,8 +31,6 @@ from .rules import StaffError, require_staff
 
 #: Roster pages read per step (one web request or one job run); the page shows progress.
 PAGES_PER_STEP = 2
-#: Retryable failures (timeouts, 5xx) in a row after which a sync is marked failed.
-MAX_RETRIES = 8
 #: Roles of site administrators: Moodle gives them instead of a course role, so they are never
 #: in the course roster and must not be marked as having left it.
 _SITE_ADMINS = {Role.SYSTEM_ADMINISTRATOR, Role.INSTITUTION_ADMINISTRATOR}
@@ -65,9 +63,20 @@ def queue_first_roster_sync(staff: Membership) -> RosterSync | None:
 
 
 def continue_roster_sync(
-    sync: RosterSync, *, pages: int = PAGES_PER_STEP, client: ServiceClient | None = None
+    sync: RosterSync,
+    *,
+    pages: int = PAGES_PER_STEP,
+    client: ServiceClient | None = None,
+    now: datetime | None = None,
 ) -> RosterSync:
-    """Read up to ``pages`` more roster pages; after the last one, mark who left the course."""
+    """Read up to ``pages`` more roster pages; after the last one, mark who left the course.
+
+    A page the platform fails to give for now (5xx, timeout, connection: ``is_retryable``)
+    leaves the sync running: the job runner reads the same page again after the outbox's
+    back-off and goes on from there, so no page before it is read twice. Only an answer that
+    needs a person (401/403: the service is not enabled, credentials refused), or the attempt
+    cap, ends the sync as failed, with the explanation staff see.
+    """
     if not sync.is_running:
         return sync
     course = db.session.get(Course, sync.course_id)
@@ -83,18 +92,25 @@ def continue_roster_sync(
             sync.members_seen += seen
             sync.members_added += added
             sync.members_left += left
-            sync.retries, sync.retry_at, sync.problem, sync.detail = 0, None, None, None
+            if sync.retries:
+                sync.retries, sync.retry_at, sync.problem, sync.detail = 0, None, None, None
             db.session.flush()
     except StaleDataError as error:
         raise SyncTakenElsewhere() from error
     except ServiceError as error:
-        sync.problem = error.problem.value
-        sync.detail = error.detail[:2000]
-        if error.is_retryable and sync.retries < MAX_RETRIES:
-            # A timeout or 5xx: the job runner reads the same page again after the back-off
-            # and carries on from it; the pages read so far stay counted, none twice.
+        policy = retry_policy()
+        if error.is_retryable and sync.retries + 1 < policy.max_attempts:
+            now = now or utcnow()
             sync.retries += 1
-            sync.retry_at = utcnow() + retry_policy().delay(sync.retries)
+            sync.retry_at = now + policy.delay(sync.retries)
+            sync.problem = error.problem.value
+            sync.detail = error.detail[:2000]
+            current_app.logger.warning(
+                "Roster sync %s: page failed for now, read again at %s: %s",
+                sync.id,
+                sync.retry_at.isoformat(),
+                error,
+            )
             db.session.flush()
             return sync
         sync.status = SyncStatus.FAILED
@@ -125,10 +141,8 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = No
     """Job step: start the first sync of courses staff launched into, step running syncs.
 
     Return the number of pages read. Each run is committed on its own, so one platform that
-    fails does not hold back the others. A sync waiting after a retryable failure (timeout,
-    5xx) is stepped again, from the page that failed, once its ``retry_at`` has come.
+    fails does not hold back the others.
     """
-    now = now or utcnow()
     synced = select(RosterSync.course_id)
     staff_launched = select(Membership.course_id).where(
         Membership.role == CourseRole.STAFF, Membership.last_launch_at.is_not(None)
@@ -144,6 +158,7 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = No
         _new_sync(course, None)
     db.session.commit()
     read = 0
+    now = now or utcnow()
     running = select(RosterSync.id).where(
         RosterSync.status == SyncStatus.RUNNING,
         RosterSync.retry_at.is_(None) | (RosterSync.retry_at <= now),
@@ -154,7 +169,7 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = No
             continue
         before = sync.pages_done
         try:
-            continue_roster_sync(sync, pages=pages)
+            continue_roster_sync(sync, pages=pages, now=now)
         except SyncTakenElsewhere:
             db.session.rollback()  # another worker read these pages; it counts them
             continue

@@ -1,9 +1,9 @@
-"""Roster syncs recover by themselves (issue 9, acceptance 4), over real HTTP.
+"""What staff see of a roster sync that recovers by itself (issue 9), over real HTTP.
 
-The platform's service endpoints run behind a real HTTP server; one page of a 21-page roster
-first answers 500, then times out. The job runner keeps the sync running, reads the same page
-again after the back-off and carries on from it: every page is read once after the failure,
-nobody is counted twice, and staff see that the tool retries by itself.
+The 2,000-member acceptance test is ``tests/jobs/test_roster_recovery.py``; here, a short
+roster whose page 2 fails for now: staff read that the tool retries by itself (and their page
+does not keep re-asking the failing platform), the job runner finishes it; a refusal (401) mid-
+roster stops it with the explanation.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from tests.staff.test_roster import roster, staff_person
 from tests.support import openedx
 
 TIMEOUT = 0.5
-MEMBERS = 2100
-PAGE_SIZE = 100  # 21 pages
-FAILING_PAGE = 12
+MEMBERS = 300
+PAGE_SIZE = 100  # 3 pages
+FAILING_PAGE = 2
 
 
 class FlakyPlatform:
@@ -85,7 +85,7 @@ def _run(app, moment) -> dict[str, str]:
     return dict(line.split(": ") for line in result.output.strip().splitlines())
 
 
-def test_a_page_that_fails_with_a_500_then_a_timeout_is_retried_and_the_sync_completes(
+def test_staff_see_a_sync_waiting_for_its_retry_and_the_job_runner_completes_it(
     app, launch, openedx_state, platform
 ):
     openedx_state.members = roster(MEMBERS)
@@ -102,7 +102,7 @@ def test_a_page_that_fails_with_a_500_then_a_timeout_is_retried_and_the_sync_com
 
     moment = utcnow()
     seen_retrying = False
-    for _run_number in range(40):
+    for _run_number in range(10):
         _run(app, moment)
         db.session.expire_all()
         sync = db.session.scalar(select(RosterSync))
@@ -112,6 +112,7 @@ def test_a_page_that_fails_with_a_500_then_a_timeout_is_retried_and_the_sync_com
         if sync.retry_at is not None and not seen_retrying:
             seen_retrying = True
             assert (sync.problem, sync.pages_done) == ("unavailable", FAILING_PAGE - 1)
+            assert sync.status == SyncStatus.RUNNING
             page = person.get("/staff/roster").get_data(as_text=True)
             assert "The platform is unavailable; retry later." in page
             assert "reads the next page again by itself" in page
@@ -120,10 +121,10 @@ def test_a_page_that_fails_with_a_500_then_a_timeout_is_retried_and_the_sync_com
         moment += timedelta(hours=1)
 
     assert seen_retrying
-    assert (sync.status, sync.pages_done, sync.retries) == (SyncStatus.DONE, 21, 0)
+    assert (sync.status, sync.pages_done, sync.retries) == (SyncStatus.DONE, 3, 0)
     assert (sync.members_seen, sync.members_added, sync.members_left) == (MEMBERS, MEMBERS - 1, 0)
     # Every page read once, the failing one once more per failed call (1 + 3) and then once.
-    assert platform.reads == Counter({**dict.fromkeys(range(1, 22), 1), FAILING_PAGE: 5})
+    assert platform.reads == Counter({1: 1, FAILING_PAGE: 5, 3: 1})
     count = select(func.count(Membership.id)).where(Membership.course_id == person.course_id)
     assert db.session.scalar(count) == MEMBERS
     assert db.session.scalar(select(func.count(func.distinct(User.subject)))) == MEMBERS
@@ -133,7 +134,7 @@ def test_a_page_that_fails_with_a_500_then_a_timeout_is_retried_and_the_sync_com
 def test_a_refusal_mid_roster_stops_the_sync_with_the_explanation_for_staff(
     app, launch, openedx_state, platform
 ):
-    openedx_state.members = roster(500)
+    openedx_state.members = roster(500)  # 5 pages
     openedx_state.members_page_size = PAGE_SIZE
     person = staff_person(app, launch)
     course = db.session.get(Course, person.course_id)
