@@ -167,11 +167,14 @@ class Outbox(Generic[Item]):
         queued: Any,
         failed: Any,
         done: Callable[[datetime], dict[str, Any]],
+        backoff_key: Callable[[Item], str] | None = None,
     ) -> None:
         self.model = model
         self.queued = queued
         self.failed = failed
         self.done = done
+        #: The destination an item goes to, when destinations back off as a whole.
+        self.backoff_key = backoff_key
         _OUTBOXES[model] = self
 
     # -- claiming ---------------------------------------------------------------------------
@@ -349,6 +352,9 @@ class Outbox(Generic[Item]):
             )
             .execution_options(synchronize_session=False)
         )
+        if self.backoff_key is not None:  # "now" means now: the destination is tried again
+            key = self.backoff_key(item)
+            db.session.execute(delete(DeliveryBackoff).where(DeliveryBackoff.key == key))
         db.session.refresh(item)
         return item
 
