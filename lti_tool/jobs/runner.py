@@ -61,7 +61,7 @@ def run_due(now: datetime | None = None) -> JobReport:
     scores = deliver_due_scores(now)
     report.scores_posted = scores.posted
     report.scores_failed = scores.failed
-    report.roster_pages = step_running_syncs()
+    report.roster_pages = step_running_syncs(now=now)
     try:
         report.anonymised = anonymise_expired_mentorships(now)
         db.session.commit()

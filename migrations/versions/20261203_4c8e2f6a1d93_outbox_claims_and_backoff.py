@@ -1,4 +1,5 @@
-"""One outbox mechanism: claim tokens, failed status, given-up reasons, per-destination back-off
+"""One outbox mechanism: claim tokens, failed status, given-up reasons, per-destination back-off;
+roster syncs that retry a failed page
 
 Revision ID: 4c8e2f6a1d93
 Revises: 1b2c3d4e5f6a
@@ -40,9 +41,17 @@ def upgrade():
     with op.batch_alter_table("gradebook_score", schema=None) as batch_op:
         batch_op.add_column(sa.Column("claimed_by", sa.String(length=36), nullable=True))
         batch_op.add_column(sa.Column("given_up_reason", sa.String(length=500), nullable=True))
+    with op.batch_alter_table("roster_sync", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("retries", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(
+            sa.Column("retry_at", lti_tool.models_base.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade():
+    with op.batch_alter_table("roster_sync", schema=None) as batch_op:
+        batch_op.drop_column("retry_at")
+        batch_op.drop_column("retries")
     with op.batch_alter_table("gradebook_score", schema=None) as batch_op:
         batch_op.drop_column("given_up_reason")
         batch_op.drop_column("claimed_by")
