@@ -49,6 +49,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from . import (
         core,
         demo,
+        evaluation,
         gradebook,
         lti,
         mentoring,
@@ -68,6 +69,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         programme,
         mentors,
         mentoring,
+        evaluation,
         notifications,
         gradebook,
         reflection,

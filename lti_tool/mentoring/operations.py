@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..audit import record_event
+from ..evaluation import operations as evaluation_operations
 from ..extensions import db
 from ..gradebook.operations import queue_completion_scores
 from ..i18n import normalise_locale
@@ -27,7 +28,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
-from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
+from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
 from .models import (
     Agreement,
     Concern,
@@ -511,43 +512,26 @@ def end_mentorship_early(
     return mentorship
 
 
-def submit_evaluation(
-    member: Membership,
-    mentorship: Mentorship,
-    *,
-    process_rating: int,
-    goal_attainment: int,
-    usefulness: int,
-    what_helped: str,
-    what_to_change: str,
-    would_recommend: bool,
-) -> Evaluation:
-    """Submit one's side's evaluation of the process and the results, once, after the end."""
+def submit_evaluation(member: Membership, mentorship: Mentorship, **answers: Any) -> Evaluation:
+    """Submit one's side's evaluation, once, after the end: one answer per question asked.
+
+    ``answers`` are keyed by each question's field name (``evaluation.operations.field_name``).
+    """
     side = _require_side(member, mentorship)
     if mentorship.status == MentorshipStatus.ACTIVE:
         raise MentoringError(_("You can evaluate the mentorship once it has ended."))
     if db.session.scalar(select(Evaluation.id).filter_by(mentorship_id=mentorship.id, side=side)):
         raise MentoringError(_("You have already evaluated this mentorship."))
-    ratings = {
-        "process_rating": process_rating,
-        "goal_attainment": goal_attainment,
-        "usefulness": usefulness,
-    }
-    for field, rating in ratings.items():
-        if rating not in RATINGS:
-            raise MentoringError(_("Choose a rating from 1 to 5."), field)
     evaluation = Evaluation(
-        mentorship_id=mentorship.id,
-        author_id=member.id,
-        side=side,
-        what_helped=_text(what_helped, "what_helped", required=False),
-        what_to_change=_text(what_to_change, "what_to_change", required=False),
-        would_recommend=bool(would_recommend),
-        submitted_at=utcnow(),
-        **ratings,
+        mentorship_id=mentorship.id, author_id=member.id, side=side, submitted_at=utcnow()
     )
-    db.session.add(evaluation)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(evaluation)
+            db.session.flush()
+            evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
+    except evaluation_operations.EvaluationError as error:
+        raise MentoringError(error.message, error.field) from None
     record_event(
         mentorship.course_id, member, "mentorship", mentorship.id, "evaluated", side=str(side)
     )
@@ -756,6 +740,7 @@ def _conclude(member: Membership, mentorship: Mentorship) -> None:
 
 
 def _ask_for_evaluations(mentorship: Mentorship) -> None:
+    evaluation_operations.ensure_default_questions(mentorship.course_id)
     for recipient in (mentorship.mentee, mentorship.mentor.membership):
         notify(
             recipient,

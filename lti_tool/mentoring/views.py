@@ -16,6 +16,9 @@ from werkzeug.exceptions import Forbidden
 
 from ..core.auth import course_view
 from ..core.views import handle_http_error
+from ..evaluation import operations as evaluation_operations
+from ..evaluation import queries as evaluation_queries
+from ..evaluation.forms import evaluation_form
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
@@ -29,7 +32,6 @@ from .forms import (
     ContactForm,
     DeclineForm,
     EndEarlyForm,
-    EvaluationForm,
     MenteePreparationForm,
     MentorPreparationForm,
     RequestForm,
@@ -347,29 +349,33 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
 def evaluation(membership: Membership, mentorship_id: int) -> Any:
     """Evaluate the process and the results once the mentorship has ended."""
     found = _mentorship_or_404(membership, mentorship_id)
+    questions = evaluation_operations.asked_questions(found.course_id)
+    if not questions:  # a course whose questions were never needed yet gets the seed's
+        evaluation_operations.ensure_default_questions(found.course_id)
+        db.session.commit()
+        questions = evaluation_operations.asked_questions(found.course_id)
     record = queries.mentorship_record(membership, found)
     if record is None:
         abort(404)
-    form = EvaluationForm()
+    form = evaluation_form(questions)
     if record.can_evaluate and form.validate_on_submit():
+        answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         try:
-            operations.submit_evaluation(
-                membership,
-                found,
-                process_rating=form.process_rating.data,
-                goal_attainment=form.goal_attainment.data,
-                usefulness=form.usefulness.data,
-                what_helped=form.what_helped.data,
-                what_to_change=form.what_to_change.data,
-                would_recommend=form.would_recommend.data == "yes",
-            )
+            operations.submit_evaluation(membership, found, **answers)
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("Thank you: your evaluation is saved."))
             return redirect(_mentorship_url(found, "ending"))
-    return render_template("mentoring/evaluation.html", record=record, form=form, side=Side)
+    mine = record.my_evaluation
+    return render_template(
+        "mentoring/evaluation.html",
+        record=record,
+        form=form,
+        answers=evaluation_queries.answers_of(mine.id) if mine is not None else [],
+        side=Side,
+    )
 
 
 # --- concerns --------------------------------------------------------------------------------

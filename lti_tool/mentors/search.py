@@ -46,10 +46,11 @@ from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..people.models import Membership, User
+from .guidance import LANGUAGE_CODES
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 
 #: Languages a mentor may offer (ISO 639-1 codes).
-LANGUAGES = ("en", "it", "de", "fr", "es")
+LANGUAGES = LANGUAGE_CODES
 #: At most this many typed words take part in a search.
 MAX_TEXT_WORDS = 8
 #: At most this many values per facet.

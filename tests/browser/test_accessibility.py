@@ -101,7 +101,10 @@ def test_every_page_of_each_role_passes_axe_at_both_widths(
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             response = page.goto(url)
-            assert response is not None and response.status < 500, (url, response and response.status)
+            assert response is not None and response.status < 500, (
+                url,
+                response and response.status,
+            )
             if response.status >= 400:
                 break  # a link this role may not open is the navigation test's business
             for violation in _audit(page, axe_source):

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.reflection import queries
 from lti_tool.reflection.models import ReflectionQuestion
+from lti_tool.reflection.operations import audiences_of
 from tests.mentoring.factories import make_mentor, start
 from tests.mentoring.web import Person, _fresh_g, join
 from tests.support import openedx
@@ -80,9 +81,13 @@ def declarative_line_item(state: openedx.PlatformState, resource_link_id: str) -
     return openedx.ags_claim(programmatic=False, lineitem_url=item["id"])
 
 
-def questions(course_id: int) -> list[ReflectionQuestion]:
-    """The questions still asked in the course, in order."""
-    return queries.questions_of(course_id)
+def questions(course_id: int, audience: str | None = None) -> list[ReflectionQuestion]:
+    """The questions still asked in the course, in order (of one audience when given)."""
+    return [
+        question
+        for question in queries.questions_of(course_id)
+        if audience is None or question.audience == audience
+    ]
 
 
 def all_questions(course_id: int) -> list[ReflectionQuestion]:
@@ -106,9 +111,15 @@ def answer(person: Person, question_id: int, text: str, **options: Any) -> Any:
     return person.post(f"/reflection/questions/{question_id}/answer", data, headers=headers)
 
 
+def asked_of(person: Person) -> list[ReflectionQuestion]:
+    """The questions still asked of the person (by audience), in order."""
+    audiences = audiences_of(person.membership)
+    return [q for q in questions(person.course_id) if q.audience in audiences]
+
+
 def complete(person: Person, **options: Any) -> None:
-    """Answer every question still asked."""
-    for question in questions(person.course_id):
+    """Answer every question still asked of the person."""
+    for question in asked_of(person):
         response = answer(person, question.id, f"My answer to question {question.id}.", **options)
         assert response.status_code == 302, response.get_data(as_text=True)
 

@@ -56,7 +56,7 @@ def test_a_draft_is_kept_revised_into_versions_and_shared_only_with_the_mentor(p
 
 
 def test_the_mentee_reads_what_her_mentor_shared_and_staff_what_was_shared_with_staff(people):
-    first = questions(people.mentor.course_id)[0]
+    first = questions(people.mentor.course_id, "mentors")[0]
     answer(people.mentor, first.id, "A mentoring group of my own.", share_with_partner=True)
     answer(people.other, first.id, "I would ask my trainer.", share_with_staff=True)
 
@@ -81,7 +81,7 @@ def test_progress_shows_what_is_done_and_staff_see_completion_not_text(people):
 
 
 def test_an_empty_answer_is_refused_beside_the_field_and_nothing_changes(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     answer(people.mentee, first.id, "A first thought.")
 
     refused = answer(people.mentee, first.id, "   ")
@@ -94,7 +94,7 @@ def test_an_empty_answer_is_refused_beside_the_field_and_nothing_changes(people)
 
 
 def test_a_too_long_draft_is_refused_by_the_autosave(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
 
     refused = answer(people.mentee, first.id, "x" * 10_001, draft=True)
 
@@ -118,7 +118,7 @@ AUTHORISATION = [
 
 
 def test_who_may_do_what(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     answered = {}
     for who, method, path, _status in AUTHORISATION:
         person = getattr(people, who)
@@ -135,7 +135,7 @@ def test_a_question_of_another_course_is_not_found(app, launch, people):
     from tests.mentoring.web import join
 
     stranger = join(app, launch, "stranger", context_id="course-v1:Org+Other+2026")
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     stranger.get("/reflection/")
 
     assert answer(stranger, first.id, "Hello").status_code == 404

@@ -73,7 +73,7 @@ def test_staff_of_another_course_cannot_touch_the_questions(app, launch, people)
     from tests.mentoring.web import join
 
     foreign = join(app, launch, "t2", role="staff", context_id="course-v1:Org+Other+2026")
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
 
     assert foreign.post(f"/reflection/questions/{first.id}/retire", {}).status_code == 404
     move = f"/reflection/questions/{first.id}/move"
