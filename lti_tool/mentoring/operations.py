@@ -443,6 +443,8 @@ def save_mentor_preparation(
         "mentor_preparation_saved",
         contact_number=contact_number,
     )
+    # A saved preparation form completes the "Contact preparation" placement (§6 AGS).
+    queue_completion_scores(mentor, "preparation")
     return preparation
 
 
@@ -473,6 +475,8 @@ def save_mentee_preparation(
         "mentee_preparation_saved",
         contact_number=contact_number,
     )
+    # A saved preparation form completes the "Contact preparation" placement (§6 AGS).
+    queue_completion_scores(mentee, "preparation")
     return preparation
 
 

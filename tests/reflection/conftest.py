@@ -20,6 +20,8 @@ from tests.support import openedx
 
 REFLECTION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@reflection"
 EVALUATION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@evaluation"
+PREPARATION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@preparation"
+LINKS = {"reflection": REFLECTION_LINK, "evaluation": EVALUATION_LINK}
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ def open_activity(
         name=name,
         email=f"{user_id}@example.org",
         locale=locale,
-        resource_link_id=REFLECTION_LINK if activity == "reflection" else EVALUATION_LINK,
+        resource_link_id=LINKS.get(activity, PREPARATION_LINK),
         resource_link_title=f"{activity.title()} (graded)",
         custom={"activity": activity},
         extra_claims=ags,
