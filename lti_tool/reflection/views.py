@@ -135,11 +135,14 @@ def history(membership: Membership, question_id: int) -> Any:
     question = queries.question_in_course(membership.course_id, question_id)
     if question is None:
         abort(404)
+    own = queries.own_answer(membership, question)
+    if own is None and not operations.is_asked_of(membership, question):
+        abort(404)  # a question addressed to others, which the person never answered
     return render_template(
         "reflection/history.html",
         question=question,
         label=queries.question_label(question),
-        answer=queries.own_answer(membership, question),
+        answer=own,
     )
 
 
