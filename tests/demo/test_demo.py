@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -368,7 +369,7 @@ def test_staff_deep_linking_round_trip_places_activities_in_the_demo_course(demo
     assert claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"] == evaluation.id
     opened = client.get(response.headers["Location"])
     assert opened.status_code == 302
-    assert "/mentorships?link_id=" in opened.headers["Location"]
+    assert "/open/evaluation?link_id=" in opened.headers["Location"]  # the person's own form
     page = client.get(opened.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert "Emily Carter" in page  # the launched learner, asked to accept the standards first
 
@@ -415,22 +416,55 @@ def test_the_demo_key_is_kept_in_the_instance_folder(demo, demo_instance):
 
 def test_demo_command_migrates_seeds_and_serves_threaded(demo, runner, monkeypatch):
     served: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        "lti_tool.demo.cli.run_simple", lambda *args, **kwargs: served.append((args, kwargs))
-    )
-    demo.config.update(DEMO_MODE=False, PUBLIC_BASE_URL=DEFAULTS["PUBLIC_BASE_URL"])
 
-    result = runner.invoke(args=["demo", "--port", "5077"])
+    class Server:
+        def serve_forever(self):
+            served.append(("served",))
+
+        def server_close(self):
+            served.append(("closed",))
+
+    def make_server(*args, **kwargs):
+        served.append((args, kwargs))
+        return Server()
+
+    monkeypatch.setattr("lti_tool.demo.cli.make_server", make_server)
+    demo.config.update(DEMO_MODE=False, PUBLIC_BASE_URL=DEFAULTS["PUBLIC_BASE_URL"])
+    port = _free_port()
+
+    result = runner.invoke(args=["demo", "--port", str(port)])
 
     assert result.exit_code == 0, result.output
-    assert "http://127.0.0.1:5077/demo/" in result.output
+    assert f"Demo LMS ready: open http://127.0.0.1:{port}/demo/" in result.output
+    assert f"http://127.0.0.1:{port}/demo/outbox" in result.output
     assert demo.config["DEMO_MODE"] is True
-    assert demo.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5077"
-    (args, kwargs), *_ = served
-    assert args[:2] == ("127.0.0.1", 5077) and kwargs["threaded"] is True
+    assert demo.config["PUBLIC_BASE_URL"] == f"http://127.0.0.1:{port}"
+    (args, kwargs), *rest = served
+    assert args[:2] == ("127.0.0.1", port) and kwargs["threaded"] is True
+    assert rest == [("served",), ("closed",)]
     assert count_rows(Registration, Deployment, Course, User, Membership) == SEEDED
     keyset_url = db.session.scalar(select(Registration.keyset_url))
-    assert keyset_url == "http://127.0.0.1:5077/demo/jwks.json"
+    assert keyset_url == f"http://127.0.0.1:{port}/demo/jwks.json"
+
+
+def test_demo_command_checks_its_port_before_saying_ready(demo, runner):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = runner.invoke(args=["demo", "--port", str(port)])
+
+    assert result.exit_code != 0
+    assert "Demo LMS ready" not in result.output
+    assert f"Port {port} on 127.0.0.1 is not free" in result.output
+    assert f"make demo DEMO_PORT={port + 1}" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_demo_command_refuses_production_mode(database_url, tmp_path):
