@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,12 @@ from sqlalchemy import select
 from lti_tool import create_app, http
 from lti_tool.config import DEFAULTS, ConfigError
 from lti_tool.demo import platform
+from lti_tool.demo.background import start_background
 from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE, find_person
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Registration
+from lti_tool.mentoring import operations as mentoring
 from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
@@ -29,8 +32,13 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
+from lti_tool.mentors.operations import can_receive_requests
+from lti_tool.notifications.jobs import run_due
 from lti_tool.people.models import Course, CourseRole, Membership, User
-from lti_tool.staff.operations import propose_matches
+from lti_tool.reflection import operations as reflection
+from lti_tool.reflection import queries as reflection_queries
+from lti_tool.staff.models import RosterSync
+from lti_tool.staff.operations import propose_matches, start_roster_sync
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
@@ -488,3 +496,91 @@ def test_find_person_knows_only_the_demo_people():
     assert find_person(LEARNER).name == "Giulia Rossi"
     assert find_person("nobody") is None
     assert find_person(None) is None
+
+
+# --- Acceptance: the demo shows every part (roster, scores, e-mails) -------------------------
+
+
+def _membership_of(subject: str) -> Membership:
+    return db.session.scalar(
+        select(Membership).join(User).where(User.subject == subject, Membership.is_active)
+    )
+
+
+def test_roster_sync_reads_the_demo_course_incl_people_who_never_launched(demo, client):
+    response, claims = _launch(client, STAFF, link="demo-link-dashboard")
+    nrps = claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"]
+    assert nrps["context_memberships_url"] == TOOL_BASE_URL + "/demo/nrps/memberships"
+    assert client.get(response.headers["Location"]).status_code in (200, 302)
+
+    sync = start_roster_sync(_membership_of(STAFF))
+    db.session.commit()
+    run_due()
+
+    db.session.expire_all()
+    finished = db.session.get(RosterSync, sync.id)
+    assert finished.status == "done", (finished.problem, finished.detail)
+    assert finished.members_seen == len(PEOPLE)  # nobody but Laura has launched
+    page = client.get(f"/course/{finished.course_id}/staff/roster")
+    assert page.status_code == 200
+    assert str(len(PEOPLE)) in page.get_data(as_text=True)
+
+
+def test_a_completion_score_reaches_the_demo_gradebook(demo, client):
+    response, claims = _launch(client, LEARNER, link="demo-link-reflection")
+    ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]
+    assert ags["lineitems"] == TOOL_BASE_URL + "/demo/ags/lineitems"
+    client.get(response.headers["Location"])
+    learner = _membership_of(LEARNER)
+    reflection.ensure_default_questions(learner.course_id)
+    for question in reflection_queries.progress_of(learner).items:
+        reflection.submit_answer(
+            learner, question.question, text="On Instagram.", share_with_partner=False,
+            share_with_staff=False,
+        )  # fmt: skip
+    db.session.commit()
+    assert "No grade item yet" in client.get("/demo/gradebook").get_data(as_text=True)
+
+    run_due()
+
+    gradebook = client.get("/demo/gradebook").get_data(as_text=True)
+    assert 'data-testid="line-item"' in gradebook
+    row = gradebook.split(f'data-testid="score-{LEARNER}">')[1].split("</tr>")[0]
+    assert "Giulia Rossi" in row and "100.0 / 100.0" in row.replace("100 /", "100.0 /")
+    assert "Completed, FullyGraded" in row
+
+
+def test_a_request_in_the_demo_puts_the_mentors_email_on_the_outbox_page(demo, client):
+    demo.config["DEMO_JOB_INTERVAL_SECONDS"] = 0.2
+    assert "No e-mail yet" in client.get("/demo/outbox").get_data(as_text=True)
+    background = start_background(demo)
+    try:
+        learner = _membership_of("demo-306")  # Emily Carter, no mentor yet
+        mentor = next(
+            profile
+            for profile in db.session.scalars(
+                select(MentorProfile).filter_by(course_id=learner.course_id)
+            )
+            if can_receive_requests(profile)
+        )
+        name = mentor.membership.user.display_name
+        address = mentor.membership.user.email
+        mentoring.send_request(
+            learner, mentor, question="How do I start mentoring online?", ideas="A group",
+            expectations="Advice", preferred_mode="video",
+        )  # fmt: skip
+        db.session.commit()
+
+        # No command: the demo's own job thread delivers it (waiting is not the assertion).
+        page = ""
+        for _attempt in range(600):
+            page = client.get("/demo/outbox").get_data(as_text=True)
+            if "Emily Carter" in page:
+                break
+            threading.Event().wait(0.1)
+    finally:
+        background.stop()
+
+    emails = page.split('data-testid="emails">')[1].split('<li class="card">')
+    [about_emily] = [email for email in emails if "Emily Carter" in email]
+    assert f"{name} &lt;{address}&gt;" in about_emily  # the mentor's e-mail about her request
