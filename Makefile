@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test browser lint translations benchmark clean
+.PHONY: demo test browser lint translations benchmark screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,7 @@ node_modules/.installed: package.json package-lock.json
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check lti_tool tests
 	$(BIN)/ruff format --check lti_tool tests
+	$(BIN)/mypy
 
 ## translations: extract, update and compile the English and Italian catalogues
 translations: $(VENV)/.installed-app
@@ -52,6 +53,10 @@ translations: $(VENV)/.installed-app
 
 benchmark: $(VENV)/.installed-test
 	$(BIN)/python -m tests.benchmark
+
+## screenshots: drive the demo in Chromium and write the README's pictures into docs/
+screenshots: $(VENV)/.installed-test browser
+	$(BIN)/python -m docs.screenshots
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache node_modules

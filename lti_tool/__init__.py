@@ -26,17 +26,21 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(finalise_config(load_config(config_overrides), app.instance_path))
 
     if app.config["TRUSTED_PROXIES"]:
-        # Behind a TLS-terminating proxy: believe its X-Forwarded-* headers, so that requests
-        # count as secure and cookies get SameSite=None; Secure inside the LMS iframe.
+        # Behind reverse proxies: believe their X-Forwarded-* headers for the client address,
+        # scheme and host. Cookie flags never follow them: they come from cookie_secure.
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from . import i18n
+    from . import i18n, ratelimits
 
     db.init_app(app)
+    from . import database
+
+    database.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True
     )
+    ratelimits.init_app(app)
     csrf.init_app(app)
     cache.init_app(app)
     babel.init_app(
@@ -47,8 +51,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
 
     from . import (
+        admin,
+        concerns,
         core,
         demo,
+        designation,
         evaluation,
         gradebook,
         lti,
@@ -69,13 +76,20 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         programme,
         mentors,
         mentoring,
+        concerns,
         evaluation,
         notifications,
         gradebook,
         reflection,
         staff,
+        designation,
         privacy,
+        admin,
         demo,
     ):
         package.init_app(app)
+
+    from . import monitoring
+
+    monitoring.init_app(app)  # last: it watches the endpoints the packages registered
     return app

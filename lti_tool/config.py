@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "DEMO_HOST": "127.0.0.1",
     "DEMO_PORT": 5000,
     "DEMO_JOB_INTERVAL_SECONDS": 10,
+    "DEMO_PLATFORM_URL": None,
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": 25,
     "MAIL_USE_TLS": False,
@@ -50,7 +51,26 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_RETRY_MAX_SECONDS": 3600,
     "MAIL_BATCH_SIZE": 200,
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "STORAGE_DIR": None,
+    "PHOTO_MAX_BYTES": 1024 * 1024,
+    "PHOTO_MAX_PIXELS": 20_000_000,
+    "PHOTO_SIZE": 320,
     "RETENTION_DAYS": 730,
+    "LOG_FORMAT": "text",
+    "LOG_LEVEL": None,
+    "LOG_REQUESTS": False,
+    "METRICS_ENABLED": False,
+    "METRICS_TOKEN": None,
+    "RATE_LIMITS_ENABLED": True,
+    "RATE_LIMIT_STORAGE_URL": None,
+    "RATE_LIMIT_KEY_PREFIX": "lti-tool-limits",
+    "RATE_LIMIT_LOGIN": "120 per minute",
+    "RATE_LIMIT_LAUNCH": "120 per minute",
+    "RATE_LIMIT_REGISTRATION": "20 per hour",
+    "RATE_LIMIT_REGISTRATION_TOKEN": "5 per hour",
+    "RATE_LIMIT_FORMS": "60 per minute",
+    "RATE_LIMIT_SEARCH": "120 per minute",
+    "RATE_LIMIT_EXPORTS": "10 per minute",
 }
 
 #: Caches that keep state inside one process: fine for tests and the demo, never for production.
@@ -115,6 +135,7 @@ def finalise_config(config: dict[str, Any], instance_path: str) -> dict[str, Any
         )
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     config["CACHE_DIR"] = config.get("CACHE_DIR") or os.path.join(instance_path, "cache")
+    config["STORAGE_DIR"] = config.get("STORAGE_DIR") or os.path.join(instance_path, "files")
     secure = config["COOKIE_SECURE"]
     if secure is None:
         secure = str(config["PUBLIC_BASE_URL"]).startswith("https://")

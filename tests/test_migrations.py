@@ -52,7 +52,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
 
     app = create_app(_test_config(database_url, tmp_path))
     with app.app_context():
-        downgrade(revision="e4b9d2a71c58")
+        downgrade(revision="1b2c3d4e5f6a")
         try:
             course = make_course()
             mentee = make_member(course, name="Old Evaluator")
@@ -113,7 +113,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
                 "mentee_know_how": "mentees",
             }
 
-            downgrade(revision="e4b9d2a71c58")  # and back: the columns hold the answers again
+            downgrade(revision="1b2c3d4e5f6a")  # and back: the columns hold the answers again
             row = db.session.execute(
                 db.text("SELECT process_rating, what_helped, would_recommend FROM evaluation")
             ).one()

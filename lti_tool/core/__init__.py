@@ -1,16 +1,42 @@
 """Pages every role shares: course home, activity pages, health check, error pages."""
 
+from typing import Any
+
 from flask import Flask
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+#: The largest id the id columns hold on every database (INTEGER on PostgreSQL).
+LARGEST_ID = 2**31 - 1
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """``<int:…>`` in every route: a number beyond any id is no page (404), never a 500.
+
+    The pattern stops at 10 digits, so a longer number matches no route at all (404 whatever
+    the method); 10-digit numbers beyond the largest id are refused by ``max``.
+    """
+
+    regex = r"\d{1,10}"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", LARGEST_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def init_app(app: Flask) -> None:
-    """Register the core blueprint and the error pages."""
+    """Register the bounded ``int`` converter, the text guard, the core pages and error pages.
+
+    The converter must be in place before any blueprint adds its routes: core registers first.
+    """
     from flask_wtf.csrf import CSRFError
 
+    from ..text import refuse_control_characters
     from .navigation import nav_for
     from .views import ROLE_LABELS, bp, handle_csrf_error, handle_http_error
 
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(refuse_control_characters)
     app.register_blueprint(bp)
     app.jinja_env.globals["course_role_label"] = ROLE_LABELS.get
     app.jinja_env.globals["course_nav"] = nav_for

@@ -6,12 +6,14 @@ the current member may use, so nobody is shown a link that would answer 403.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, request, url_for
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
+from ..admin.access import can_administer
 from ..mentors.queries import has_mentor_profile
 from ..people.models import CourseRole, Membership
 
@@ -29,6 +31,8 @@ class NavItem:
     label: LazyString
     roles: frozenset[CourseRole]
     mentoring: bool | None = None
+    #: A further rule the member must pass (e.g. being the platform's administrator).
+    allowed: Callable[[Membership], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("reflection.guide", _l("Finding mentees online"), PARTICIPANTS),
     NavItem("staff.dashboard", _l("Dashboard"), STAFF),
     NavItem("mentors.pool", _l("Mentor pool"), STAFF),
+    NavItem("designation.designate", _l("Name mentors"), STAFF),
     NavItem("staff.assign", _l("Assign mentors"), STAFF),
     NavItem("staff.matching", _l("Suggested matching"), STAFF),
     NavItem("staff.concerns", _l("Concerns"), STAFF),
@@ -61,6 +66,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("programme.settings", _l("Programme settings"), STAFF),
     NavItem("notifications.inbox", _l("Notifications"), EVERYONE),
     NavItem("privacy.my_data", _l("My data"), EVERYONE),
+    NavItem("admin.index", _l("Administration"), EVERYONE, allowed=can_administer),
 )
 
 
@@ -80,4 +86,5 @@ def nav_for(membership: Membership) -> list[NavLink]:
             is_current=request.endpoint == item.endpoint,
         )
         for item in items
+        if item.allowed is None or item.allowed(membership)
     ]

@@ -1,15 +1,14 @@
-"""Course pages every role lands on, the health check and the error pages."""
+"""Course pages every role lands on and the error pages."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
-from ..extensions import cache, db
+from ..extensions import db
 from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
 from ..mentoring.journey import STEPS, Step, learner_journey, mentor_tasks
 from ..people.models import CourseRole, Membership
@@ -38,24 +37,6 @@ ERROR_MESSAGES = {
     500: _l("Something went wrong on our side. Try again in a moment."),
     501: _l("This feature is not available yet."),
 }
-
-
-@bp.get("/health")
-def health() -> Any:
-    """Report whether the database and the cache answer."""
-    checks = {}
-    try:
-        db.session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
-    except Exception:  # noqa: BLE001 - any failure means unhealthy
-        checks["database"] = "failing"
-    try:
-        cache.set("health-check", 1, timeout=10)
-        checks["cache"] = "ok" if cache.get("health-check") == 1 else "failing"
-    except Exception:  # noqa: BLE001
-        checks["cache"] = "failing"
-    healthy = all(value == "ok" for value in checks.values())
-    return jsonify(status="ok" if healthy else "failing", **checks), 200 if healthy else 503
 
 
 @bp.get("/course/<int:course_id>/")
@@ -109,9 +90,16 @@ def _render_activity(membership: Membership, activity: Any, link: Any) -> str:
 
 
 def handle_http_error(error: HTTPException) -> Any:
-    """Render a translated error page for every HTTP error."""
+    """Render a translated error page for every HTTP error.
+
+    The session is rolled back first: after a failed statement (PostgreSQL refuses every later
+    one in that transaction) the page, which reads the person and the menu, still renders.
+    """
+    db.session.rollback()
     code = error.code or 500
-    message = ERROR_MESSAGES.get(code, error.description)
+    message = getattr(error, "translated_message", None) or ERROR_MESSAGES.get(
+        code, error.description
+    )
     return render_template("core/error.html", code=code, message=message), code
 
 
@@ -121,4 +109,5 @@ def handle_csrf_error(error: HTTPException) -> Any:
         "The form has expired or did not come from this tool. Nothing was saved: "
         "reload the page and try again."
     )
+    db.session.rollback()
     return render_template("core/error.html", code=400, message=message), 400

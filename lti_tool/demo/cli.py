@@ -12,9 +12,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from ..config import DEFAULTS
-from ..core.urls import public_url
 from ..extensions import db
 from .background import start_background
+from .platform import platform_url
 from .seed import seed_demo
 
 PRODUCTION_REFUSAL = (
@@ -38,7 +38,7 @@ def prepare_demo(app: Flask, host: str, port: int) -> str:
     upgrade()
     seed_demo()
     db.session.commit()
-    return public_url("demo.index")
+    return platform_url("demo.index")
 
 
 @click.command("demo")
@@ -60,7 +60,7 @@ def demo_command(host: str | None, port: int | None) -> None:
     click.echo(
         "Due jobs run every "
         f"{app.config['DEMO_JOB_INTERVAL_SECONDS']} s; the e-mails the tool sends appear on "
-        f"{public_url('demo.outbox')}"
+        f"{platform_url('demo.outbox')}"
     )
     try:
         server.serve_forever()

@@ -6,7 +6,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, SubmitField
 from wtforms.validators import InputRequired
 
 from ..i18n import normalise_locale
@@ -23,6 +23,10 @@ class LaunchForm(FlaskForm):
     person = RadioField(_l("Launch as"), validators=[InputRequired(_l("Choose a person."))])
     link = SelectField(_l("Activity"))
     locale = SelectField(_l("Language of the course"))
+    storage = BooleanField(
+        _l("Offer the tool this page's storage (for browsers that block its cookies)"),
+        default=True,
+    )
     launch = SubmitField(_l("Launch"))
     deep_link = SubmitField(_l("Add activities"))
 

@@ -168,6 +168,24 @@ def _place(items: list[dict[str, Any]]) -> list[CourseLink]:
 
 # --- Login initiation and authorization ---------------------------------------------------------
 
+#: The frame the tool messages for the platform's storage: the demo page holding the tool's frame.
+STORAGE_TARGET = "_parent"
+
+
+def platform_url(endpoint: str, **values: Any) -> str:
+    """The public URL of a demo LMS page: on ``demo_platform_url`` when set (another site).
+
+    Serving the demo LMS on another site than the tool (``127.0.0.1`` against ``localhost``)
+    makes the tool's frame third-party, as in a real LMS.
+    """
+    base = current_app.config.get("DEMO_PLATFORM_URL")
+    url = public_url(endpoint, **values)
+    if not base:
+        return url
+    return (
+        str(base).rstrip("/") + url[len(str(current_app.config["PUBLIC_BASE_URL"]).rstrip("/")) :]
+    )
+
 
 def tool_launch_url() -> str:
     """The tool's launch URL, the only redirect URI registered for it."""
@@ -175,9 +193,19 @@ def tool_launch_url() -> str:
 
 
 def start_login(
-    person: DemoPerson, *, link: CourseLink | None, locale: str, is_deep_link: bool
+    person: DemoPerson,
+    *,
+    link: CourseLink | None,
+    locale: str,
+    is_deep_link: bool,
+    offer_storage: bool = False,
 ) -> tuple[str, dict[str, str]]:
-    """Remember a pending launch; return the tool's login URL and the fields to POST there."""
+    """Remember a pending launch; return the tool's login URL and the fields to POST there.
+
+    With ``offer_storage`` the login and the launch name the frame that keeps the tool's state
+    and nonce (``lti_storage_target``, IMS LTI Client Side postMessages); the demo page answers
+    ``lti.capabilities``, ``lti.put_data`` and ``lti.get_data`` from there.
+    """
     if is_deep_link and not person.is_staff:
         raise DemoRefusal(_l("Only course staff can add activities to the course."))
     if not is_deep_link and link is None:
@@ -190,10 +218,11 @@ def start_login(
         ),
         "link": None if is_deep_link or link is None else asdict(link),
         "locale": locale,
+        "offer_storage": offer_storage,
     }
     cache.set(_LOGIN_KEY + hint, pending, timeout=LOGIN_LIFETIME)
     target = (link.url if link and not is_deep_link else "") or tool_launch_url()
-    return public_url("lti.login"), {
+    fields = {
         "iss": ISSUER,
         "login_hint": person.subject,
         "target_link_uri": target,
@@ -201,6 +230,9 @@ def start_login(
         "client_id": CLIENT_ID,
         "lti_deployment_id": DEPLOYMENT_ID,
     }
+    if offer_storage:
+        fields["lti_storage_target"] = STORAGE_TARGET
+    return public_url("lti.login"), fields
 
 
 def authorize(params: Any) -> tuple[str, dict[str, str]]:
@@ -229,7 +261,10 @@ def authorize(params: Any) -> tuple[str, dict[str, str]]:
     )
     assert person is not None
     id_token = sign(id_token_claims(person, pending, nonce=params["nonce"]))
-    return redirect_uri, {"id_token": id_token, "state": params["state"]}
+    fields = {"id_token": id_token, "state": params["state"]}
+    if pending.get("offer_storage"):
+        fields["lti_storage_target"] = STORAGE_TARGET
+    return redirect_uri, fields
 
 
 def _require(condition: bool, message: Any) -> None:
@@ -258,7 +293,7 @@ def id_token_claims(person: DemoPerson, pending: dict[str, Any], *, nonce: str) 
         Claim.LAUNCH_PRESENTATION: {
             "document_target": "iframe",
             "locale": locale,
-            "return_url": public_url("demo.returned"),
+            "return_url": platform_url("demo.returned"),
         },
         Claim.TOOL_PLATFORM: {
             "guid": ISSUER,
@@ -267,10 +302,12 @@ def id_token_claims(person: DemoPerson, pending: dict[str, Any], *, nonce: str) 
             "version": "1.0",
         },
     }
-    claims.update(service_claims(pending["link"]))  # Names and Roles, AGS (demo/services.py)
+    claims.update(
+        service_claims(pending["link"], platform_url)
+    )  # Names and Roles, AGS (demo/services.py)
     if pending["message_type"] == MessageType.DEEP_LINKING_REQUEST:
         claims[Claim.DEEP_LINKING_SETTINGS] = {
-            "deep_link_return_url": public_url("demo.deep_link_return"),
+            "deep_link_return_url": platform_url("demo.deep_link_return"),
             "accept_types": [DEEP_LINKING_CONTENT_TYPE],
             "accept_presentation_document_targets": ["iframe", "window"],
             "accept_multiple": True,

@@ -10,11 +10,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from ..core.urls import public_url
 from ..extensions import db
 from ..lti import operations
 from ..lti.models import Deployment, Registration
-from ..mentoring import operations as mentoring
+from ..mentoring import agreements, mentorships, requests
 from ..mentoring.models import ContactRequest
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.operations import create_profile, set_busy
@@ -22,16 +21,23 @@ from ..models_base import utcnow
 from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
 from ..programme.operations import accept_standards
-from .platform import CLIENT_ID, DEPLOYMENT_ID, ISSUER, PLATFORM_NAME, PRODUCT_FAMILY_CODE
+from .platform import (
+    CLIENT_ID,
+    DEPLOYMENT_ID,
+    ISSUER,
+    PLATFORM_NAME,
+    PRODUCT_FAMILY_CODE,
+    platform_url,
+)
 from .roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE
 
 
 def register_demo_platform() -> Deployment:
     """Register the demo LMS with the tool once, pointing at this server; return its deployment."""
     urls = {
-        "auth_login_url": public_url("demo.authorize"),
-        "auth_token_url": public_url("demo.token"),
-        "keyset_url": public_url("demo.jwks"),
+        "auth_login_url": platform_url("demo.authorize"),
+        "auth_token_url": platform_url("demo.token"),
+        "keyset_url": platform_url("demo.jwks"),
     }
     registration = db.session.scalar(
         select(Registration).filter_by(issuer=ISSUER, client_id=CLIENT_ID)
@@ -103,12 +109,12 @@ def seed_mentorship_in_progress(memberships: dict[str, Membership]) -> None:
     ):
         return
     accept_standards(mentee, accepted=True, confirmed_of_age=True)
-    request = mentoring.send_request(mentee, profile, **plan["request"])
-    mentorship = mentoring.accept_request(mentor, request, proposal=plan["proposal"])
-    agreement = mentoring.propose_agreement(mentor, mentorship, **plan["agreement"])
-    mentoring.confirm_agreement(mentee, agreement)
+    request = requests.send_request(mentee, profile, **plan["request"])
+    mentorship = requests.accept_request(mentor, request, proposal=plan["proposal"])
+    agreement = agreements.propose_agreement(mentor, mentorship, **plan["agreement"])
+    agreements.confirm_agreement(mentee, agreement)
     contact = plan["first_contact"]
-    mentoring.log_contact(
+    mentorships.log_contact(
         mentor,
         mentorship,
         held_on=(utcnow() - timedelta(days=contact["days_ago"])).date(),

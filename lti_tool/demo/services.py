@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import jwt
@@ -49,26 +50,35 @@ class ServiceRefusal(Exception):
 # --- Claims of a launch ---------------------------------------------------------------------
 
 
-def service_claims(link: dict[str, Any] | None) -> dict[str, Any]:
+#: Builds the public URL of a demo LMS page (``platform.platform_url``: the LMS may be served on
+#: another site than the tool).
+PlatformUrl = Callable[..., str]
+
+
+def service_claims(link: dict[str, Any] | None, platform_url: PlatformUrl) -> dict[str, Any]:
     """Return the Names and Roles claim, and for a course link the AGS endpoint claim."""
     claims: dict[str, Any] = {
         Claim.NRPS: {
-            "context_memberships_url": public_url("demo.memberships"),
+            "context_memberships_url": platform_url("demo.memberships"),
             "service_versions": ["2.0"],
         }
     }
     if link is not None:
-        claims[Claim.AGS] = {"scope": GRADED_SCOPES, "lineitems": public_url("demo.line_items")}
+        claims[Claim.AGS] = {
+            "scope": GRADED_SCOPES,
+            "lineitems": platform_url("demo.line_items"),
+        }
     return claims
 
 
 # --- Tokens ---------------------------------------------------------------------------------
 
 
-def issue_token(form: Any, *, client_id: str, issuer: str) -> dict[str, Any]:
+def issue_token(form: Any, *, client_id: str, issuer: str, token_url: str) -> dict[str, Any]:
     """Check a client-credentials request with the tool's signed assertion; return a token.
 
-    ``client_id`` is the tool's client id at the demo LMS, ``issuer`` the LMS's own issuer.
+    ``client_id`` is the tool's client id at the demo LMS, ``issuer`` the LMS's own issuer,
+    ``token_url`` this endpoint's URL as registered with the tool (the assertion's audience).
     """
     if form.get("grant_type") != "client_credentials":
         raise ServiceRefusal(400, "unsupported_grant_type", "Use client_credentials.")
@@ -76,7 +86,9 @@ def issue_token(form: Any, *, client_id: str, issuer: str) -> dict[str, Any]:
         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     ):
         raise ServiceRefusal(400, "invalid_request", "A JWT client assertion is required.")
-    _verify_assertion(form.get("client_assertion"), client_id=client_id, issuer=issuer)
+    _verify_assertion(
+        form.get("client_assertion"), client_id=client_id, audience=[token_url, issuer]
+    )
     asked = [scope for scope in str(form.get("scope") or "").split() if scope]
     if not asked or any(scope not in GRANTED for scope in asked):
         raise ServiceRefusal(400, "invalid_scope", "The demo LMS grants: " + " ".join(GRANTED))
@@ -90,7 +102,7 @@ def issue_token(form: Any, *, client_id: str, issuer: str) -> dict[str, Any]:
     }
 
 
-def _verify_assertion(assertion: str | None, *, client_id: str, issuer: str) -> None:
+def _verify_assertion(assertion: str | None, *, client_id: str, audience: list[str]) -> None:
     """Check the assertion's signature with the tool's published key, its issuer and audience."""
     try:
         kid = jwt.get_unverified_header(assertion or "").get("kid")
@@ -104,7 +116,7 @@ def _verify_assertion(assertion: str | None, *, client_id: str, issuer: str) -> 
             assertion or "",
             key,
             algorithms=["RS256"],
-            audience=[public_url("demo.token"), issuer],
+            audience=audience,
             issuer=client_id,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             leeway=CLOCK_LEEWAY,
@@ -126,10 +138,10 @@ def require_scope(authorization: str | None, scope: str) -> None:
 # --- Names and Roles ------------------------------------------------------------------------
 
 
-def membership_container() -> dict[str, Any]:
+def membership_container(platform_url: PlatformUrl) -> dict[str, Any]:
     """Return the demo course's roster: every person, whether they launched or not."""
     return {
-        "id": public_url("demo.memberships"),
+        "id": platform_url("demo.memberships"),
         "context": {"id": COURSE["id"], "label": COURSE["label"], "title": COURSE["title"]},
         "members": [
             {
@@ -161,7 +173,7 @@ def find_line_item(item_id: str) -> dict[str, Any] | None:
     return next((item for item in line_items() if item["key"] == item_id), None)
 
 
-def create_line_item(body: Any) -> dict[str, Any]:
+def create_line_item(body: Any, platform_url: PlatformUrl) -> dict[str, Any]:
     """Create a line item from the tool's JSON; return it with its id (URL)."""
     if not isinstance(body, dict) or not body.get("label"):
         raise ServiceRefusal(400, "invalid_request", "A line item needs a label.")
@@ -174,7 +186,7 @@ def create_line_item(body: Any) -> dict[str, Any]:
     key = uuid.uuid4().hex[:12]
     item = {
         "key": key,
-        "id": public_url("demo.line_item", item_id=key),
+        "id": platform_url("demo.line_item", item_id=key),
         "label": str(body["label"])[:200],
         "scoreMaximum": maximum,
         "resourceLinkId": body.get("resourceLinkId"),

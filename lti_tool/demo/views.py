@@ -8,8 +8,10 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ..core.urls import public_url
 from ..extensions import csrf
 from ..lti.claims import Scope
+from ..lti.launch import origin_of
 from ..lti.services import LINEITEM_CONTAINER_MEDIA_TYPE, LINEITEM_MEDIA_TYPE, NRPS_MEDIA_TYPE
 from . import platform, services
 from .background import received_emails
@@ -42,7 +44,12 @@ def index() -> str:
     form = LaunchForm()
     form.set_defaults(get_locale())
     return render_template(
-        "demo/index.html", form=form, course=COURSE, people=PEOPLE, role_labels=ROLE_LABELS
+        "demo/index.html",
+        form=form,
+        course=COURSE,
+        people=PEOPLE,
+        role_labels=ROLE_LABELS,
+        tool_origin=origin_of(public_url("lti.launch")),
     )
 
 
@@ -61,6 +68,7 @@ def launch() -> str:
         link=platform.find_link(form.link.data),
         locale=form.locale.data,
         is_deep_link=bool(form.deep_link.data),
+        offer_storage=bool(form.storage.data),
     )
     return render_template(
         "demo/post_form.html", action=login_url, fields=fields, title=_l("Opening the tool…")
@@ -122,7 +130,12 @@ def service_refused(error: services.ServiceRefusal) -> tuple[Response, int]:
 def token() -> Response:
     """Issue an access token for the tool's client-credentials request (signed assertion)."""
     response = jsonify(
-        services.issue_token(request.form, client_id=platform.CLIENT_ID, issuer=platform.ISSUER)
+        services.issue_token(
+            request.form,
+            client_id=platform.CLIENT_ID,
+            issuer=platform.ISSUER,
+            token_url=platform.platform_url("demo.token"),
+        )
     )
     response.cache_control.no_store = True
     return response
@@ -132,7 +145,7 @@ def token() -> Response:
 def memberships() -> Response:
     """The course roster (Names and Roles): everyone, including people who never launched."""
     services.require_scope(request.headers.get("Authorization"), str(Scope.NRPS))
-    response = jsonify(services.membership_container())
+    response = jsonify(services.membership_container(platform.platform_url))
     response.mimetype = NRPS_MEDIA_TYPE
     return response
 
@@ -142,7 +155,9 @@ def line_items() -> Any:
     """List the course's line items (filtered), or create one."""
     if request.method == "POST":
         services.require_scope(request.headers.get("Authorization"), str(Scope.LINEITEM))
-        item = services.create_line_item(request.get_json(force=True, silent=True))
+        item = services.create_line_item(
+            request.get_json(force=True, silent=True), platform.platform_url
+        )
         response = jsonify(services.public_line_item(item))
         response.mimetype = LINEITEM_MEDIA_TYPE
         return response, 201

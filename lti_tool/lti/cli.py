@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..core.urls import public_url
 from ..extensions import db
+from ..models_base import utcnow
 from . import operations
 from .models import Deployment, Registration, ToolKey
 
@@ -104,6 +106,39 @@ def activate_deployment(issuer: str, client_id: str, deployment_id: str) -> None
     click.echo(f"Activated deployment {deployment_id} of {issuer} ({client_id}).")
 
 
+@deployments.command("deactivate")
+@click.argument("issuer")
+@click.argument("client_id")
+@click.argument("deployment_id")
+def deactivate_deployment(issuer: str, client_id: str, deployment_id: str) -> None:
+    """Stop accepting launches of a deployment until it is activated again."""
+    try:
+        operations.deactivate_deployment(issuer, client_id, deployment_id)
+    except operations.RegistrationError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Deactivated deployment {deployment_id} of {issuer} ({client_id}).")
+
+
+@keys.command("retire")
+@click.argument("kid")
+@click.option(
+    "--in-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(min=0),
+    help="Days the key stays in the JWKS from now.",
+)
+def retire_key(kid: str, in_days: int) -> None:
+    """Schedule an older key to leave the JWKS (the newest key is replaced by rotating)."""
+    try:
+        key = operations.schedule_key_retirement(kid, utcnow() + timedelta(days=in_days))
+    except operations.RegistrationError as error:
+        _fail(error)
+    db.session.commit()
+    click.echo(f"Key {key.kid} retires {key.retire_at.isoformat()}.")
+
+
 @keys.command("rotate")
 @click.option(
     "--retire-after-days",
@@ -131,15 +166,8 @@ def list_keys() -> None:
 @lti.command("urls")
 def print_urls() -> None:
     """Print the URLs an LMS administrator pastes, as ``name: URL`` lines."""
-    for name, endpoint in (
-        ("login", "lti.login"),
-        ("launch", "lti.launch"),
-        ("redirect", "lti.launch"),
-        ("jwks", "lti.jwks"),
-        ("dynamic_registration", "lti.register"),
-        ("deep_linking", "lti.launch"),
-    ):
-        click.echo(f"{name}: {public_url(endpoint)}")
+    for name, url in operations.tool_urls():
+        click.echo(f"{name}: {url}")
 
 
 def init_app(app: Flask) -> None:

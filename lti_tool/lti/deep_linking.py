@@ -10,6 +10,10 @@ from .activities import Activity
 from .claims import DEEP_LINKING_CONTENT_TYPE, Claim
 
 LINE_ITEM_TAG = "completion"
+#: Platforms whose deep-linking return page hands the items to the frame that asked for them
+#: (Moodle's ``contentitem_return.php`` calls ``parent.processContentItemReturnData``): opened
+#: anywhere else, the return reaches no form.
+RETURNS_INTO_PARENT_FRAME = frozenset({"moodle"})
 
 
 def content_item(
@@ -58,6 +62,18 @@ class ItemsDeepLink(DeepLink):
         """Whether the platform takes several items in one response."""
         value = self._deep_link_settings.get("accept_multiple", True)
         return value not in (False, "false")
+
+
+def returns_into_parent_frame(claims: dict[str, Any], product_family_code: str | None) -> bool:
+    """Tell whether the platform's return page needs the content-selection frame (Moodle).
+
+    The launch's ``tool_platform`` claim names the product; the registration's product family
+    (from dynamic registration) stands in when the claim is missing.
+    """
+    platform = claims.get(Claim.TOOL_PLATFORM)
+    family = platform.get("product_family_code") if isinstance(platform, dict) else None
+    family = family if isinstance(family, str) and family else product_family_code
+    return (family or "").strip().lower() in RETURNS_INTO_PARENT_FRAME
 
 
 def deep_link_of(launch: Any) -> ItemsDeepLink:

@@ -19,6 +19,7 @@ import requests
 from flask import current_app, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from .. import http
 from ..core.urls import public_url
@@ -64,7 +65,6 @@ class Failure(enum.StrEnum):
     TOKEN_REFUSED = "token_refused"  # noqa: S105 - a failure reason, not a secret
     REGISTRATION_REFUSED = "registration_refused"
     BAD_ANSWER = "bad_answer"
-    ALREADY_REGISTERED = "already_registered"
     PLATFORM_NOT_ALLOWED = "platform_not_allowed"
 
 
@@ -97,16 +97,21 @@ FAILURE_MESSAGES = {
         "Your platform's answer to the registration could not be read: it gave the tool no "
         "client id."
     ),
-    Failure.ALREADY_REGISTERED: _l(
-        "The tool already has a registration for this platform with the same client id. "
-        "Nothing was changed."
-    ),
 }
 
 FAILURE_MESSAGES[Failure.PLATFORM_NOT_ALLOWED] = _l(
     "The tool's administrator has not allowed this platform to register. Ask them to add the "
     "platform's address to registration_allowed_platforms in the tool's configuration."
 )
+
+#: How the registration page names what an update changed.
+CHANGE_LABELS = {
+    "auth_login_url": _l("authorization endpoint"),
+    "auth_token_url": _l("token endpoint"),
+    "keyset_url": _l("platform key set (JWKS) address"),
+    "auth_audience": _l("token audience"),
+    "product_family_code": _l("platform product"),
+}
 
 FAILURE_STATUS = {
     Failure.PLATFORM_NOT_ALLOWED: 403,
@@ -118,7 +123,6 @@ FAILURE_STATUS = {
     Failure.TOKEN_REFUSED: 400,
     Failure.REGISTRATION_REFUSED: 502,
     Failure.BAD_ANSWER: 502,
-    Failure.ALREADY_REGISTERED: 409,
 }
 
 
@@ -173,7 +177,10 @@ def handle_registration_request() -> Any:
             raise RegistrationFailed(Failure.MISSING_PARAMETERS)
         platform = fetch_platform_configuration(configuration_url)
         answer = post_registration(platform, registration_token, build_tool_registration(platform))
-        registration = register_platform(platform, answer)
+        # The platform has stored the tool's configuration now: from here on the tool records
+        # it too, as a new registration or as an update of the one it has ("Update" in Moodle).
+        registration, changes = register_platform(platform, answer)
+        others = other_registrations(registration)
         db.session.commit()
     except RegistrationFailed as error:
         db.session.rollback()
@@ -187,13 +194,19 @@ def handle_registration_request() -> Any:
             FAILURE_STATUS[error.failure],
         )
     current_app.logger.info(
-        "Dynamic registration of %s (client id %s)", registration.issuer, registration.client_id
+        "Dynamic registration of %s (client id %s): %s",
+        registration.issuer,
+        registration.client_id,
+        "new" if changes is None else "updated " + (", ".join(changes) or "nothing"),
     )
     return _no_store(
         render_template(
             "lti/registration_complete.html",
             registration=registration,
-            deployment=registration.deployments[0] if registration.deployments else None,
+            deployment=_answered_deployment(registration, answer),
+            is_update=changes is not None,
+            changes=[_change_label(change) for change in changes or []],
+            other_registrations=others,
         ),
         200,
     )
@@ -331,28 +344,74 @@ def post_registration(
     return answer
 
 
-def register_platform(platform: PlatformConfiguration, answer: Mapping[str, Any]) -> Registration:
-    """Store the registration the platform granted, its deployment trusted at once."""
-    tool_configuration = answer.get(TOOL_CONFIGURATION)
-    deployment_id = (
-        _text_or_none(tool_configuration.get("deployment_id"))
-        if isinstance(tool_configuration, Mapping)
-        else None
+def register_platform(
+    platform: PlatformConfiguration, answer: Mapping[str, Any]
+) -> tuple[Registration, list[str] | None]:
+    """Store the registration the platform granted, its deployment trusted at once.
+
+    When the tool already has the issuer and client id (Moodle's "Update" of a tool type
+    answers with the same client id), that registration takes the new endpoints, keys and
+    deployment: the returned list names what changed. For a new registration it is None.
+    """
+    deployment_id = _deployment_id_of(answer)
+    client_id = str(answer["client_id"]).strip()
+    existing = db.session.scalar(
+        select(Registration).filter_by(issuer=platform.issuer, client_id=client_id)
     )
-    try:
-        return operations.add_registration(
-            issuer=platform.issuer,
-            client_id=str(answer["client_id"]),
+    if existing is not None:
+        changes = operations.update_registration(
+            existing,
             auth_login_url=platform.authorization_endpoint,
             auth_token_url=platform.token_endpoint,
             keyset_url=platform.jwks_uri,
             auth_audience=platform.authorization_server,
             deployment_ids=[deployment_id] if deployment_id else [],
             product_family_code=platform.product_family_code,
-            name=platform.display_name,
         )
-    except operations.RegistrationError as error:
-        raise RegistrationFailed(Failure.ALREADY_REGISTERED, str(error)) from error
+        return existing, changes
+    registration = operations.add_registration(
+        issuer=platform.issuer,
+        client_id=client_id,
+        auth_login_url=platform.authorization_endpoint,
+        auth_token_url=platform.token_endpoint,
+        keyset_url=platform.jwks_uri,
+        auth_audience=platform.authorization_server,
+        deployment_ids=[deployment_id] if deployment_id else [],
+        product_family_code=platform.product_family_code,
+        name=platform.display_name,
+    )
+    return registration, None
+
+
+def other_registrations(registration: Registration) -> list[Registration]:
+    """Return the tool's other registrations of the same issuer (earlier client ids)."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(Registration.issuer == registration.issuer, Registration.id != registration.id)
+            .order_by(Registration.id)
+        )
+    )
+
+
+def _change_label(change: str) -> str:
+    kind, _sep, deployment_id = change.partition(":")
+    if kind == "deployment":
+        return _("deployment %(id)s, now trusted", id=deployment_id)
+    return str(CHANGE_LABELS.get(change, change))
+
+
+def _deployment_id_of(answer: Mapping[str, Any]) -> str | None:
+    tool_configuration = answer.get(TOOL_CONFIGURATION)
+    if not isinstance(tool_configuration, Mapping):
+        return None
+    return _text_or_none(tool_configuration.get("deployment_id"))
+
+
+def _answered_deployment(registration: Registration, answer: Mapping[str, Any]) -> Any:
+    """Return the deployment the platform's answer named, if any."""
+    deployment_id = _deployment_id_of(answer)
+    return next((d for d in registration.deployments if d.deployment_id == deployment_id), None)
 
 
 def is_allowed_platform(url: str) -> bool:

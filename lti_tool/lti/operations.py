@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
+from ..core.urls import public_url
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Course
@@ -62,6 +63,45 @@ def add_registration(
     return registration
 
 
+def update_registration(
+    registration: Registration,
+    *,
+    auth_login_url: str,
+    auth_token_url: str,
+    keyset_url: str,
+    auth_audience: str | None = None,
+    deployment_ids: tuple[str, ...] | list[str] = (),
+    product_family_code: str | None = None,
+) -> list[str]:
+    """Take a platform's new endpoints and keys for a registration; return what changed.
+
+    The changes are field names, and ``deployment:<id>`` for each deployment now trusted.
+
+    Listed deployment ids are trusted (active) at once, as when the registration was added;
+    deployments it had already stay. Its name and whether it is active stay as they are.
+    """
+    locked = db.session.scalar(select(Registration).filter_by(id=registration.id).with_for_update())
+    assert locked is not None
+    values = {
+        "auth_login_url": auth_login_url,
+        "auth_token_url": auth_token_url,
+        "keyset_url": keyset_url,
+        "auth_audience": auth_audience,
+        "product_family_code": product_family_code or locked.product_family_code,
+    }
+    changed = sorted(name for name, value in values.items() if getattr(locked, name) != value)
+    for name, value in values.items():
+        setattr(locked, name, value)
+    for deployment_id in deployment_ids:
+        deployment = record_deployment(locked, deployment_id)
+        if not deployment.is_active:
+            deployment.is_active = True
+            deployment.activated_at = utcnow()
+            changed.append(f"deployment:{deployment_id}")
+    db.session.flush()
+    return changed
+
+
 def deactivate_registration(issuer: str, client_id: str) -> Registration:
     """Stop trusting a registration: its launches are refused until it is added again."""
     registration = find_registration(issuer, client_id)
@@ -100,11 +140,35 @@ def record_deployment(registration: Registration, deployment_id: str) -> Deploym
 def activate_deployment(issuer: str, client_id: str, deployment_id: str) -> Deployment:
     """Trust a deployment of a registration, creating it if no launch has recorded it yet."""
     registration = find_registration(issuer, client_id)
-    deployment = record_deployment(registration, deployment_id)
+    deployment = _locked(record_deployment(registration, deployment_id))
     if not deployment.is_active:
         deployment.is_active = True
         deployment.activated_at = utcnow()
     return deployment
+
+
+def deactivate_deployment(issuer: str, client_id: str, deployment_id: str) -> Deployment:
+    """Stop trusting a deployment: its launches wait for an admin again, its data stays."""
+    registration = find_registration(issuer, client_id)
+    deployment = db.session.scalar(
+        select(Deployment)
+        .filter_by(registration_id=registration.id, deployment_id=deployment_id)
+        .with_for_update()
+    )
+    if deployment is None:
+        raise RegistrationError(f"No deployment {deployment_id} of {registration.label}.")
+    deployment.is_active = False
+    return deployment
+
+
+def _locked(deployment: Deployment) -> Deployment:
+    """Re-read a deployment under a row lock (and fresh), so concurrent changes serialise."""
+    return db.session.scalars(
+        select(Deployment)
+        .filter_by(id=deployment.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 def rotate_keys(retire_after_days: int = 7) -> ToolKey:
@@ -114,6 +178,21 @@ def rotate_keys(retire_after_days: int = 7) -> ToolKey:
         if key.retire_at is None or key.retire_at > retire_at:
             key.retire_at = retire_at
     return create_key()
+
+
+def schedule_key_retirement(kid: str, retire_at: datetime) -> ToolKey:
+    """Set when a key leaves the JWKS; the newest key signs, so it never retires this way.
+
+    Rotate first (:func:`rotate_keys`) to replace the newest key.
+    """
+    key = db.session.scalar(select(ToolKey).filter_by(kid=kid).with_for_update())
+    if key is None:
+        raise RegistrationError(f"No tool key {kid}.")
+    newest = current_keys()
+    if newest and newest[0].id == key.id:
+        raise RegistrationError("The newest key signs every message: rotate keys first.")
+    key.retire_at = retire_at
+    return key
 
 
 def create_key() -> ToolKey:
@@ -153,10 +232,28 @@ def purge_retired_keys() -> int:
     return len(retired)
 
 
-def sync_resource_link(course: Course, claims: Mapping[str, Any]) -> ResourceLink:
+#: The URLs an LMS administrator pastes, by name, with the endpoint each points at.
+TOOL_URL_ENDPOINTS = (
+    ("login", "lti.login"),
+    ("launch", "lti.launch"),
+    ("redirect", "lti.launch"),
+    ("jwks", "lti.jwks"),
+    ("dynamic_registration", "lti.register"),
+    ("deep_linking", "lti.launch"),
+)
+
+
+def tool_urls() -> list[tuple[str, str]]:
+    """Return ``(name, public URL)`` of every URL an LMS administrator pastes."""
+    return [(name, public_url(endpoint)) for name, endpoint in TOOL_URL_ENDPOINTS]
+
+
+def sync_resource_link(
+    course: Course, claims: Mapping[str, Any], existing: ResourceLink | None = None
+) -> ResourceLink:
     """Find or create the placement a resource-link launch came from, with its AGS endpoint."""
     link_claim = claims[Claim.RESOURCE_LINK]
-    link = db.session.scalar(
+    link = existing or db.session.scalar(
         select(ResourceLink).filter_by(course_id=course.id, resource_link_id=str(link_claim["id"]))
     )
     if link is None:

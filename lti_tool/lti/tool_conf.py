@@ -7,7 +7,7 @@ from typing import Any
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..extensions import db
 from . import keys, operations
@@ -23,15 +23,33 @@ class InactiveDeployment(Exception):
 
 
 class ToolRegistration(LtiRegistration):
-    """pylti1p3's registration, signing with a stored tool key under that key's own kid."""
+    """pylti1p3's registration, signing with the newest stored tool key under its own kid.
 
-    def __init__(self, kid: str) -> None:
-        super().__init__()
-        self._kid = kid
+    The key is read only when something is signed (deep-linking responses, service tokens):
+    logins and launches verify the platform's signature and never need it.
+    """
+
+    _kid: str | None = None
+
+    def _load_signing_key(self) -> None:
+        key = operations.signing_key()
+        self._kid = key.kid
+        if self._tool_private_key is None:
+            # A loaded key object, not PEM text: PyJWT would parse the PEM on every signature.
+            self.set_tool_private_key(keys.load_private_key(key.private_key_pem))  # type: ignore[arg-type]
 
     def get_kid(self) -> str:
         """Return the kid of the signing key (pylti1p3 would derive another from the PEM)."""
+        if self._kid is None:
+            self._load_signing_key()
+        assert self._kid is not None
         return self._kid
+
+    def get_tool_private_key(self) -> Any:
+        """Return the loaded signing key."""
+        if self._tool_private_key is None:
+            self._load_signing_key()
+        return super().get_tool_private_key()
 
 
 class DatabaseToolConf(ToolConfAbstract):
@@ -44,6 +62,9 @@ class DatabaseToolConf(ToolConfAbstract):
     def __init__(self) -> None:
         super().__init__()
         self._registration_rows: dict[tuple[str, str | None], Registration | None] = {}
+        #: The deployment row the launch was validated against (read once, reused by the view).
+        self.deployment_row: Deployment | None = None
+        self._deployment_rows: dict[tuple[int, str], Deployment] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Every issuer may have several client ids."""
@@ -53,15 +74,35 @@ class DatabaseToolConf(ToolConfAbstract):
         """Every issuer may have several client ids."""
         return True
 
-    def registration_row(self, iss: str, client_id: str | None) -> Registration | None:
+    def registration_row(
+        self, iss: str, client_id: str | None, *, deployment_id: str | None = None
+    ) -> Registration | None:
         """Return the active registration of issuer and client id, if any.
 
         A login request without a client id is accepted only when the issuer has exactly one.
+        With ``deployment_id`` the deployment is read in the same statement (a launch).
         """
         key = (iss, client_id or None)
         if key not in self._registration_rows:
             query = select(Registration).filter_by(issuer=iss, is_active=True)
-            if client_id:
+            if client_id and deployment_id is not None:
+                query = (
+                    select(Registration, Deployment)
+                    .outerjoin(
+                        Deployment,
+                        and_(
+                            Deployment.registration_id == Registration.id,
+                            Deployment.deployment_id == deployment_id,
+                        ),
+                    )
+                    .filter(Registration.issuer == iss, Registration.is_active.is_(True))
+                    .filter(Registration.client_id == client_id)
+                )
+                found = db.session.execute(query).first()
+                row = found[0] if found else None
+                if found is not None and found[1] is not None:
+                    self._deployment_rows[(found[0].id, deployment_id)] = found[1]
+            elif client_id:
                 row = db.session.scalar(query.filter_by(client_id=client_id))
             else:
                 rows = list(db.session.scalars(query.limit(2)))
@@ -84,16 +125,13 @@ class DatabaseToolConf(ToolConfAbstract):
 
     @staticmethod
     def to_lti_registration(row: Registration) -> LtiRegistration:
-        """Build pylti1p3's registration object for a row, with the loaded signing key."""
-        key = operations.signing_key()
-        registration = ToolRegistration(key.kid)
+        """Build pylti1p3's registration object for a row (the signing key loads on use)."""
+        registration = ToolRegistration()
         registration.set_issuer(row.issuer).set_client_id(row.client_id).set_auth_login_url(
             row.auth_login_url
         ).set_auth_token_url(row.auth_token_url).set_key_set_url(row.keyset_url)
         if row.auth_audience:
             registration.set_auth_audience(row.auth_audience)
-        # A loaded key object, not PEM text: PyJWT would parse the PEM on every signature.
-        registration.set_tool_private_key(keys.load_private_key(key.private_key_pem))  # type: ignore[arg-type]
         return registration
 
     def find_deployment(self, iss: str, deployment_id: str) -> Any:
@@ -107,7 +145,10 @@ class DatabaseToolConf(ToolConfAbstract):
         row = self.registration_row(iss, client_id)
         if row is None:
             return None
-        deployment = operations.record_deployment(row, deployment_id)
+        deployment = self._deployment_rows.get((row.id, deployment_id))
+        if deployment is None:
+            deployment = operations.record_deployment(row, deployment_id)
+        self.deployment_row = deployment
         if not deployment.is_active:
             raise InactiveDeployment(deployment)
         return LtiDeployment().set_deployment_id(deployment_id)

@@ -18,18 +18,27 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..core.session import membership_for, sign_in
+from ..core.session import cookie_attributes, membership_for, sign_in
 from ..core.urls import public_url
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
 from ..people.models import Course, CourseRole
-from ..people.operations import sync_launch
+from ..people.operations import launch_rows, sync_launch
 from . import dynamic_registration, operations
 from .activities import ACTIVITIES
 from .claims import Claim
-from .deep_linking import content_item, deep_link_of
+from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
-from .launch import LaunchRefused, Refusal, ToolMessageLaunch, ToolOIDCLogin
+from .launch import (
+    STORAGE_TARGET,
+    LaunchRefused,
+    Refusal,
+    StorageCheckNeeded,
+    ToolMessageLaunch,
+    forget_login,
+    remember_login,
+    start_login,
+)
 from .models import Deployment, Registration
 from .tool_conf import InactiveDeployment
 
@@ -49,6 +58,24 @@ REFUSAL_MESSAGES = {
         "This launch does not match a login started from your course, or it was used already. "
         "Open the activity again from your course."
     ),
+    Refusal.BROWSER: _l(
+        "This launch was not started in this browser, or your browser did not keep the tool's "
+        "login cookie. Open the activity again from your course; if it happens again, use "
+        "“Open the tool in a new window”."
+    ),
+    Refusal.MISMATCH: _l(
+        "This launch message does not belong to the login your course started. "
+        "Open the activity again from your course."
+    ),
+    Refusal.TARGET_LINK: _l(
+        "The launch is addressed to another address than this tool's launch address. "
+        "Ask your platform administrator to check the tool's launch URL."
+    ),
+    Refusal.CLAIMS: _l(
+        "The launch message from your learning platform has data of an unexpected form."
+    ),
+    Refusal.TOO_LARGE: _l("The launch message from your learning platform is too large."),
+    Refusal.UNAVAILABLE: _l("The tool cannot check launches right now. Try again in a moment."),
     Refusal.NONCE: _l(
         "This launch message was used already or has expired. "
         "Open the activity again from your course."
@@ -74,6 +101,10 @@ REFUSAL_MESSAGES = {
 }
 
 REFUSAL_STATUS = {
+    Refusal.BROWSER: 403,
+    Refusal.MISMATCH: 403,
+    Refusal.TOO_LARGE: 413,
+    Refusal.UNAVAILABLE: 503,
     Refusal.UNKNOWN_PLATFORM: 403,
     Refusal.SIGNATURE: 403,
     Refusal.AUDIENCE: 403,
@@ -95,15 +126,60 @@ def launch_refused(error: LaunchRefused) -> tuple[str, int]:
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
 def login() -> Any:
-    """Answer the platform's third-party initiated login (after the cookie check)."""
-    oidc = ToolOIDCLogin()
-    if not request.values.get("lti1p3_new_window"):
-        protocol, params = oidc.cookie_check_params()
-        return render_template("lti/cookie_check.html", params=params, protocol=protocol)
-    url, cookies = oidc.redirect_url(public_url("lti.launch"))
-    response = redirect(url)
-    cookies.update_response(response)
+    """Answer the platform's third-party initiated login.
+
+    In the LMS frame a page first checks that the browser keeps the tool's cookies there (the
+    session needs them), then binds the login to this browser: through the platform's storage
+    when the platform offers it, else through the login cookie. A new window always uses the
+    cookie (first-party there).
+    """
+    continue_url = _login_continue_url()
+    if request.values.get("lti1p3_new_window"):
+        pending = start_login(request.values, redirect_uri=public_url("lti.launch"))
+        response = redirect(pending.auth_url)
+        remember_login(response, pending.state)
+        response.cache_control.no_store = True
+        return response
+    pending = None
+    if request.values.get(STORAGE_TARGET):
+        pending = start_login(request.values, redirect_uri=public_url("lti.launch"))
+    response = current_app.make_response(
+        render_template(
+            "lti/cookie_check.html",
+            continue_url=continue_url,
+            storage=_storage_config(pending, request.values.get(STORAGE_TARGET)),
+            cookie=cookie_attributes(),
+        )
+    )
+    response.cache_control.no_store = True
     return response
+
+
+def _login_continue_url() -> str:
+    """This login again, flagged to bind through the cookie (in the frame or a new window)."""
+    names = (
+        "iss",
+        "login_hint",
+        "target_link_uri",
+        "lti_message_hint",
+        "lti_deployment_id",
+        "client_id",
+    )
+    params = {name: request.values[name] for name in names if request.values.get(name)}
+    return url_for("lti.login", lti1p3_new_window="1", **params)
+
+
+def _storage_config(pending: Any, target: str | None) -> dict[str, str] | None:
+    """What the page needs to put state and nonce into the platform's storage, if offered."""
+    if pending is None or not target:
+        return None
+    return {
+        "target": target[:200],
+        "origin": pending.platform_origin,
+        "state": pending.state,
+        "nonce": pending.nonce,
+        "auth_url": pending.auth_url,
+    }
 
 
 @bp.post("/launch")
@@ -116,24 +192,49 @@ def launch() -> Any:
     except InactiveDeployment as inactive:
         db.session.commit()  # keep the record of the deployment so an admin can activate it
         return render_template("lti/inactive_deployment.html", deployment=inactive.deployment), 403
+    except StorageCheckNeeded as needed:
+        return _storage_check_page(needed.pending)
     claims = message_launch.get_launch_data()
-    deployment = _deployment_of(claims, message_launch.get_client_id())
-    membership = sync_launch(deployment, claims)
-    remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
+    deployment = message_launch.tool_conf.deployment_row
+    assert deployment is not None, "validated launches have an active deployment"
+    rows = launch_rows(deployment, claims)
+    membership = sync_launch(deployment, claims, rows)
     if message_launch.is_deep_link_launch():
-        db.session.commit()
-        sign_in(membership)
         if membership.role != CourseRole.STAFF:
+            db.session.commit()
             abort(403)
-        return redirect(
-            url_for("lti.deep_link", launch_id=message_launch.get_launch_id()), code=303
-        )
-    link = operations.sync_resource_link(membership.course, claims)
+        target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
+    else:
+        link = operations.sync_resource_link(membership.course, claims, rows.link)
+        target = url_for("core.activity", course_id=membership.course_id, link_id=link.id)
+    sign_in(membership)  # before the commit, which would expire what it reads
     db.session.commit()
-    sign_in(membership)
-    return redirect(
-        url_for("core.activity", course_id=membership.course_id, link_id=link.id), code=303
+    remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
+    response = redirect(target, code=303)
+    forget_login(response, message_launch.pending.state)
+    return response
+
+
+def _storage_check_page(pending: Any) -> Any:
+    """A page that reads state and nonce back from the platform's storage, then re-posts."""
+    response = current_app.make_response(
+        render_template(
+            "lti/storage_check.html",
+            fields={
+                "id_token": request.form.get("id_token", ""),
+                "state": pending.state,
+                STORAGE_TARGET: request.form.get(STORAGE_TARGET, "")[:200],
+            },
+            storage={
+                "target": request.form.get(STORAGE_TARGET, "")[:200],
+                "origin": pending.platform_origin,
+                "state": pending.state,
+                "nonce": pending.nonce,
+            },
+        )
     )
+    response.cache_control.no_store = True
+    return response
 
 
 def _deployment_of(claims: Any, client_id: str) -> Deployment:
@@ -160,6 +261,7 @@ def deep_link(launch_id: str) -> Any:
     deployment = _deployment_of(claims, message_launch.get_client_id())
     membership = _staff_membership_of_launch(deployment, claims)
     link = deep_link_of(message_launch)
+    needs_frame = returns_into_parent_frame(claims, deployment.registration.product_family_code)
     form = DeepLinkForm(
         data={
             key: {"title": str(activity.title), "score_maximum": 100}
@@ -191,9 +293,14 @@ def deep_link(launch_id: str) -> Any:
                 return_url=link.settings["deep_link_return_url"],
                 jwt=link.response_jwt(items),
                 items=items,
+                needs_frame=needs_frame,
             )
     return render_template(
-        "lti/deep_link.html", form=form, membership=membership, settings=link.settings
+        "lti/deep_link.html",
+        form=form,
+        membership=membership,
+        settings=link.settings,
+        needs_frame=needs_frame,
     )
 
 

@@ -5,7 +5,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Load the models and register the pages of the journey."""
-    from . import models  # noqa: F401
+    from . import mentorship_views, models  # noqa: F401  (routes and tables)
     from .placements import bp as placements
     from .views import bp
 

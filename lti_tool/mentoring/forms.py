@@ -21,8 +21,9 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
-from .operations import MAX_FREQUENCY
+from .rules import MAX_FREQUENCY
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Write at most %(max)d characters.")
@@ -109,8 +110,10 @@ class DeclineForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A button that only needs the CSRF token (withdraw, confirm)."""
+class CloseForm(FlaskForm):
+    """Close a concluded mentorship the pair continued, with an optional note (standard 7)."""
+
+    note = _optional_text(_l("Closing note (optional)"))
 
 
 class AgreementForm(FlaskForm):

@@ -1,5 +1,5 @@
 """The mentoring journey (§4.3–§4.6): requests, mentorships, agreements, contacts, preparation
-forms, evaluations, concerns, and the audit trail of every transition."""
+forms, evaluations and the audit trail of every transition."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -42,17 +42,21 @@ class Side(enum.StrEnum):
     MENTOR = "mentor"
 
 
-class ConcernStatus(enum.StrEnum):
-    """A reported concern is open until staff close it."""
-
-    OPEN = "open"
-    CLOSED = "closed"
-
-
 class ContactRequest(Timestamped, db.Model):
     """A mentee's request to a mentor, which the mentor must answer (§4.3, standard 3)."""
 
     __tablename__ = "contact_request"
+    __table_args__ = (
+        # One request waiting per mentee and mentor: a double submit cannot send two (issue 8).
+        Index(
+            "uq_contact_request_pending_pair",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
@@ -81,6 +85,24 @@ class Mentorship(Timestamped, db.Model):
     """A mentee and a mentor working together in a course (§4.4–§4.6)."""
 
     __tablename__ = "mentorship"
+    __table_args__ = (
+        # One mentorship per request, and one in progress per pair (issue 8).
+        Index(
+            "uq_mentorship_request",
+            "request_id",
+            unique=True,
+            sqlite_where=text("request_id IS NOT NULL"),
+            postgresql_where=text("request_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_mentorship_active_pair",
+            "mentee_id",
+            "mentor_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
@@ -108,6 +130,13 @@ class Mentorship(Timestamped, db.Model):
     end_reason: Mapped[str | None] = mapped_column(Text)
     #: When the retention period blanked the mentorship's free texts (§3 personal data).
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: After the planned contacts the pair may continue; either side closes it (standard 7).
+    continuation_closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    continuation_note: Mapped[str | None] = mapped_column(Text)
+    #: The mentorship this one continues after staff handed the mentee over (standard 1).
+    handed_over_from_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentorship.id", ondelete="SET NULL")
+    )
 
     mentee: Mapped[Membership] = relationship(foreign_keys=[mentee_id])
     mentor: Mapped[MentorProfile] = relationship()
@@ -152,6 +181,11 @@ class ContactLog(db.Model):
     duration_minutes: Mapped[int]
     logged_by_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
     logged_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The other side confirmed (or corrected) the contact: one contact, one row (issue 10).
+    confirmed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("membership.id", ondelete="SET NULL")
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MentorPreparation(Timestamped, db.Model):
@@ -202,31 +236,6 @@ class Evaluation(db.Model):
     author_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
     side: Mapped[Side] = mapped_column(enum_column(Side, "mentorship_side"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Concern(Timestamped, db.Model):
-    """A confidential report to the course staff about a mentorship or a person (§3)."""
-
-    __tablename__ = "concern"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
-    mentorship_id: Mapped[int | None] = mapped_column(
-        ForeignKey("mentorship.id", ondelete="SET NULL")
-    )
-    about_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
-    status: Mapped[ConcernStatus] = mapped_column(
-        enum_column(ConcernStatus, "concern_status"), default=ConcernStatus.OPEN
-    )
-    action_taken: Mapped[str | None] = mapped_column(Text)
-    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    closed_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("membership.id", ondelete="SET NULL")
-    )
-
-    reporter: Mapped[Membership] = relationship(foreign_keys=[reporter_id])
 
 
 class MentoringEvent(db.Model):

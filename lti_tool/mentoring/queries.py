@@ -29,7 +29,7 @@ from .models import (
     RequestStatus,
     Side,
 )
-from .operations import side_of
+from .rules import side_of
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,21 @@ class MentorshipRecord:
 
     @property
     def is_open(self) -> bool:
-        """Whether the pair may still agree, log contacts and prepare (not after an early end)."""
-        return self.mentorship.status != MentorshipStatus.ENDED_EARLY
+        """Whether the pair may still agree, log contacts and prepare (not after an early end,
+        nor after they closed their continuation)."""
+        return (
+            self.mentorship.status != MentorshipStatus.ENDED_EARLY
+            and self.mentorship.continuation_closed_at is None
+        )
+
+    @property
+    def me(self) -> Membership:
+        """The viewer."""
+        return (
+            self.mentorship.mentee
+            if self.side == Side.MENTEE
+            else self.mentorship.mentor.membership
+        )
 
     @property
     def is_active(self) -> bool:
@@ -248,7 +261,11 @@ def mentorships_of(member: Membership) -> list[MentorshipItem]:
 def mentorship_for_member(member: Membership, mentorship_id: int) -> Mentorship | None:
     """Return a mentorship of the course that the member is in, else None."""
     mentorship = mentorship_in_course(member.course_id, mentorship_id)
-    if mentorship is None or side_of(member, mentorship) is None:
+    if mentorship is None:
+        return None
+    side = side_of(member, mentorship)
+    # A mentor out of the programme no longer sees its mentorships; their mentees still do.
+    if side is None or (side == Side.MENTOR and mentorship.mentor.status == MentorStatus.EXCLUDED):
         return None
     return mentorship
 
@@ -256,6 +273,13 @@ def mentorship_for_member(member: Membership, mentorship_id: int) -> Mentorship 
 def mentorship_in_course(course_id: int, mentorship_id: int) -> Mentorship | None:
     """Return a mentorship of the course (for staff: then only its progress is shown)."""
     return db.session.scalar(select(Mentorship).filter_by(id=mentorship_id, course_id=course_id))
+
+
+def contact_of(mentorship: Mentorship, number: int) -> ContactLog | None:
+    """Return the mentorship's contact of that number, else None."""
+    return db.session.scalar(
+        select(ContactLog).filter_by(mentorship_id=mentorship.id, number=number)
+    )
 
 
 def agreement_of(mentorship: Mentorship, agreement_id: int) -> Agreement | None:

@@ -14,15 +14,13 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import Forbidden
 
+from ..concerns import operations as concerns
 from ..core.auth import course_view
 from ..core.views import handle_http_error
-from ..evaluation import operations as evaluation_operations
-from ..evaluation import queries as evaluation_queries
-from ..evaluation.forms import evaluation_form
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
-from . import operations, queries
+from . import queries, requests
 from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_STATUSES, TECHNIQUES
 from .forms import (
     AcceptForm,
@@ -31,13 +29,10 @@ from .forms import (
     ConfirmForm,
     ContactForm,
     DeclineForm,
-    EndEarlyForm,
-    MenteePreparationForm,
-    MentorPreparationForm,
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .operations import MentoringError, NotAllowed
+from .rules import AlreadyDone, MentoringError, NotAllowed
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -73,10 +68,9 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    refusal = operations.request_refusal(membership, profile)
-    if refusal is None and form.validate_on_submit():
+    if form.validate_on_submit():
         try:
-            sent = operations.send_request(
+            sent = requests.send_request(
                 membership,
                 profile,
                 question=form.question.data,
@@ -84,12 +78,15 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
                 expectations=form.expectations.data,
                 preferred_mode=form.mode.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _request_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
             db.session.commit()
             flash(_("Your request was sent. The mentor will answer by the deadline shown."))
             return redirect(_request_url(sent))
+    refusal = requests.request_refusal(membership, profile)
     return render_template(
         "mentoring/new_request.html", form=form, profile=profile, refusal=refusal
     )
@@ -134,9 +131,11 @@ def accept_request(membership: Membership, request_id: int) -> Any:
     form = AcceptForm()
     if form.validate_on_submit():
         try:
-            mentorship = operations.accept_request(
+            mentorship = requests.accept_request(
                 membership, contact_request, proposal=form.proposal.data
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(done.outcome))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -154,7 +153,9 @@ def decline_request(membership: Membership, request_id: int) -> Any:
     form = DeclineForm()
     if form.validate_on_submit():
         try:
-            operations.decline_request(membership, contact_request, reason=form.reason.data)
+            requests.decline_request(membership, contact_request, reason=form.reason.data)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".inbox", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -172,7 +173,9 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
-            operations.withdraw_request(membership, contact_request)
+            requests.withdraw_request(membership, contact_request)
+        except AlreadyDone as done:
+            return _answer_again(done, url_for(".my_requests", course_id=membership.course_id))
         except MentoringError as error:
             _refuse(form, error)
         else:
@@ -180,202 +183,6 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
             flash(_("You withdrew your request."))
             return redirect(url_for(".my_requests", course_id=membership.course_id))
     return _render_request(membership, contact_request, withdraw_form=form)
-
-
-# --- mentorships -----------------------------------------------------------------------------
-
-
-@bp.get("/mentorships")
-@course_view(*PARTICIPANTS, requires_standards=True)
-def mentorships(membership: Membership) -> Any:
-    """List the member's mentorships past and present, as mentee and as mentor."""
-    return render_template(
-        "mentoring/mentorships.html", items=queries.mentorships_of(membership), side=Side
-    )
-
-
-@bp.get("/mentorships/<int:mentorship_id>")
-@course_view(requires_standards=True)
-def mentorship(membership: Membership, mentorship_id: int) -> Any:
-    """Show a mentorship: everything to its members, only its progress to course staff."""
-    if membership.role == CourseRole.STAFF:
-        found = queries.mentorship_in_course(membership.course_id, mentorship_id)
-        progress = queries.staff_progress(membership, found) if found is not None else None
-        if progress is None:
-            abort(404)
-        return render_template("mentoring/mentorship_staff.html", progress=progress, side=Side)
-    return _render_mentorship(membership, _mentorship_or_404(membership, mentorship_id))
-
-
-@bp.post("/mentorships/<int:mentorship_id>/agreement")
-@course_view(*PARTICIPANTS, requires_standards=True)
-def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
-    """Propose a (new version of the) mentoring agreement."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    form = AgreementForm()
-    if form.validate_on_submit():
-        try:
-            operations.propose_agreement(
-                membership,
-                found,
-                goals=form.goals.data,
-                contact_modes=form.contact_modes.data,
-                frequency=form.frequency.data,
-                other_commitments=form.other_commitments.data,
-            )
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Agreement proposed. It is in force once the other side confirms it."))
-            return redirect(_mentorship_url(found, "agreement"))
-    return _render_mentorship(membership, found, agreement_form=form)
-
-
-@bp.post("/mentorships/<int:mentorship_id>/agreement/<int:agreement_id>/confirm")
-@course_view(*PARTICIPANTS, requires_standards=True)
-def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: int) -> Any:
-    """Confirm the latest version of the agreement."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    agreement = queries.agreement_of(found, agreement_id)
-    if agreement is None:
-        abort(404)
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            operations.confirm_agreement(membership, agreement)
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("You confirmed the agreement."))
-            return redirect(_mentorship_url(found, "agreement"))
-    return _render_mentorship(membership, found, confirm_form=form)
-
-
-@bp.post("/mentorships/<int:mentorship_id>/contacts")
-@course_view(*PARTICIPANTS, requires_standards=True)
-def log_contact(membership: Membership, mentorship_id: int) -> Any:
-    """Log a contact the pair held."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            contact = operations.log_contact(
-                membership,
-                found,
-                held_on=form.held_on.data,
-                mode=form.mode.data,
-                duration_minutes=form.duration_minutes.data,
-            )
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact %(number)s logged.", number=contact.number))
-            return redirect(_mentorship_url(found, "contacts"))
-    return _render_mentorship(membership, found, contact_form=form)
-
-
-@bp.route("/mentorships/<int:mentorship_id>/contacts/<int:number>", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
-def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
-    """Prepare and follow up one contact: one's own form, and the other side's to read."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    record = queries.mentorship_record(membership, found)
-    if record is None or number not in record.preparable_numbers:
-        abort(404)
-    if record.side == Side.MENTOR:
-        mine: Any = record.mentor_preparations.get(number)
-        form: FlaskForm = MentorPreparationForm(obj=mine)
-        save: Any = operations.save_mentor_preparation
-    else:
-        mine = record.mentee_preparations.get(number)
-        form = MenteePreparationForm(obj=mine)
-        save = operations.save_mentee_preparation
-    if form.validate_on_submit():
-        values = {name: value for name, value in form.data.items() if name != "csrf_token"}
-        try:
-            save(membership, found, number, **values)
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your form for contact %(number)s is saved.", number=number))
-            return redirect(_mentorship_url(found, "preparation"))
-    return render_template(
-        "mentoring/preparation.html",
-        record=record,
-        number=number,
-        form=form,
-        mentor_preparation=record.mentor_preparations.get(number),
-        mentee_preparation=record.mentee_preparations.get(number),
-        side=Side,
-    )
-
-
-@bp.route("/mentorships/<int:mentorship_id>/end", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
-def end_early(membership: Membership, mentorship_id: int) -> Any:
-    """End a mentorship early, after a talk, with a reason."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    form = EndEarlyForm()
-    if found.status == MentorshipStatus.ACTIVE and form.validate_on_submit():
-        try:
-            operations.end_mentorship_early(
-                membership,
-                found,
-                reason=form.reason.data,
-                talked_it_over=form.talked_it_over.data,
-            )
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("The mentorship has ended. Please evaluate it."))
-            return redirect(
-                url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
-            )
-    return render_template(
-        "mentoring/end_early.html",
-        record=queries.mentorship_record(membership, found),
-        form=form,
-        is_active=found.status == MentorshipStatus.ACTIVE,
-    )
-
-
-@bp.route("/mentorships/<int:mentorship_id>/evaluation", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
-def evaluation(membership: Membership, mentorship_id: int) -> Any:
-    """Evaluate the process and the results once the mentorship has ended."""
-    found = _mentorship_or_404(membership, mentorship_id)
-    questions = evaluation_operations.asked_questions(found.course_id)
-    if not questions:  # a course whose questions were never needed yet gets the seed's
-        evaluation_operations.ensure_default_questions(found.course_id)
-        db.session.commit()
-        questions = evaluation_operations.asked_questions(found.course_id)
-    record = queries.mentorship_record(membership, found)
-    if record is None:
-        abort(404)
-    form = evaluation_form(questions)
-    if record.can_evaluate and form.validate_on_submit():
-        answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        try:
-            operations.submit_evaluation(membership, found, **answers)
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you: your evaluation is saved."))
-            return redirect(_mentorship_url(found, "ending"))
-    mine = record.my_evaluation
-    return render_template(
-        "mentoring/evaluation.html",
-        record=record,
-        form=form,
-        answers=evaluation_queries.answers_of(mine.id) if mine is not None else [],
-        side=Side,
-    )
 
 
 # --- concerns --------------------------------------------------------------------------------
@@ -400,7 +207,7 @@ def report_concern(membership: Membership) -> Any:
     if form.validate_on_submit():
         chosen = {item.mentorship.id: item.mentorship for item in items}
         try:
-            operations.report_concern(
+            concerns.report_concern(
                 membership,
                 text=form.text.data,
                 mentorship=chosen.get(form.mentorship.data),
@@ -426,6 +233,13 @@ def _refuse(form: FlaskForm, error: MentoringError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def _answer_again(done: AlreadyDone, url: str) -> Any:
+    """A form sent again (a double click): show the first result with a neutral message."""
+    db.session.rollback()
+    flash(done.message)
+    return redirect(url)
 
 
 def _request_or_404(membership: Membership, request_id: int) -> ContactRequest:
@@ -500,6 +314,10 @@ def _request_url(contact_request: ContactRequest) -> str:
     return url_for(
         ".request_detail", course_id=contact_request.course_id, request_id=contact_request.id
     )
+
+
+def _evaluation_url(found: Mentorship) -> str:
+    return url_for(".evaluation", course_id=found.course_id, mentorship_id=found.id)
 
 
 def _mentorship_url(found: Mentorship, anchor: str | None = None) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     Form,
@@ -107,6 +108,15 @@ class ProfileForm(FlaskForm):
             Length(max=MAX_LINK_LENGTH, message=_l("Write at most %(max)d characters.")),
         ],
     )
+
+    photo = FileField(
+        _l("Photo (optional)"),
+        description=_l(
+            "A JPEG, PNG or WebP image of at most 1 MB; it is cropped to a square, resized and "
+            "kept without its metadata (place, camera). Learners see it beside your name."
+        ),
+    )
+    remove_photo = BooleanField(_l("Remove my photo"))
 
     def __init__(self, *args: Any, max_capacity: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -46,6 +46,8 @@ class MentorProfile(Timestamped, db.Model):
     """A mentor of one course: profile, offer, capacity, busy switch and status (§4.1)."""
 
     __tablename__ = "mentor_profile"
+    #: Search without criteria walks this index in order (no sort of the whole course).
+    __table_args__ = (Index("ix_mentor_profile_listing", "course_id", "search_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
@@ -59,6 +61,8 @@ class MentorProfile(Timestamped, db.Model):
     contact_modes: Mapped[list[str]] = mapped_column(JSON, default=list)
     roles_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     link_url: Mapped[str | None] = mapped_column(String(500))
+    #: The storage key of the mentor's photo (:mod:`lti_tool.storage`), if they gave one.
+    photo_key: Mapped[str | None] = mapped_column(String(64))
     capacity: Mapped[int] = mapped_column(default=3)
     active_mentorships: Mapped[int] = mapped_column(default=0)
     is_busy: Mapped[bool] = mapped_column(default=False)
@@ -69,6 +73,8 @@ class MentorProfile(Timestamped, db.Model):
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Text and facet tokens indexed for search (SQLite FTS5 / PostgreSQL tsvector).
     search_document: Mapped[str] = mapped_column(Text, default="")
+    #: The name folded as search sorts it (lower case, no accents), kept with the document.
+    search_name: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     membership: Mapped[Membership] = relationship()
 

@@ -23,9 +23,10 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
+from ..text import TextRefused, clean_text
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
-from .search import LANGUAGES, search_document_for, topic_key
+from .search import LANGUAGES, index_profile, topic_key
 
 MAX_TOPICS = 10
 MAX_TOPIC_LENGTH = 60
@@ -119,6 +120,15 @@ def _clean_link(value: str | None) -> str | None:
     return link
 
 
+def profile_field_errors(programme: Programme, fields: dict[str, Any]) -> dict[str, str]:
+    """Return every problem of the submitted profile fields at once (empty when all is well)."""
+    try:
+        _clean_fields(programme, fields)
+    except ProfileError as error:
+        return dict(error.errors)
+    return {}
+
+
 def _clean_fields(programme: Programme, fields: dict[str, Any]) -> dict[str, Any]:
     """Check and normalise profile fields; raise ProfileError naming every bad field."""
     unknown = set(fields) - set(PROFILE_FIELDS)
@@ -151,10 +161,11 @@ def _clean_fields(programme: Programme, fields: dict[str, Any]) -> dict[str, Any
 
 
 def _clean_text(value: str | None, limit: int, field: str) -> str:
-    text = (value or "").strip()
-    if len(text) > limit:
-        raise ProfileError({field: _("Write at most %(count)s characters.", count=limit)})
-    return text
+    """Clean a profile text by the tool's one text rule (:func:`lti_tool.text.clean_text`)."""
+    try:
+        return clean_text(value, field, required=False, limit=limit)
+    except TextRefused as refused:
+        raise ProfileError({field: refused.message}) from refused
 
 
 def _clean_capacity(value: Any, maximum: int) -> int:
@@ -166,8 +177,13 @@ def _clean_capacity(value: Any, maximum: int) -> int:
 
 
 def initial_status(membership: Membership, programme: Programme) -> MentorStatus:
-    """Return the status of a new profile: learners always wait for staff approval (§4.1)."""
-    if membership.role == CourseRole.MENTOR and not programme.requires_mentor_approval:
+    """Return the status of a new profile: learners always wait for staff approval (§4.1).
+
+    A mentor staff named themselves (designation) is approved by that choice.
+    """
+    if membership.role == CourseRole.MENTOR and (
+        membership.is_designated_mentor or not programme.requires_mentor_approval
+    ):
         return MentorStatus.APPROVED
     return MentorStatus.APPLICANT
 
@@ -205,7 +221,7 @@ def create_profile(
         is_busy=False,
         **values,
     )
-    profile.search_document = search_document_for(profile)
+    index_profile(profile)
     db.session.add(profile)
     db.session.flush()
     record_event(
@@ -245,7 +261,7 @@ def volunteer(membership: Membership, **fields: Any) -> MentorProfile:
 
 def update_profile(profile: MentorProfile, actor: Membership, **fields: Any) -> MentorProfile:
     """Change what a mentor offers; only the mentor edits their own profile."""
-    _require_owner(profile, actor)
+    require_owner(profile, actor)
     programme = programme_for(profile.membership.course)
     cleaned = _clean_fields(programme, fields)
     changed = sorted(name for name, value in cleaned.items() if getattr(profile, name) != value)
@@ -360,10 +376,11 @@ def refresh_search_document(profile: MentorProfile) -> None:
 
     The journey calls it whenever ``active_mentorships`` changes, since fullness is indexed.
     """
-    profile.search_document = search_document_for(profile)
+    index_profile(profile)
 
 
-def _require_owner(profile: MentorProfile, actor: Membership) -> None:
+def require_owner(profile: MentorProfile, actor: Membership) -> None:
+    """Refuse anyone but the mentor themself."""
     if actor.id != profile.membership_id:
         raise MentorPermissionError("only the mentor edits their profile")
 

@@ -7,8 +7,10 @@ from collections import Counter
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import contains_eager, joinedload
 
-from ..extensions import cache, db
+from ..extensions import db
 from ..people.models import Membership, User
+from ..programme.models import MatchingMode, Programme
+from ..soft_cache import soft_get, soft_set
 from .models import MentorProfile, MentorStatus
 from .search import topic_key
 
@@ -19,6 +21,12 @@ TOPICS_CACHE_SECONDS = 60
 def profile_of(membership: Membership) -> MentorProfile | None:
     """Return the member's own mentor profile, if they have one."""
     return db.session.scalar(select(MentorProfile).filter_by(membership_id=membership.id))
+
+
+def matching_mode(course_id: int) -> MatchingMode:
+    """Return how the course pairs mentors and mentees (the default before any setting)."""
+    mode = db.session.scalar(select(Programme.matching_mode).filter_by(course_id=course_id))
+    return mode if mode is not None else MatchingMode.BOTH
 
 
 def profile_in_course(course_id: int, profile_id: int) -> MentorProfile | None:
@@ -56,7 +64,7 @@ def pool(course_id: int) -> list[MentorProfile]:
 def known_topics(course_id: int, limit: int = 20) -> list[str]:
     """Return the topics most approved mentors of a course offer (for the topic facet)."""
     key = f"mentor-topics:{course_id}:{limit}"
-    topics = cache.get(key)
+    topics = soft_get(key)
     if topics is None:
         counts: Counter[str] = Counter()
         spelling: dict[str, str] = {}
@@ -72,7 +80,7 @@ def known_topics(course_id: int, limit: int = 20) -> list[str]:
                 spelling.setdefault(normal, label)
         ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
         topics = sorted((spelling[normal] for normal, _count in ranked), key=str.casefold)
-        cache.set(key, topics, timeout=TOPICS_CACHE_SECONDS)
+        soft_set(key, topics, timeout=TOPICS_CACHE_SECONDS)
     return topics
 
 
@@ -87,7 +95,7 @@ def has_mentor_profile(membership: Membership) -> bool:
 def known_languages(course_id: int) -> list[str]:
     """Return the languages the approved mentors of a course offer (for the language facet)."""
     key = f"mentor-languages:{course_id}"
-    languages = cache.get(key)
+    languages = soft_get(key)
     if languages is None:
         found: set[str] = set()
         rows = db.session.scalars(
@@ -98,5 +106,5 @@ def known_languages(course_id: int) -> list[str]:
         for codes in rows:
             found.update(codes or ())
         languages = sorted(found)
-        cache.set(key, languages, timeout=TOPICS_CACHE_SECONDS)
+        soft_set(key, languages, timeout=TOPICS_CACHE_SECONDS)
     return languages

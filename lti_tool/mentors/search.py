@@ -4,18 +4,27 @@ Layout (PERF-FACTS.md): every facet value is written into ``mentor_profile.searc
 a token next to the words of the profile, so that one index lookup answers every condition —
 course, status, availability, topics, languages, contact modes and roles offered — together
 with the free text. SQLite answers with an FTS5 table over that column (kept in step by
-triggers, see the migration ``5f3c9a7e21d4``); PostgreSQL with a GIN index on
-``to_tsvector('simple', search_document)``. Both give the same result contract.
+triggers, see the migration ``5f3c9a7e21d4``); PostgreSQL with a GIN index on the stored
+``to_tsvector('simple', search_document)`` (migration ``7e3d5b1a9f64``). Both give the same
+result contract. ``docs/performance.md`` has the plans.
 
-Tokens:
+Every token starts with ``c<course id>``: a profile belongs to one course, so the index holds
+one posting list per course and value, and a search in one course never reads the other
+courses' entries (1M mentors across courses cost about what the searched course costs).
 
-- ``crs<course id>``, ``st<status>``, ``avail1`` (taking mentees) or ``avail0``;
+Tokens (after the course prefix):
+
+- ``st<status>``; ``avail1`` (approved and taking mentees) or ``avail0``;
 - ``top<16 letters>`` per topic (a digest of the folded label, so that any label is one token),
   ``lang<code>``, ``mode<contact mode>``, ``role<role offered>`` (underscores dropped: both
   tokenisers split on them);
 - ``w<word>`` per word of the name, headline, topics and bio, folded (lower case, no accents).
   The ``w`` keeps typed words apart from facet tokens: a prefix search for ``top`` or ``lang``
   can never match a facet token.
+
+At most ``MAX_MATCHES`` matches are counted and ranked (relevance is computed on those only),
+so that a common word or no criteria at all cost no more than a rare word; without criteria
+the course's mentors are walked in name order along ``ix_mentor_profile_listing``.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from sqlalchemy import (
     Table,
     Text,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -45,7 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
-from ..people.models import Membership, User
+from ..people.models import Membership
 from .guidance import LANGUAGE_CODES
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 
@@ -59,6 +69,11 @@ MAX_FACET_VALUES = 10
 MAX_WORD_LENGTH = 100
 #: Words shorter than this match whole words only, longer ones also match as a prefix.
 MIN_PREFIX_LENGTH = 2
+#: At most this many matches are counted and ranked: a search without criteria or with a
+#: common word costs the same at 100k mentors as at 1k (the page says "more than 1000").
+MAX_MATCHES = 1000
+#: Longest folded name kept for sorting (``mentor_profile.search_name``).
+MAX_SEARCH_NAME = 200
 
 #: The SQLite FTS5 table (rowid = mentor_profile.id). Not a model: its migration owns it.
 mentor_search = Table(
@@ -91,8 +106,8 @@ def topic_token(label: str) -> str:
 
 
 def course_token(course_id: int) -> str:
-    """Return the index token of a course."""
-    return f"crs{course_id}"
+    """Return the prefix of every index token of a course's profiles."""
+    return f"c{course_id}"
 
 
 def status_token(status: MentorStatus) -> str:
@@ -118,6 +133,17 @@ def role_token(role: str) -> str:
 def availability_token(is_taking_mentees: bool) -> str:
     """Return the index token of availability (approved, not busy, not full)."""
     return "avail1" if is_taking_mentees else "avail0"
+
+
+def search_name(name: str | None) -> str:
+    """Return a name as search sorts it: folded (lower case, no accents), bounded."""
+    return " ".join(fold(name or "").split())[:MAX_SEARCH_NAME]
+
+
+def index_profile(profile: MentorProfile) -> None:
+    """Write the profile's indexed document and sort name (after any change to either)."""
+    profile.search_document = search_document_for(profile)
+    profile.search_name = search_name(profile.membership.user.display_name)
 
 
 def search_document_for(profile: MentorProfile) -> str:
@@ -151,7 +177,6 @@ def build_search_document(
 ) -> str:
     """Return the indexed document of a profile's values (bulk seeding builds it this way)."""
     facets = [
-        course_token(course_id),
         status_token(status),
         availability_token(is_taking_mentees),
         *(topic_token(topic) for topic in topics),
@@ -160,7 +185,9 @@ def build_search_document(
         *(role_token(role) for role in roles),
     ]
     text = " ".join((name, headline, " ".join(topics), bio))
-    return " ".join([*dict.fromkeys(facets), *("w" + word for word in words(text))])
+    scope = course_token(course_id)
+    tokens = [*dict.fromkeys(facets), *("w" + word for word in words(text))]
+    return " ".join(scope + token for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -190,6 +217,8 @@ class SearchResult:
     pages: int
     per_page: int = 20
     text_words: list[str] = field(default_factory=list)
+    #: More than ``total`` mentors matched: only the first ``MAX_MATCHES`` are counted.
+    more: bool = False
 
     @property
     def has_previous(self) -> bool:
@@ -216,21 +245,29 @@ class _Criteria:
 
     def required_groups(self) -> list[list[str]]:
         """Return groups of tokens: a mentor matches one token of every group."""
-        groups = [[course_token(self.course_id)], [status_token(MentorStatus.APPROVED)]]
-        if not self.include_unavailable:
-            groups.append([availability_token(True)])
+        # Taking mentees implies approved: one course-scoped token either way.
+        listed = (
+            status_token(MentorStatus.APPROVED)
+            if self.include_unavailable
+            else availability_token(True)
+        )
+        groups = [[self.scoped(listed)]]
         for tokens in self.facet_groups():
             if tokens:
                 groups.append(tokens)
         return groups
 
+    def scoped(self, token: str) -> str:
+        """Return a token as the course's documents hold it."""
+        return course_token(self.course_id) + token
+
     def facet_groups(self) -> list[list[str]]:
         """Return the tokens asked for per facet (a mentor needs one of each facet)."""
         return [
-            list(dict.fromkeys(topic_token(topic) for topic in self.topics)),
-            [language_token(code) for code in self.languages],
-            [mode_token(mode) for mode in self.modes],
-            [role_token(role) for role in self.roles],
+            list(dict.fromkeys(self.scoped(topic_token(topic)) for topic in self.topics)),
+            [self.scoped(language_token(code)) for code in self.languages],
+            [self.scoped(mode_token(mode)) for mode in self.modes],
+            [self.scoped(role_token(role)) for role in self.roles],
         ]
 
     def facet_tokens(self) -> list[str]:
@@ -239,7 +276,9 @@ class _Criteria:
 
     def text_terms(self) -> list[tuple[str, bool]]:
         """Return the indexed form of each typed word and whether it matches as a prefix."""
-        return [("w" + word, len(word) >= MIN_PREFIX_LENGTH) for word in self.text_words]
+        return [
+            (self.scoped("w" + word), len(word) >= MIN_PREFIX_LENGTH) for word in self.text_words
+        ]
 
 
 def _clean(values: Iterable[str], allowed: Sequence[str]) -> list[str]:
@@ -288,7 +327,7 @@ def _tsquery(groups: list[list[str]], terms: list[tuple[str, bool]]) -> str:
 
 
 def _facet_score(criteria: _Criteria) -> ColumnElement[Any]:
-    """Count the facet values asked for that a mentor has (cheap: only on the hits)."""
+    """Count the facet values asked for that a mentor has (cheap: only on the candidates)."""
     padded = literal(" ") + MentorProfile.search_document + literal(" ")
     score: ColumnElement[Any] = literal(0.0)
     for token in criteria.facet_tokens():
@@ -296,76 +335,144 @@ def _facet_score(criteria: _Criteria) -> ColumnElement[Any]:
     return score
 
 
-def _sort_name() -> ColumnElement[Any]:
-    given_family = func.trim(
-        func.coalesce(User.given_name, "") + literal(" ") + func.coalesce(User.family_name, "")
+def _loaded(statement: Any) -> Any:
+    """Join membership and user to the profiles and load them with the page (no reloads)."""
+    return (
+        statement.join(MentorProfile.membership)
+        .join(Membership.user)
+        .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
     )
-    return func.lower(func.coalesce(User.name, given_family))
 
 
-def _statements(criteria: _Criteria, dialect: str) -> tuple[Any, Any]:
-    """Return the page query (profile, score) and the count query for the dialect."""
-    facet_score = _facet_score(criteria)
-    sort_name = _sort_name()
+def _relevance(criteria: _Criteria) -> ColumnElement[Any]:
+    """How often the typed words start a word of the document, damped by its length.
+
+    Computed on the candidates only and the same on both databases (no bm25 or ts_rank,
+    whose statistics over the whole index made a common word cost more the more it matched).
+    Float arithmetic throughout: PostgreSQL's numeric division costs several times more.
+    """
+    document = MentorProfile.search_document
+    size = cast(func.length(document), Float)
+    occurrences: ColumnElement[Any] = literal(0.0, Float)
+    for word in criteria.text_words:
+        token = " " + criteria.scoped("w" + word)
+        removed = size - cast(func.length(func.replace(document, token, "")), Float)
+        occurrences = occurrences + removed / literal(float(len(token)), Float)
+    return occurrences / (literal(1.0, Float) + size / literal(400.0, Float))
+
+
+def _statements(
+    criteria: _Criteria, dialect: str, *, limit: int = 20, offset: int = 0
+) -> tuple[Any, Any]:
+    """Return the page query (profile, score, total) and the bounded count query.
+
+    With words or facets, one full-text lookup gives the candidates (at most
+    ``MAX_MATCHES + 1``, in the index's order); only those are counted, scored and sorted, so
+    a common word costs no more than a rare one. The sort handles ids and scores only; the
+    page's rows are loaded after it. The page carries the number of candidates (a window
+    count over ids), so a page is one statement; the count query serves pages past the end.
+    """
+    if not criteria.text_words and not criteria.facet_tokens():
+        return _listing(criteria, limit=limit, offset=offset)
+    score = _facet_score(criteria)
+    if criteria.text_words:
+        # Relevance x ≥ 0 maps into [0, 1) as x / (1 + x): facet matches always weigh more.
+        relevance = _relevance(criteria)
+        score = score + relevance / (literal(1.0) + relevance)
+    # Scored while the candidate's row is at hand: no second pass over the candidates.
+    columns = (
+        MentorProfile.id.label("id"),
+        score.label("score"),
+        MentorProfile.search_name.label("search_name"),
+    )
     if dialect == "sqlite":
         match = literal_column("mentor_search").op("MATCH")(_sqlite_match(criteria))
-        if criteria.text_words:
-            # bm25() is negative, lower is better; x / (1 + x) maps it into [0, 1).
-            relevance = -func.bm25(literal_column("mentor_search"), type_=Float)
-            score = facet_score + relevance / (literal(1.0) + relevance)
-        else:
-            score = facet_score
-
-        def source(statement: Any) -> Any:
-            return (
-                statement.select_from(mentor_search)
-                .join(MentorProfile, MentorProfile.id == mentor_search.c.rowid)
-                .join(MentorProfile.membership)
-                .join(Membership.user)
-            )
-
+        candidates = (
+            select(*columns)
+            .select_from(mentor_search)
+            .join(MentorProfile, MentorProfile.id == mentor_search.c.rowid)
+        )
     elif dialect == "postgresql":
-        vector = func.to_tsvector(literal_column("'simple'"), MentorProfile.search_document)
-        match = vector.bool_op("@@")(
+        # The stored tsvector column (migration 7e3d5b1a9f64) and its GIN index: a row that
+        # the planner checks outside the index costs no to_tsvector() of its document.
+        match = literal_column("mentor_profile.mentor_search_vector").bool_op("@@")(
             func.to_tsquery(
                 literal_column("'simple'"),
                 _tsquery(criteria.required_groups(), criteria.text_terms()),
             )
         )
-        if criteria.text_words:
-            text_query = func.to_tsquery(
-                literal_column("'simple'"), _tsquery([], criteria.text_terms())
-            )
-            # Normalisation 1 divides by 1 + log(length), close to bm25's length penalty.
-            relevance = func.ts_rank(vector, text_query, 1, type_=Float)
-            score = facet_score + relevance / (literal(1.0) + relevance)
-        else:
-            score = facet_score
-        sort_name = sort_name.collate("C")  # the same order as SQLite's binary collation
-
-        def source(statement: Any) -> Any:
-            return (
-                statement.select_from(MentorProfile)
-                .join(MentorProfile.membership)
-                .join(Membership.user)
-            )
-
+        candidates = select(*columns).select_from(MentorProfile)
     else:  # pragma: no cover - the tool runs on SQLite and PostgreSQL only
         raise NotImplementedError(f"mentor search does not support {dialect}")
 
-    conditions = (match, Membership.is_active.is_(True))
-    page = (
-        source(select(MentorProfile, score.label("score")))
-        .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
-        .where(*conditions)
-        .order_by(
-            *([score.desc()] if criteria.facet_tokens() or criteria.text_words else []),
-            sort_name,
-            MentorProfile.id,
-        )
+    # Members who left the course: the few inactive ones, hashed once (a partial index finds
+    # them). A join or a per-row lookup made PostgreSQL build the whole bitmap of matches.
+    left = select(Membership.id).where(
+        Membership.course_id == criteria.course_id,
+        Membership.is_active == False,  # noqa: E712 - the partial index says "= false"
     )
-    count = source(select(func.count())).where(*conditions)
-    return page, count
+    # The course condition repeats what the tokens say: it lets PostgreSQL walk the course's
+    # rows and stop at the bound when the words are common, instead of building the whole
+    # bitmap of matches from the GIN index (which it still chooses for rare words).
+    found = (
+        candidates.where(
+            match,
+            MentorProfile.course_id == criteria.course_id,
+            MentorProfile.membership_id.not_in(left),
+        )
+        .limit(MAX_MATCHES + 1)
+        .subquery("candidates")
+    )
+    ranked = (
+        select(found, func.count().over().label("total"))
+        .order_by(found.c.score.desc(), found.c.search_name, found.c.id)
+        .limit(limit)
+        .offset(offset)
+        .subquery("ranked")
+    )
+    page = _loaded(
+        select(MentorProfile, ranked.c.score, ranked.c.total)
+        .select_from(ranked)
+        .join(MentorProfile, MentorProfile.id == ranked.c.id)
+    ).order_by(ranked.c.score.desc(), ranked.c.search_name, ranked.c.id)
+    return page, select(func.count()).select_from(found)
+
+
+def _listing(criteria: _Criteria, *, limit: int, offset: int) -> tuple[Any, Any]:
+    """No words, no facets: walk ``ix_mentor_profile_listing`` in name order, stop at the page.
+
+    The conditions are read from the columns (the truth the document's tokens copy); the
+    index gives the order, so neither the page nor the bounded count sorts the course.
+    """
+    conditions = [
+        MentorProfile.course_id == criteria.course_id,
+        MentorProfile.status == MentorStatus.APPROVED,
+        Membership.is_active.is_(True),
+    ]
+    if not criteria.include_unavailable:
+        conditions += [
+            MentorProfile.is_busy.is_(False),
+            MentorProfile.active_mentorships < MentorProfile.capacity,
+        ]
+    page = (
+        _loaded(
+            select(
+                MentorProfile, literal(0.0).label("score"), literal(None).label("total")
+            ).select_from(MentorProfile)
+        )
+        .where(*conditions)
+        .order_by(MentorProfile.search_name, MentorProfile.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    matches = (
+        select(MentorProfile.id)
+        .join(MentorProfile.membership)
+        .where(*conditions)
+        .limit(MAX_MATCHES + 1)
+        .subquery("matches")
+    )
+    return page, select(func.count()).select_from(matches)
 
 
 def search_mentors(
@@ -388,26 +495,50 @@ def search_mentors(
     excluded mentors, and mentors who left the course, are always left out. The score is the
     number of facet values asked for that the mentor has, plus the text relevance in [0, 1);
     ties go by name, then id, so that paging is stable.
+
+    At most ``MAX_MATCHES`` mentors are counted and ranked (``more`` tells that there were
+    more): without criteria they are the first by name; with words or facets, the best of the
+    first ``MAX_MATCHES`` matches the index yields. One or two statements whatever the hits.
     """
     criteria = _criteria(
         course_id, text, topics, languages, modes, roles, include_unavailable=include_unavailable
     )
     per_page = max(1, min(per_page, 100))
-    page_query, count_query = _statements(criteria, db.session.get_bind().dialect.name)
-    total = db.session.scalar(count_query) or 0
+    dialect = db.session.get_bind().dialect.name
+    page = max(1, page)
+    rows: list[Any] = []
+    found: int | None = None
+    count_query = None
+    if page <= math.ceil(MAX_MATCHES / per_page):
+        page_query, count_query = _statements(
+            criteria, dialect, limit=per_page, offset=(page - 1) * per_page
+        )
+        rows = list(db.session.execute(page_query))
+        found = rows[0].total if rows else None
+    if found is None:  # no criteria (no window count), or a page past the end
+        if count_query is None:
+            _page, count_query = _statements(criteria, dialect)
+        found = db.session.scalar(count_query) or 0
+    total = min(found, MAX_MATCHES)
     pages = max(1, math.ceil(total / per_page))
-    page = max(1, min(page, pages))
-    rows = db.session.execute(page_query.limit(per_page).offset((page - 1) * per_page)).all()
+    if page > pages:
+        page = pages
+        page_query, _count = _statements(
+            criteria, dialect, limit=per_page, offset=(page - 1) * per_page
+        )
+        rows = list(db.session.execute(page_query))
+    rows = rows[: max(0, total - (page - 1) * per_page)]
     return SearchResult(
         hits=[
-            SearchHit(profile=profile, score=float(score), reasons=reasons_for(profile, criteria))
-            for profile, score in rows
+            SearchHit(profile=row[0], score=float(row.score), reasons=reasons_for(row[0], criteria))
+            for row in rows
         ],
         total=total,
         page=page,
         pages=pages,
         per_page=per_page,
         text_words=criteria.text_words,
+        more=found > MAX_MATCHES,
     )
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from .. import storage
 from ..core.auth import course_view
 from ..extensions import db
 from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
-from . import operations, queries
+from . import operations, photos, queries
 from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
 from .guidance import (
     CONTACT_MODE_LABELS,
@@ -47,6 +49,15 @@ def mentor_role_label(role: str) -> Any:
 
 
 @bp.app_template_global()
+def initials(name: str | None) -> str:
+    """Return up to two initials of a name for its avatar ("?" when the name is not shared)."""
+    words = [word for word in (name or "").split() if word[:1].isalpha()]
+    if not words:
+        return "?"
+    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+
+
+@bp.app_template_global()
 def mentor_status_label(status: str) -> Any:
     """Return the label of a mentor status."""
     return STATUS_LABELS[MentorStatus(status)]
@@ -74,15 +85,22 @@ def search(membership: Membership) -> Any:
     query_args = {
         key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
     }
-    programme = programme_for(membership.course)
-    db.session.commit()
+    matching_mode = queries.matching_mode(membership.course_id)
+    # No commit before rendering: a commit would expire the loaded results and the template
+    # would reload each profile, membership and user one by one (issue 12). A GET writes nothing.
     return render_template(
         "mentors/search.html",
         form=form,
         result=result,
         query_args={key: values for key, values in query_args.items() if values},
         has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
-        staff_assign_only=programme.matching_mode == MatchingMode.STAFF_ASSIGN,
+        staff_assign_only=matching_mode == MatchingMode.STAFF_ASSIGN,
+        askable={
+            hit.profile.id
+            for hit in (result.hits if result is not None else ())
+            if _may_ask(membership, hit.profile, matching_mode)
+        },
+        viewer_language=str(get_locale() or ""),
         membership=membership,
     )
 
@@ -94,14 +112,7 @@ def profile(membership: Membership, profile_id: int) -> Any:
     mentor = queries.profile_in_course(membership.course_id, profile_id)
     if mentor is None or not _may_view(membership, mentor):
         abort(404)
-    programme = programme_for(membership.course)
-    can_request = (
-        membership.role == CourseRole.LEARNER
-        and mentor.membership_id != membership.id
-        and programme.matching_mode != MatchingMode.STAFF_ASSIGN
-        and operations.can_receive_requests(mentor)
-    )
-    db.session.commit()
+    can_request = _may_ask(membership, mentor, queries.matching_mode(membership.course_id))
     return render_template(
         "mentors/profile.html",
         mentor=mentor,
@@ -115,6 +126,17 @@ def profile(membership: Membership, profile_id: int) -> Any:
         ),
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
+    )
+
+
+def _may_ask(membership: Membership, mentor: MentorProfile, mode: MatchingMode) -> bool:
+    """Whether the page offers the learner a request to this mentor (the request form then
+    applies every rule of the journey, e.g. an open request to the same mentor)."""
+    return (
+        membership.role == CourseRole.LEARNER
+        and mentor.membership_id != membership.id
+        and mode != MatchingMode.STAFF_ASSIGN
+        and operations.can_receive_requests(mentor)
     )
 
 
@@ -139,20 +161,30 @@ def edit_profile(membership: Membership) -> Any:
         max_capacity=max(programme.mentor_capacity, 1),
         data=None if mentor else {"capacity": programme.mentor_capacity},
     )
-    if form.validate_on_submit():
-        try:
-            if mentor is None:
-                operations.volunteer(membership, **form.profile_fields())
+    if form.is_submitted():
+        photo = form.photo.data.read() if form.photo.data else None
+        if form.validate():
+            try:
+                if mentor is None:
+                    mentor = operations.volunteer(membership, **form.profile_fields())
+                else:
+                    operations.update_profile(mentor, membership, **form.profile_fields())
+                if photo is not None:
+                    photos.set_photo(mentor, membership, photo)
+                elif form.remove_photo.data:
+                    photos.remove_photo(mentor, membership)
+            except operations.ProfileError as error:
+                db.session.rollback()
+                _show_errors(form, error.errors)
             else:
-                operations.update_profile(mentor, membership, **form.profile_fields())
-        except operations.ProfileError as error:
-            db.session.rollback()
-            for name, message in error.errors.items():
-                field = getattr(form, name, None)
-                (field.errors if field is not None else form.form_errors).append(message)
+                db.session.commit()
+                return redirect(url_for(".edit_profile", course_id=membership.course_id, saved=1))
         else:
-            db.session.commit()
-            return redirect(url_for(".edit_profile", course_id=membership.course_id, saved=1))
+            # The operations' own checks beside the form's: every problem comes at once.
+            errors = operations.profile_field_errors(programme, form.profile_fields())
+            if photo is not None and (photo_error := photos.photo_error(photo)):
+                errors["photo"] = photo_error
+            _show_errors(form, errors)
     db.session.commit()
     return render_template(
         "mentors/edit_profile.html",
@@ -164,6 +196,16 @@ def edit_profile(membership: Membership) -> Any:
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
     )
+
+
+def _show_errors(form: ProfileForm, errors: dict[str, str]) -> None:
+    """Show each message beside its field (unless the field already says what is wrong)."""
+    for name, message in errors.items():
+        field = getattr(form, name, None)
+        if field is None:
+            form.form_errors.append(message)
+        elif not field.errors:
+            field.errors.append(message)
 
 
 class _ProfileData:
@@ -178,6 +220,21 @@ class _ProfileData:
         self.roles_offered = list(profile.roles_offered)
         self.capacity = profile.capacity
         self.link_url = profile.link_url or ""
+
+
+@bp.get("/<int:profile_id>/photo")
+@course_view()
+def photo(membership: Membership, profile_id: int) -> Any:
+    """Send a mentor's photo to whoever may see their profile in this course."""
+    mentor = queries.profile_in_course(membership.course_id, profile_id)
+    if mentor is None or not mentor.photo_key or not _may_view(membership, mentor):
+        abort(404)
+    path = storage.path_of(mentor.photo_key)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype="image/jpeg", max_age=3600, conditional=True)
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @bp.post("/me/busy")
@@ -226,11 +283,13 @@ def change_status(membership: Membership, profile_id: int) -> Any:
     form = MentorStatusForm()
     if not form.validate_on_submit():
         return _render_pool(membership, error=_("Choose one of the actions shown."), status=400)
-    decide = {
-        "approve": operations.approve_mentor,
-        "pause": operations.pause_mentor,
-        "exclude": operations.exclude_mentor,
-    }[form.action.data]
+    if form.action.data == "exclude":  # asks for confirmation first (issue 10)
+        return redirect(
+            url_for("staff.exclude_mentor", course_id=mentor.course_id, profile_id=mentor.id)
+        )
+    decide = {"approve": operations.approve_mentor, "pause": operations.pause_mentor}[
+        form.action.data
+    ]
     try:
         decide(mentor, membership)
     except operations.MentorStatusError as error:

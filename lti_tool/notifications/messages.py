@@ -104,6 +104,32 @@ NOTICES: dict[str, NoticeText] = {
         _l("Mentorship ended"),
         _l("%(author)s ended the mentorship early. Reason: %(reason)s"),
     ),
+    "mentorship_closed": NoticeText(
+        _l("Mentorship closed"),
+        _l("%(author)s closed your mentorship after its continuation. Thank you both."),
+    ),
+    "mentorship_ended_by_programme": NoticeText(
+        _l("Mentorship ended by the programme"),
+        _l("The course staff ended your mentorship with %(other)s. Please evaluate it."),
+    ),
+    "mentorship_handed_over": NoticeText(
+        _l("Your mentorship continues with %(mentor)s"),
+        _l(
+            "The course staff handed your mentorship over to %(mentor)s. What you did so far "
+            "stays visible to you."
+        ),
+    ),
+    "mentorship_taken_over": NoticeText(
+        _l("You take over a mentorship"),
+        _l("The course staff asked you to continue the mentorship of %(mentee)s."),
+    ),
+    "request_closed_by_programme": NoticeText(
+        _l("Your request to %(mentor)s was closed"),
+        _l(
+            "%(mentor)s no longer takes part in the programme, so your request was closed. "
+            "You can ask another mentor now."
+        ),
+    ),
     "evaluation_due": NoticeText(
         _l("Please evaluate your mentorship"),
         _l("Your mentorship has ended. Please evaluate the process and the results."),
@@ -111,5 +137,31 @@ NOTICES: dict[str, NoticeText] = {
     "concern_reported": NoticeText(
         _l("A concern was reported"),
         _l("A participant of %(course)s reported a concern. Open the staff pages to read it."),
+    ),
+    "mentor_invitation": NoticeText(
+        _l("You are invited to mentor in %(course)s"),
+        _l(
+            "The staff of %(course)s named you one of the course's mentors. Open the "
+            "invitation to complete your mentor profile, or decline it if you cannot mentor."
+        ),
+    ),
+    "mentor_invitation_accepted": NoticeText(
+        _l("%(mentor)s accepted to mentor"),
+        _l("%(mentor)s accepted your invitation and is now a mentor of %(course)s."),
+    ),
+    "mentor_invitation_declined": NoticeText(
+        _l("%(mentor)s declined to mentor"),
+        _l("%(mentor)s declined your invitation to mentor in %(course)s."),
+    ),
+    "mentor_designation_withdrawn": NoticeText(
+        _l("You are no longer a mentor of %(course)s"),
+        _l(
+            "The staff of %(course)s withdrew your designation as a mentor. Requests still "
+            "open to you were closed; mentorships in progress were handed over or ended."
+        ),
+    ),
+    "mentor_invitation_withdrawn": NoticeText(
+        _l("Invitation to mentor withdrawn"),
+        _l("The staff of %(course)s withdrew their invitation to mentor. Nothing to do."),
     ),
 }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -70,7 +71,16 @@ class Membership(Timestamped, db.Model):
     """A user's place in a course, with the raw LTI roles and the role the tool derived."""
 
     __tablename__ = "membership"
-    __table_args__ = (UniqueConstraint("course_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("course_id", "user_id"),
+        # The few members who left a course, found at once (mentor search leaves them out).
+        Index(
+            "ix_membership_inactive",
+            "course_id",
+            sqlite_where=text("is_active = 0"),
+            postgresql_where=text("NOT is_active"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
@@ -83,6 +93,11 @@ class Membership(Timestamped, db.Model):
     last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When a roster sync (Names and Roles) last listed the person in the course.
     roster_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Staff named the person a mentor and they accepted (``designation`` package): launches
+    #: and roster syncs keep them a mentor although the platform sends Learner.
+    is_designated_mentor: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    #: When staff barred the person from the course's programme (standard 1); None when not.
+    barred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from ..extensions import db
 from ..lti.claims import Claim
-from ..lti.models import Deployment
+from ..lti.models import Deployment, ResourceLink
 from ..models_base import utcnow
 from .models import Course, Membership, User
 from .roles import course_role
@@ -19,9 +20,11 @@ from .roles import course_role
 PROFILE_CLAIMS = ("name", "given_name", "family_name", "email")
 
 
-def upsert_user(issuer: str, subject: str, profile: Mapping[str, Any]) -> User:
+def upsert_user(
+    issuer: str, subject: str, profile: Mapping[str, Any], *, existing: User | None = None
+) -> User:
     """Find or create the user of a platform; update only the profile fields that were sent."""
-    user = db.session.scalar(select(User).filter_by(issuer=issuer, subject=subject))
+    user = existing or db.session.scalar(select(User).filter_by(issuer=issuer, subject=subject))
     if user is None:
         user = User(issuer=issuer, subject=subject)
         db.session.add(user)
@@ -32,9 +35,11 @@ def upsert_user(issuer: str, subject: str, profile: Mapping[str, Any]) -> User:
     return user
 
 
-def upsert_course(deployment: Deployment, context: Mapping[str, Any]) -> Course:
+def upsert_course(
+    deployment: Deployment, context: Mapping[str, Any], *, existing: Course | None = None
+) -> Course:
     """Find or create the course of a deployment from the context claim."""
-    course = db.session.scalar(
+    course = existing or db.session.scalar(
         select(Course).filter_by(deployment_id=deployment.id, context_id=str(context["id"]))
     )
     if course is None:
@@ -50,14 +55,20 @@ def upsert_course(deployment: Deployment, context: Mapping[str, Any]) -> Course:
     return course
 
 
-def upsert_membership(course: Course, user: User, lti_roles: list[str]) -> Membership:
+def upsert_membership(
+    course: Course, user: User, lti_roles: list[str], *, existing: Membership | None = None
+) -> Membership:
     """Find or create a user's membership in a course with the role the LTI roles give."""
-    membership = None
-    if course.id is not None and user.id is not None:
+    membership = existing
+    if membership is None and course.id is not None and user.id is not None:
         membership = db.session.scalar(
             select(Membership).filter_by(course_id=course.id, user_id=user.id)
         )
-    role = course_role(lti_roles, current_app.config["MENTOR_ROLES"])
+    role = course_role(
+        lti_roles,
+        current_app.config["MENTOR_ROLES"],
+        is_designated_mentor=membership is not None and membership.is_designated_mentor,
+    )
     if membership is None:
         membership = Membership(course=course, user=user, role=role)
         db.session.add(membership)
@@ -67,20 +78,70 @@ def upsert_membership(course: Course, user: User, lti_roles: list[str]) -> Membe
     return membership
 
 
-def sync_launch(deployment: Deployment, claims: Mapping[str, Any]) -> Membership:
+@dataclass
+class LaunchRows:
+    """The rows a launch updates, as far as they exist already."""
+
+    user: User | None = None
+    course: Course | None = None
+    membership: Membership | None = None
+    link: ResourceLink | None = None
+
+
+def launch_rows(deployment: Deployment, claims: Mapping[str, Any]) -> LaunchRows:
+    """Read user, course, membership and resource link of a launch in one statement.
+
+    A returning person's launch then needs no other read; for a new person it finds nothing
+    and the upserts look each row up themselves.
+    """
+    link_id = (claims.get(Claim.RESOURCE_LINK) or {}).get("id")
+    query = (
+        select(User, Course, Membership, ResourceLink)
+        .select_from(User)
+        .outerjoin(
+            Course,
+            and_(
+                Course.deployment_id == deployment.id,
+                Course.context_id == str(claims[Claim.CONTEXT]["id"]),
+            ),
+        )
+        .outerjoin(
+            Membership, and_(Membership.course_id == Course.id, Membership.user_id == User.id)
+        )
+        .outerjoin(
+            ResourceLink,
+            and_(
+                ResourceLink.course_id == Course.id,
+                ResourceLink.resource_link_id == str(link_id or ""),
+            ),
+        )
+        .where(User.issuer == deployment.registration.issuer, User.subject == str(claims["sub"]))
+    )
+    row = db.session.execute(query).first()
+    return LaunchRows(*row) if row is not None else LaunchRows()
+
+
+def sync_launch(
+    deployment: Deployment, claims: Mapping[str, Any], rows: LaunchRows | None = None
+) -> Membership:
     """Upsert user, course and membership from a validated launch; return the membership."""
+    rows = rows or LaunchRows()
     now = utcnow()
-    user = upsert_user(deployment.registration.issuer, str(claims["sub"]), claims)
+    user = upsert_user(
+        deployment.registration.issuer, str(claims["sub"]), claims, existing=rows.user
+    )
     user.last_launch_at = now
     locale = (claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale")
     if isinstance(locale, str) and locale:
         user.locale = locale[:20]
-    course = upsert_course(deployment, claims[Claim.CONTEXT])
+    course = upsert_course(deployment, claims[Claim.CONTEXT], existing=rows.course)
     nrps = claims.get(Claim.NRPS) or {}
     if nrps.get("context_memberships_url"):
         course.nrps_url = nrps["context_memberships_url"]
     db.session.flush()
-    membership = upsert_membership(course, user, list(claims.get(Claim.ROLES) or []))
+    membership = upsert_membership(
+        course, user, list(claims.get(Claim.ROLES) or []), existing=rows.membership
+    )
     membership.last_launch_at = now
     db.session.flush()
     return membership

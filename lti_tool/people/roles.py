@@ -22,7 +22,9 @@ def normalise_role(role: str) -> str:
     return _MEMBERSHIP_PREFIX + role
 
 
-def course_role(roles: Iterable[str], mentor_roles: Iterable[str] = ()) -> CourseRole:
+def course_role(
+    roles: Iterable[str], mentor_roles: Iterable[str] = (), *, is_designated_mentor: bool = False
+) -> CourseRole:
     """Derive staff, mentor or learner from LTI roles, URIs or short names.
 
     Staff: Instructor, ContentDeveloper, Administrator (also site administrators) and teaching
@@ -46,6 +48,6 @@ def course_role(roles: Iterable[str], mentor_roles: Iterable[str] = ()) -> Cours
     )
     if is_staff:
         return CourseRole.STAFF
-    if is_mentor:
+    if is_mentor or is_designated_mentor:
         return CourseRole.MENTOR
     return CourseRole.LEARNER

@@ -15,15 +15,16 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select
 
+from .. import storage
 from ..audit import record_event
+from ..concerns.models import Concern
 from ..evaluation.models import EvaluationAnswer
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..i18n import normalise_locale
-from ..mentoring import operations as mentoring
+from ..mentoring import mentorships, requests
 from ..mentoring.models import (
     Agreement,
-    Concern,
     ContactRequest,
     Evaluation,
     MenteePreparation,
@@ -195,11 +196,11 @@ def _close_open_business(membership: Membership) -> None:
     """Withdraw, decline and end early what is still open, through the journey's operations."""
     profile = _profile_of(membership)
     for request in _all(ContactRequest, mentee_id=membership.id, status=RequestStatus.PENDING):
-        mentoring.withdraw_request(membership, request)
+        requests.withdraw_request(membership, request)
     if profile is not None:
         for request in _all(ContactRequest, mentor_id=profile.id, status=RequestStatus.PENDING):
             reason = _in_language_of(request.mentee, ERASED_REASON)
-            mentoring.decline_request(membership, request, reason=reason)
+            requests.decline_request(membership, request, reason=reason)
     for mentorship in _mentorships_of(membership, profile):
         if mentorship.status == MentorshipStatus.ACTIVE:
             other = (
@@ -207,7 +208,7 @@ def _close_open_business(membership: Membership) -> None:
                 if mentorship.mentee_id == membership.id
                 else mentorship.mentee
             )
-            mentoring.end_mentorship_early(
+            mentorships.end_mentorship_early(
                 membership,
                 mentorship,
                 reason=_in_language_of(other, ERASED_REASON),
@@ -226,6 +227,9 @@ def _remove_private_rows(membership: Membership) -> None:
     profile = _profile_of(membership)
     if profile is None:
         return
+    # The photo goes in every case (the file first: a profile row never points at nothing).
+    storage.delete(profile.photo_key)
+    profile.photo_key = None
     is_referenced = db.session.scalar(
         select(ContactRequest.id).filter_by(mentor_id=profile.id).limit(1)
     ) or db.session.scalar(select(Mentorship.id).filter_by(mentor_id=profile.id).limit(1))

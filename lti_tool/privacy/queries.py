@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ..concerns.models import Concern
 from ..evaluation.queries import answer_value, answers_of
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -180,6 +180,7 @@ def _profile(profile: MentorProfile) -> dict[str, Any]:
         "contact_modes": list(profile.contact_modes or []),
         "roles_offered": list(profile.roles_offered or []),
         "link_url": profile.link_url,
+        "has_photo": profile.photo_key is not None,
         "capacity": profile.capacity,
         "active_mentorships": profile.active_mentorships,
         "is_busy": profile.is_busy,

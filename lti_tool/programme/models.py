@@ -47,6 +47,31 @@ class Programme(Timestamped, db.Model):
     course: Mapped[Course] = relationship()
 
 
+class PlatformDefaults(Timestamped, db.Model):
+    """The programme settings a platform's new courses start with, set by its administrators.
+
+    A course's :class:`Programme` copies them when it is created; later changes here leave
+    existing programmes alone (SPEC §1 "Institution admin").
+    """
+
+    __tablename__ = "platform_defaults"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), unique=True
+    )
+    contacts_per_mentorship: Mapped[int] = mapped_column(default=4)
+    answer_deadline_days: Mapped[int] = mapped_column(default=7)
+    reminder_days_before: Mapped[int] = mapped_column(default=2)
+    mentor_capacity: Mapped[int] = mapped_column(default=3)
+    requires_mentor_approval: Mapped[bool] = mapped_column(default=False)
+    matching_mode: Mapped[MatchingMode] = mapped_column(
+        enum_column(MatchingMode, "matching_mode"), default=MatchingMode.BOTH
+    )
+    expiries_before_auto_busy: Mapped[int] = mapped_column(default=2)
+    staff_see_evaluation_scores: Mapped[bool] = mapped_column(default=True)
+
+
 class StandardsAcceptance(db.Model):
     """A person's acceptance of one version of the programme standards in a course (§3)."""
 

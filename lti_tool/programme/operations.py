@@ -12,7 +12,7 @@ from sqlalchemy import select
 from ..audit import record_event
 from ..extensions import db
 from ..people.models import Course, CourseRole, Membership
-from .models import MatchingMode, Programme, StandardsAcceptance
+from .models import MatchingMode, PlatformDefaults, Programme, StandardsAcceptance
 from .standards import STANDARDS_VERSION
 
 #: Inclusive ranges of the numeric settings (§2).
@@ -60,10 +60,19 @@ def programme_for(course: Course) -> Programme:
     """Return the course's programme, creating it with the seed's defaults on first use."""
     programme = db.session.scalar(select(Programme).filter_by(course_id=course.id))
     if programme is None:
+        defaults = platform_defaults_of(course.deployment.registration_id)
         programme = Programme(course=course)
+        if defaults is not None:
+            for name in SETTING_FIELDS:
+                setattr(programme, name, getattr(defaults, name))
         db.session.add(programme)
         db.session.flush()
     return programme
+
+
+def platform_defaults_of(registration_id: int) -> PlatformDefaults | None:
+    """Return the programme defaults a platform's administrators set, if they set any."""
+    return db.session.scalar(select(PlatformDefaults).filter_by(registration_id=registration_id))
 
 
 def has_accepted_standards(membership: Membership) -> bool:
@@ -178,3 +187,50 @@ def update_programme(programme: Programme, actor: Membership, **values: Any) -> 
 def _plain(value: Any) -> Any:
     """Return a JSON-friendly form of a setting (enums as their value)."""
     return value.value if isinstance(value, MatchingMode) else value
+
+
+def update_platform_defaults(
+    registration_id: int, actor: Membership, **values: Any
+) -> PlatformDefaults:
+    """Set the programme settings new courses of a platform start with; audit what changed.
+
+    The same bounds as :func:`update_programme` apply; on any error nothing changes. The caller
+    decides who may do this (``admin.access.can_administer``).
+    """
+    unknown = set(values) - set(SETTING_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown programme settings: {sorted(unknown)}")
+    defaults = db.session.scalar(
+        select(PlatformDefaults).filter_by(registration_id=registration_id).with_for_update()
+    )
+    if defaults is None:
+        defaults = unsaved_platform_defaults(registration_id)
+        db.session.add(defaults)
+    if "matching_mode" in values:
+        with contextlib.suppress(ValueError):
+            values["matching_mode"] = MatchingMode(values["matching_mode"])
+    merged = {name: getattr(defaults, name) for name in SETTING_FIELDS} | values
+    errors = _settings_errors(merged)
+    if errors:
+        raise ProgrammeSettingsError(errors)
+    changes = {
+        name: [_plain(getattr(defaults, name)), _plain(value)]
+        for name, value in values.items()
+        if getattr(defaults, name) != value
+    }
+    for name, value in values.items():
+        setattr(defaults, name, value)
+    db.session.flush()
+    if changes:
+        record_event(
+            actor.course_id, actor, "platform_defaults", defaults.id, "updated", changes=changes
+        )
+    return defaults
+
+
+def unsaved_platform_defaults(registration_id: int) -> PlatformDefaults:
+    """Return (not stored) the defaults a platform has before its administrators change them."""
+    defaults = PlatformDefaults(registration_id=registration_id)
+    for name in SETTING_FIELDS:
+        setattr(defaults, name, Programme.__table__.c[name].default.arg)
+    return defaults

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import LazyString
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
@@ -158,6 +158,7 @@ def shared_with(reader: Membership) -> list[SharedAnswer]:
     Mentors and mentees read what their partners shared with them; staff read what was shared
     with staff. Nobody else reads anything, and drafts are never shared.
     """
+    condition: ColumnElement[bool]
     if reader.role == CourseRole.STAFF:
         condition = ReflectionAnswer.is_shared_with_staff.is_(True)
     else:

@@ -9,7 +9,7 @@ from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from .operations import MAX_ACTION_TEXT
+from ..concerns.operations import MAX_ACTION_TEXT
 from .queries import LearnerState
 
 STATE_LABELS = {

@@ -93,8 +93,21 @@ class Proposal:
 
     pairs: list[PairScore] = field(default_factory=list)
     alternatives: dict[int, list[PairScore]] = field(default_factory=dict)
-    #: learner id → ``"no_language"`` (no locale known) or ``"no_mentor"`` (none free shares one).
+    #: learner id → why no mentor is proposed, one of :data:`UNMATCHED_REASONS`.
     unmatched: dict[int, str] = field(default_factory=dict)
+
+
+#: Why a learner gets no proposal, decided by :func:`unmatched_reason` from the same rules that
+#: score the pairs: no language known; no mentor offering one shares it; every one who does
+#: declined them or ended early with them; none of those has a free place; or their free places
+#: went to pairs that scored higher in this proposal.
+UNMATCHED_REASONS = (
+    "no_language",
+    "no_shared_language",
+    "only_excluded",
+    "no_free_place",
+    "places_taken",
+)
 
 
 def language_of(locale: str | None) -> str | None:
@@ -143,6 +156,25 @@ def score_pair(learner: LearnerFacts, mentor: MentorFacts) -> PairScore | None:
     return PairScore(learner.membership_id, mentor.profile_id, parts)
 
 
+def unmatched_reason(learner: LearnerFacts, mentors: Sequence[MentorFacts]) -> str:
+    """Say why the learner has no proposed mentor, by the rules of :func:`score_pair`."""
+    if learner.language is None:
+        return "no_language"
+    sharing = [
+        mentor
+        for mentor in mentors
+        if learner.language in mentor.languages and mentor.membership_id != learner.membership_id
+    ]
+    if not sharing:
+        return "no_shared_language"
+    allowed = [mentor for mentor in sharing if score_pair(learner, mentor) is not None]
+    if not allowed:
+        return "only_excluded"
+    if all(mentor.free_places <= 0 for mentor in allowed):
+        return "no_free_place"
+    return "places_taken"
+
+
 def propose(learners: Sequence[LearnerFacts], mentors: Sequence[MentorFacts]) -> Proposal:
     """Propose at most one mentor per learner, best pairs first, within every free place."""
     proposal = Proposal()
@@ -151,7 +183,7 @@ def propose(learners: Sequence[LearnerFacts], mentors: Sequence[MentorFacts]) ->
     by_learner: dict[int, list[PairScore]] = {}
     for learner in learners:
         if learner.language is None:
-            proposal.unmatched[learner.membership_id] = "no_language"
+            proposal.unmatched[learner.membership_id] = unmatched_reason(learner, mentors)
             continue
         scored = [
             pair
@@ -175,7 +207,7 @@ def propose(learners: Sequence[LearnerFacts], mentors: Sequence[MentorFacts]) ->
             continue
         pair = chosen.get(learner.membership_id)
         if pair is None:
-            proposal.unmatched[learner.membership_id] = "no_mentor"
+            proposal.unmatched[learner.membership_id] = unmatched_reason(learner, mentors)
             continue
         proposal.pairs.append(pair)
         proposal.alternatives[learner.membership_id] = [

@@ -1,4 +1,4 @@
-"""Staff's records of running the cohort: roster sync runs and the actions taken on concerns."""
+"""Staff's records of running the cohort: roster sync runs."""
 
 from __future__ import annotations
 
@@ -54,17 +54,3 @@ class RosterSync(db.Model):
     def is_running(self) -> bool:
         """Whether pages remain to be read."""
         return self.status == SyncStatus.RUNNING
-
-
-class ConcernAction(db.Model):
-    """What the course staff did about a reported concern, one entry per action (§3)."""
-
-    __tablename__ = "concern_action"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    concern_id: Mapped[int] = mapped_column(
-        ForeignKey("concern.id", ondelete="CASCADE"), index=True
-    )
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -10,13 +10,14 @@ from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
+from ..concerns import operations as concern_ops
+from ..concerns.models import ConcernStatus
 from ..core.auth import course_view
 from ..extensions import db
 from ..lti.services import HINTS, Problem
-from ..mentoring.models import ConcernStatus
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
-from . import charts, exports, operations, queries
+from . import assignment, charts, exports, operations, queries
 from .forms import (
     STATE_LABELS,
     AssignForm,
@@ -28,6 +29,7 @@ from .forms import (
     SyncForm,
 )
 from .queries import LearnerState
+from .rules import StaffError
 
 bp = Blueprint("staff", __name__, url_prefix="/course/<int:course_id>/staff")
 
@@ -56,10 +58,9 @@ def dashboard(membership: Membership) -> Any:
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
     operations.queue_first_roster_sync(membership)
-    db.session.commit()
-    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     programme = programme_for(membership.course)
-    db.session.commit()
+    db.session.commit()  # before loading: what is rendered is never expired and reloaded
+    data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
     return render_template(
         "staff/dashboard.html",
         membership=membership,
@@ -135,7 +136,7 @@ def start_sync(membership: Membership) -> Any:
         abort(400)
     try:
         operations.start_roster_sync(membership)
-    except operations.StaffError as error:
+    except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".roster", course_id=membership.course_id))
@@ -208,8 +209,8 @@ def assign_by_hand(membership: Membership) -> Any:
     form = _assign_form(membership, formdata=request.form)
     if form.validate_on_submit():
         try:
-            operations.assign_by_hand(membership, form.mentee.data or "", form.mentor.data)
-        except operations.StaffError as error:
+            assignment.assign_by_hand(membership, form.mentee.data or "", form.mentor.data)
+        except StaffError as error:
             db.session.rollback()
             target = form.mentor if error.field == "mentor" else form.mentee
             target.errors = [*target.errors, error.message]
@@ -227,10 +228,10 @@ def preview_csv(membership: Membership) -> Any:
     upload = CsvUploadForm()
     if not upload.validate_on_submit():
         return _render_assign(membership, upload=upload), 400
-    content = upload.file.data.read(operations.MAX_CSV_BYTES + 1)
+    content = upload.file.data.read(assignment.MAX_CSV_BYTES + 1)
     try:
-        preview = operations.preview_csv(membership, content)
-    except operations.CsvRejected as error:
+        preview = assignment.preview_csv(membership, content)
+    except assignment.CsvRejected as error:
         upload.file.errors = [*upload.file.errors, error.message or ""]
         return _render_assign(membership, upload=upload), 400
     confirm = CsvConfirmForm(formdata=None)
@@ -251,8 +252,8 @@ def confirm_csv(membership: Membership) -> Any:
     if not confirm.validate_on_submit():
         abort(400)
     try:
-        created = operations.assign_from_csv(membership, confirm.content.data or "")
-    except operations.CsvRejected as error:
+        created = assignment.assign_from_csv(membership, confirm.content.data or "")
+    except assignment.CsvRejected as error:
         db.session.rollback()
         if error.message:
             flash(error.message, "error")
@@ -260,7 +261,7 @@ def confirm_csv(membership: Membership) -> Any:
         return render_template(
             "staff/csv_preview.html",
             membership=membership,
-            preview=operations.CsvPreview(error.checks),
+            preview=assignment.CsvPreview(error.checks),
             confirm=confirm,
         ), 400
     db.session.commit()
@@ -277,8 +278,10 @@ def confirm_csv(membership: Membership) -> Any:
 # --- suggested matching --------------------------------------------------------------------
 
 
-def _render_matching(membership: Membership, errors: dict[int, str] | None = None) -> Any:
-    proposal, learners, mentors = operations.propose_matches(membership)
+def _render_matching(
+    membership: Membership, errors: dict[int, str] | None = None, *, again: bool = False
+) -> Any:
+    proposal, learners, mentors = assignment.propose_matches(membership, again=again)
     return render_template(
         "staff/matching.html",
         membership=membership,
@@ -286,6 +289,7 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
         learners=learners,
         mentors=mentors,
         errors=errors or {},
+        again=again,
         sync_form=SyncForm(formdata=None),
     )
 
@@ -293,16 +297,17 @@ def _render_matching(membership: Membership, errors: dict[int, str] | None = Non
 @bp.get("/matching")
 @staff_only
 def matching(membership: Membership) -> Any:
-    """Propose a mentor for every learner without one, with the parts of each score."""
-    return _render_matching(membership)
+    """Propose a mentor for every learner who may be matched now; nothing is ticked."""
+    return _render_matching(membership, again=request.args.get("again") == "1")
 
 
 @bp.post("/matching")
 @staff_only
 def confirm_matching(membership: Membership) -> Any:
-    """Create the accepted (and possibly edited) pairs of the proposal."""
+    """Show what the ticked pairs will create and ask once more; on confirmation, create them."""
     if not SyncForm().validate_on_submit():
         abort(400)
+    again = request.form.get("again") == "1"
     choices: dict[int, int] = {}
     for learner in request.form.getlist("accept"):
         value = request.form.get(f"mentor-{learner}", "")
@@ -310,11 +315,22 @@ def confirm_matching(membership: Membership) -> Any:
             abort(400)
         choices[int(learner)] = int(value)
     try:
-        created = operations.confirm_matches(membership, choices)
-    except operations.MatchingRejected as error:
+        if request.form.get("confirmed") != "1":
+            learners, mentors = assignment.check_matches(membership, choices, again=again)
+            return render_template(
+                "staff/matching_confirm.html",
+                membership=membership,
+                choices=choices,
+                learners=learners,
+                mentors=mentors,
+                again=again,
+                sync_form=SyncForm(formdata=None),
+            )
+        created = assignment.confirm_matches(membership, choices, again=again)
+    except assignment.MatchingRejected as error:
         db.session.rollback()
-        return _render_matching(membership, error.errors), 400
-    except operations.StaffError as error:
+        return _render_matching(membership, error.errors, again=again), 400
+    except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".matching", course_id=membership.course_id))
@@ -383,8 +399,8 @@ def record_action(membership: Membership, concern_id: int) -> Any:
     form = ConcernActionForm()
     if form.validate_on_submit():
         try:
-            operations.record_concern_action(membership, found, text=form.text.data or "")
-        except operations.StaffError as error:
+            concern_ops.record_concern_action(membership, found, text=form.text.data or "")
+        except StaffError as error:
             db.session.rollback()
             form.text.errors = [*form.text.errors, error.message]
         else:
@@ -404,8 +420,8 @@ def close_concern(membership: Membership, concern_id: int) -> Any:
     form = CloseConcernForm()
     if form.validate_on_submit():
         try:
-            operations.close_concern(membership, found, action_taken=form.action_taken.data or "")
-        except operations.StaffError as error:
+            concern_ops.close_concern(membership, found, action_taken=form.action_taken.data or "")
+        except StaffError as error:
             db.session.rollback()
             form.action_taken.errors = [*form.action_taken.errors, error.message]
         else:

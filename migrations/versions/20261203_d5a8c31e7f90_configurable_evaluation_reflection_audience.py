@@ -2,7 +2,7 @@
 questions with an audience and rewording per language
 
 Revision ID: d5a8c31e7f90
-Revises: e4b9d2a71c58
+Revises: 1b2c3d4e5f6a
 Create Date: 2026-12-03 09:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd5a8c31e7f90'
-down_revision = 'e4b9d2a71c58'
+down_revision = '1b2c3d4e5f6a'
 branch_labels = None
 depends_on = None
 

@@ -101,10 +101,8 @@ def test_every_page_of_each_role_passes_axe_at_both_widths(
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": 900})
             response = page.goto(url)
-            assert response is not None and response.status < 500, (
-                url,
-                response and response.status,
-            )
+            assert response is not None, url
+            assert response.status < 500, (url, response.status)
             if response.status >= 400:
                 break  # a link this role may not open is the navigation test's business
             for violation in _audit(page, axe_source):
@@ -123,3 +121,33 @@ def test_every_page_of_each_role_passes_axe_at_both_widths(
         print("moderate/minor:", json.dumps(entry, ensure_ascii=False))
     assert len(audited) >= 3, audited
     assert failures == [], json.dumps(failures, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_at_320_px_the_content_comes_first_and_the_menu_folds(
+    demo_server,  # noqa: F811 - fixture
+    browser,  # noqa: F811 - fixture
+    role,
+):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    course_url = _launch(context, demo_server, ROLES[role])
+    page = context.new_page()
+    page.set_viewport_size({"width": 320, "height": 640})
+    page.goto(course_url)
+
+    heading = page.locator("main h1").first
+    box = heading.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 640, box  # visible without scrolling
+    menu = page.locator("nav.course-nav")
+    expect(menu).to_be_hidden()
+    page.get_by_text("Menu", exact=False).first.click()  # one button opens it
+    expect(menu).to_be_visible()
+    expect(menu.get_by_role("link", name="Home")).to_be_visible()
+
+    page.set_viewport_size({"width": 1280, "height": 900})  # wide: open, no button
+    page.reload()
+    expect(menu).to_be_visible()
+    expect(page.locator("details.course-menu > summary")).to_be_hidden()
+    context.close()

@@ -37,8 +37,9 @@ from lti_tool.notifications.jobs import run_due
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection import queries as reflection_queries
+from lti_tool.staff.assignment import propose_matches
 from lti_tool.staff.models import RosterSync
-from lti_tool.staff.operations import propose_matches, start_roster_sync
+from lti_tool.staff.operations import start_roster_sync
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
@@ -102,6 +103,11 @@ def _submit_launcher(client: Any, **choices: str) -> Any:
     return client.post(form["action"], data=data)
 
 
+def _continue_url(cookie_check: str) -> str:
+    """Where the cookie check's script goes in a browser that keeps cookies."""
+    return json.loads(re.search(r"var continueUrl = (\".*?\");", cookie_check).group(1))
+
+
 def _authorization_request(client: Any, **choices: str) -> dict[str, str]:
     """Run the launcher and the tool's login (with its cookie check); return the auth request."""
     login_url, fields = _auto_post(_submit_launcher(client, launch="1", **choices))
@@ -112,8 +118,7 @@ def _authorization_request(client: Any, **choices: str) -> dict[str, str]:
     assert fields["target_link_uri"] == TOOL_BASE_URL + "/lti/launch"
     cookie_check = client.post(_path(login_url), data=fields).get_data(as_text=True)
     # What the cookie check's script does in a browser that keeps cookies.
-    params = json.loads(re.search(r"var params = (\{.*?\});", cookie_check).group(1))
-    redirect = client.get("/lti/login?" + urlencode(params))
+    redirect = client.get(_continue_url(cookie_check))
     assert redirect.status_code == 302
     location = urlsplit(redirect.headers["Location"])
     assert location.path == "/demo/auth"
@@ -324,8 +329,7 @@ def _deep_link_picker(client: Any) -> str:
     """Start deep linking as staff from the demo page; return the tool's picker URL."""
     login_url, fields = _auto_post(_submit_launcher(client, person=STAFF, deep_link="1"))
     cookie_check = client.post(_path(login_url), data=fields).get_data(as_text=True)
-    params = json.loads(re.search(r"var params = (\{.*?\});", cookie_check).group(1))
-    location = urlsplit(client.get("/lti/login?" + urlencode(params)).headers["Location"])
+    location = urlsplit(client.get(_continue_url(cookie_check)).headers["Location"])
     redirect_uri, fields = _auto_post(client.get("/demo/auth?" + location.query))
     claims = jwt.decode(fields["id_token"], options={"verify_signature": False})
     settings = claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"]

@@ -89,7 +89,8 @@ def test_unsupported_locale_falls_back_to_the_browser_then_english(launch, clien
 
 def test_refused_launch_page_is_translated(client):
     response = client.get(
-        "/lti/login?iss=https://nobody.test&login_hint=1&client_id=x&lti1p3_new_window=1",
+        "/lti/login?iss=https://nobody.test&login_hint=1&client_id=x&lti1p3_new_window=1"
+        "&target_link_uri=http://tool.test/lti/launch",
         headers={"Accept-Language": "it"},
     )
 

@@ -323,22 +323,93 @@ def test_configuration_without_an_endpoint_is_refused(
     assert _rows() == NOTHING
 
 
-def test_existing_registration_is_reported_not_duplicated(client, moodle_platform, moodle_state):
+def test_existing_client_id_is_updated_not_refused_after_posting(
+    client, moodle_platform, moodle_state
+):
+    """A registration the tool has (say, from a restore) but Moodle posts anew: update it."""
     token = moodle_state.issue_registration_token()
     operations.add_registration(
         issuer=moodle.ISSUER,
         client_id=_client_id_in(token),
-        auth_login_url=moodle.AUTH_URL,
+        auth_login_url="https://moodle.test/old/auth.php",
         auth_token_url=moodle.TOKEN_URL,
-        keyset_url=moodle.KEYSET_URL,
+        keyset_url="https://moodle.test/old/certs.php",
     )
     db.session.commit()
 
     response = client.get(moodle.registration_link(moodle_state, token))
 
-    assert response.status_code == 409
-    assert "already has a registration for this platform" in response.get_data(as_text=True)
-    assert _rows() == {"registration": 1, "deployment": 0}
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert "Nothing was changed" not in page
+    assert 'data-testid="registration-updated"' in page
+    assert "authorization endpoint" in page and "platform key set (JWKS) address" in page
+    registration = db.session.scalar(select(Registration))
+    assert (registration.auth_login_url, registration.keyset_url) == (
+        moodle.AUTH_URL,
+        moodle.KEYSET_URL,
+    )
+    assert _rows() == {"registration": 1, "deployment": 1}
+    assert registration.deployments[0].is_active
+
+
+def test_update_from_moodle_updates_the_stored_registration_and_says_so(
+    client, moodle_platform, moodle_state
+):
+    """Moodle's "Update" on the tool type: a ``reg-update`` token, the same client id back."""
+    token = moodle_state.issue_registration_token()
+    assert client.get(moodle.registration_link(moodle_state, token)).status_code == 200
+    client_id = _client_id_in(token)
+    moodle_state.activate(client_id)
+    registration = db.session.scalar(select(Registration))
+    # The tool's record drifted (an old key set address), and the first deployment was lost.
+    registration.keyset_url = "https://moodle.test/old/certs.php"
+    registration.deployments[0].is_active = False
+    db.session.commit()
+    posts_before = len(moodle_state.registration_bodies)
+
+    response = client.get(
+        moodle.registration_link(moodle_state, moodle_state.issue_update_token(client_id))
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    assert len(moodle_state.registration_bodies) == posts_before + 1  # Moodle did update
+    assert moodle_state.tools[client_id]["updates"] == 1
+    assert "is updated" in page
+    assert 'data-testid="registration-updated"' in page
+    assert "platform key set (JWKS) address" in page
+    assert "deployment 1, now trusted" in page
+    assert "Nothing was changed" not in page
+    assert CLOSE_SCRIPT in page
+    db.session.expire_all()
+    registration = db.session.scalar(select(Registration))
+    assert registration.keyset_url == moodle.KEYSET_URL
+    assert registration.name == "Moodle (moodle.test)"
+    assert [(d.deployment_id, d.is_active) for d in registration.deployments] == [("1", True)]
+    assert _rows() == {"registration": 1, "deployment": 1}
+
+    # Updating again with nothing new says so, and launches still work.
+    again = client.get(
+        moodle.registration_link(moodle_state, moodle_state.issue_update_token(client_id))
+    )
+    assert "Nothing the tool stores had changed." in again.get_data(as_text=True)
+    launched = moodle.login_and_launch(client, moodle_platform.client, moodle_state, client_id)
+    assert launched.status_code == 303, launched.get_data(as_text=True)
+
+
+def test_second_registration_of_the_same_platform_names_the_earlier_one(
+    client, moodle_platform, moodle_state
+):
+    client.get(moodle.registration_link(moodle_state))
+
+    response = client.get(moodle.registration_link(moodle_state))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-testid="other-registrations"' in page
+    assert "1 earlier registration of this platform" in page
+    assert _rows() == {"registration": 2, "deployment": 2}
 
 
 def test_launch_after_dynamic_registration_and_activation(client, moodle_platform, moodle_state):

@@ -47,7 +47,12 @@ def _past():
 CASES = {
     "bad signature": (_token(key_name="intruder"), 403, "not signed by your learning platform"),
     "unknown issuer": (_token(iss="https://evil.test"), 403, "not registered with this tool"),
-    "unknown client id": (_token(aud="other-client"), 403, "not registered with this tool"),
+    "unknown client id": (
+        _token(aud="other-client", azp="other-client"),
+        403,
+        "not registered with this tool",
+    ),
+    "azp naming another client": (_token(azp="other-client"), 403, "addressed to another tool"),
     "expired token": (_token(**_past()), 400, "has expired"),
     "state mismatch": (_state("state-forged"), 400, "does not match a login"),
     "missing state": (_state(None), 400, "does not match a login"),
@@ -55,6 +60,11 @@ CASES = {
         _token(aud=["other-tool", openedx.CLIENT_ID], azp="other-tool"),
         403,
         "not registered with this tool",
+    ),
+    "azp not among the audiences": (
+        _token(aud=[openedx.CLIENT_ID], azp="other-tool"),
+        403,
+        "addressed to another tool",
     ),
     "audience list without azp": (
         _token(aud=["other-tool", openedx.CLIENT_ID], drop=("azp",)),
@@ -126,7 +136,11 @@ def test_inactive_deployment_is_refused_with_activation_help(launch, runner):
     db.session.commit()
     before = count_rows(*MODELS)
 
-    response = launch(user_id="learner-1", tamper=_token(**{DEPLOYMENT: "2"}))
+    response = launch(
+        user_id="learner-1",
+        tamper=_token(**{DEPLOYMENT: "2"}),
+        login_changes={"lti_deployment_id": "2"},
+    )
 
     assert response.status_code == 403
     text = response.get_data(as_text=True)
@@ -136,7 +150,11 @@ def test_inactive_deployment_is_refused_with_activation_help(launch, runner):
 
 
 def test_unknown_deployment_is_recorded_inactive_then_activated_by_cli(launch, runner, client):
-    response = launch(user_id="learner-1", tamper=_token(**{DEPLOYMENT: "course-copy-7"}))
+    response = launch(
+        user_id="learner-1",
+        tamper=_token(**{DEPLOYMENT: "course-copy-7"}),
+        login_changes={"lti_deployment_id": "course-copy-7"},
+    )
 
     assert response.status_code == 403
     listed = runner.invoke(args=["deployments", "list"]).output
@@ -148,7 +166,11 @@ def test_unknown_deployment_is_recorded_inactive_then_activated_by_cli(launch, r
     )
     assert result.exit_code == 0, result.output
 
-    again = launch(user_id="learner-1", tamper=_token(**{DEPLOYMENT: "course-copy-7"}))
+    again = launch(
+        user_id="learner-1",
+        tamper=_token(**{DEPLOYMENT: "course-copy-7"}),
+        login_changes={"lti_deployment_id": "course-copy-7"},
+    )
     assert again.status_code == 303
 
 
@@ -157,7 +179,11 @@ def test_auto_activating_registration_trusts_new_deployments(launch):
     registration.auto_activate_deployments = True
     db.session.commit()
 
-    response = launch(user_id="learner-1", tamper=_token(**{DEPLOYMENT: "new-course"}))
+    response = launch(
+        user_id="learner-1",
+        tamper=_token(**{DEPLOYMENT: "new-course"}),
+        login_changes={"lti_deployment_id": "new-course"},
+    )
 
     assert response.status_code == 303
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Registration
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import mentorships
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import ContactRequest, Mentorship
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.models_base import utcnow
@@ -127,20 +128,20 @@ def make_mentor(
 
 def send(mentee: Membership, profile: MentorProfile, **changes: Any) -> ContactRequest:
     """Send a request with valid contents (``changes`` override them)."""
-    return operations.send_request(mentee, profile, **{**REQUEST, **changes})
+    return request_ops.send_request(mentee, profile, **{**REQUEST, **changes})
 
 
 def start(mentee: Membership, profile: MentorProfile) -> Mentorship:
     """Send and accept a request: an active mentorship."""
     request = send(mentee, profile)
-    return operations.accept_request(
+    return request_ops.accept_request(
         profile.membership, request, proposal="A first call next Tuesday?"
     )
 
 
 def log(member: Membership, mentorship: Mentorship, *, days_ago: int = 0) -> Any:
     """Log a contact of an hour by video."""
-    return operations.log_contact(
+    return mentorships.log_contact(
         member,
         mentorship,
         held_on=date.today() - timedelta(days=days_ago),
@@ -152,7 +153,11 @@ def log(member: Membership, mentorship: Mentorship, *, days_ago: int = 0) -> Any
 def conclude(mentorship: Mentorship) -> Mentorship:
     """Log the planned contacts: the mentorship concludes."""
     while mentorship.contacts_done < mentorship.contacts_planned:
-        log(mentorship.mentee, mentorship)
+        log(
+            mentorship.mentee,
+            mentorship,
+            days_ago=(mentorship.contacts_planned - mentorship.contacts_done) * 7,
+        )
     return mentorship
 
 

@@ -13,11 +13,11 @@ import types
 
 import pytest
 
+from lti_tool.concerns.models import Concern
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -90,10 +90,10 @@ def world(app, launch):
     make_mentor(course, membership=w.other_mentor.membership)
     w.request = send(make_member(course, name="Anna Asker"), w.profile)
     w.mentorship = start(w.mentee.membership, w.profile)
-    w.agreement = operations.propose_agreement(w.mentee.membership, w.mentorship, **AGREEMENT)
+    w.agreement = agreements.propose_agreement(w.mentee.membership, w.mentorship, **AGREEMENT)
     log(w.mentee.membership, w.mentorship)
-    operations.save_mentor_preparation(w.mentor.membership, w.mentorship, 1, **MENTOR_FORM)
-    operations.save_mentee_preparation(w.mentee.membership, w.mentorship, 1, **MENTEE_FORM)
+    agreements.save_mentor_preparation(w.mentor.membership, w.mentorship, 1, **MENTOR_FORM)
+    agreements.save_mentee_preparation(w.mentee.membership, w.mentorship, 1, **MENTEE_FORM)
     db.session.commit()
     return w
 
@@ -168,7 +168,7 @@ PAGES = [
         "POST",
         "/mentorships/{mentorship.id}/agreement/{agreement.id}/confirm",
         {},
-        {**PAIR_ONLY, "mentee": OK, "mentor": FOUND, "staff": FORBIDDEN},  # mentee: already
+        {**PAIR_ONLY, "mentee": FOUND, "mentor": FOUND, "staff": FORBIDDEN},  # mentee: again
     ),
     (
         "POST",
@@ -188,7 +188,7 @@ PAGES = [
         "POST",
         "/mentorships/{mentorship.id}/end",
         {"reason": "Moving", "talked_it_over": "y"},
-        {**PAIR_ONLY, "mentee": FOUND, "mentor": OK, "staff": FORBIDDEN},
+        {**PAIR_ONLY, "mentee": FOUND, "mentor": FOUND, "staff": FORBIDDEN},  # mentor: ended
     ),
     ("GET", "/mentorships/{mentorship.id}/evaluation", None, {**PAIR_ONLY, "staff": FORBIDDEN}),
     ("GET", "/concerns/new", None, {**PARTICIPANTS, "staff": FORBIDDEN}),

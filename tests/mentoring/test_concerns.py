@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lti_tool.concerns import operations as concerns
+from lti_tool.concerns.models import Concern, ConcernStatus
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
-from lti_tool.mentoring.models import Concern, ConcernStatus, MentoringEvent
-from lti_tool.mentoring.operations import MentoringError, NotAllowed
+from lti_tool.mentoring.models import MentoringEvent
+from lti_tool.mentoring.rules import MentoringError, NotAllowed
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
 from tests.conftest import count_rows
@@ -20,7 +21,7 @@ def test_a_mentee_reports_a_concern_about_their_mentorship_and_staff_are_told(co
     second_staff = make_member(cohort.course, CourseRole.STAFF)
     mentorship = start(cohort.mentee, cohort.mentor)
 
-    concern = operations.report_concern(
+    concern = concerns.report_concern(
         cohort.mentee,
         text="Remarks about my faith made me uneasy.",
         mentorship=mentorship,
@@ -40,64 +41,64 @@ def test_a_mentee_reports_a_concern_about_their_mentorship_and_staff_are_told(co
 
 
 def test_a_concern_may_be_about_nothing_in_particular(cohort):
-    concern = operations.report_concern(cohort.other_learner, text="Something feels off.")
+    concern = concerns.report_concern(cohort.other_learner, text="Something feels off.")
 
     assert concern.mentorship_id is None and concern.about_id is None
 
 
 def test_staff_do_not_report_concerns_to_themselves(cohort):
     with pytest.raises(NotAllowed):
-        operations.report_concern(cohort.staff, text="x")
+        concerns.report_concern(cohort.staff, text="x")
 
 
 def test_a_concern_names_only_ones_own_mentorship(cohort):
     mentorship = start(cohort.mentee, cohort.mentor)
 
     with pytest.raises(NotAllowed):
-        operations.report_concern(cohort.other_learner, text="x", mentorship=mentorship)
+        concerns.report_concern(cohort.other_learner, text="x", mentorship=mentorship)
     assert count_rows(Concern) == {"concern": 0}
 
 
 def test_a_concern_is_about_a_person_of_the_same_course_other_than_oneself(cohort):
     with pytest.raises(NotAllowed):
-        operations.report_concern(cohort.mentee, text="x", about=cohort.foreign_learner)
+        concerns.report_concern(cohort.mentee, text="x", about=cohort.foreign_learner)
     with pytest.raises(MentoringError) as refused:
-        operations.report_concern(cohort.mentee, text="x", about=cohort.mentee)
+        concerns.report_concern(cohort.mentee, text="x", about=cohort.mentee)
     assert refused.value.field == "about"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 4001])
 def test_a_concern_needs_a_text_of_sensible_length(cohort, text):
     with pytest.raises(MentoringError) as refused:
-        operations.report_concern(cohort.mentee, text=text)
+        concerns.report_concern(cohort.mentee, text=text)
     assert refused.value.field == "text"
     assert count_rows(Concern, Notification) == {"concern": 0, "notification": 0}
 
 
 def test_staff_close_a_concern_saying_what_they_did(cohort):
-    concern = operations.report_concern(cohort.mentee, text="x")
+    concern = concerns.report_concern(cohort.mentee, text="x")
 
-    operations.close_concern(cohort.staff, concern, action_taken="Talked to both.")
+    concerns.close_concern(cohort.staff, concern, action_taken="Talked to both.")
 
     assert concern.status == ConcernStatus.CLOSED
     assert concern.closed_by_id == cohort.staff.id
     assert concern.closed_at is not None
     with pytest.raises(MentoringError, match="already closed"):
-        operations.close_concern(cohort.staff, concern, action_taken="Again")
+        concerns.close_concern(cohort.staff, concern, action_taken="Again")
 
 
 @pytest.mark.parametrize("who", ["mentee", "other_learner", "foreign_staff"])
 def test_only_the_courses_staff_close_concerns(cohort, who):
-    concern = operations.report_concern(cohort.mentee, text="x")
+    concern = concerns.report_concern(cohort.mentee, text="x")
 
     with pytest.raises(NotAllowed):
-        operations.close_concern(getattr(cohort, who), concern, action_taken="Done")
+        concerns.close_concern(getattr(cohort, who), concern, action_taken="Done")
     assert concern.status == ConcernStatus.OPEN
 
 
 def test_closing_needs_the_action_taken(cohort):
-    concern = operations.report_concern(cohort.mentee, text="x")
+    concern = concerns.report_concern(cohort.mentee, text="x")
 
     with pytest.raises(MentoringError) as refused:
-        operations.close_concern(cohort.staff, concern, action_taken=" ")
+        concerns.close_concern(cohort.staff, concern, action_taken=" ")
     assert refused.value.field == "action_taken"

@@ -202,8 +202,8 @@ def test_a_repeatedly_silent_mentor_is_set_busy_and_staff_are_told(cohort):
 
 def test_switching_busy_off_starts_the_count_afresh(cohort):
     due = cohort.start + 7 * DAY
-    for offset in (0, 1):
-        make_request(cohort.mentee, cohort.mentor, answer_due_at=due + offset * DAY)
+    for offset, mentee in enumerate((cohort.mentee, cohort.second_mentee)):
+        make_request(mentee, cohort.mentor, answer_due_at=due + offset * DAY)
     db.session.commit()
     deadlines.expire_overdue_requests(due + 2 * DAY)
     db.session.commit()
@@ -238,12 +238,13 @@ def test_switching_busy_off_starts_the_count_afresh(cohort):
 def test_the_programmes_threshold_decides_and_excluded_mentors_are_left_alone(cohort):
     programme_for(cohort.course).expiries_before_auto_busy = 3
     due = cohort.start + 7 * DAY
+    # One request waits per mentee and mentor (a unique index): each comes from another mentee.
     for _ in range(2):
-        make_request(cohort.mentee, cohort.mentor, answer_due_at=due)
+        make_request(make_member(cohort.course), cohort.mentor, answer_due_at=due)
     excluded = make_mentor(cohort.course, name="Ex")
     excluded.status = MentorStatus.EXCLUDED
     for _ in range(3):
-        make_request(cohort.mentee, excluded, answer_due_at=due)
+        make_request(make_member(cohort.course), excluded, answer_due_at=due)
     db.session.commit()
 
     report = deadlines.expire_overdue_requests(due + DAY)

@@ -10,12 +10,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_tool.concerns.models import Concern
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements, mentorships
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -57,16 +57,16 @@ def scene(app, launch):
     profile = make_mentor(course, membership=mentor.membership)
     request = send(make_member(course, name="Anna Asker"), profile)
     mentorship = start(mentee.membership, profile)
-    agreement = operations.propose_agreement(mentee.membership, mentorship, **AGREEMENT)
+    agreement = agreements.propose_agreement(mentee.membership, mentorship, **AGREEMENT)
     log(mentee.membership, mentorship)
     ended = start(other.membership, profile)
-    operations.end_mentorship_early(other.membership, ended, reason="x", talked_it_over=True)
+    mentorships.end_mentorship_early(other.membership, ended, reason="x", talked_it_over=True)
     elsewhere = make_course("Elsewhere")
     foreign_profile = make_mentor(elsewhere)
     foreign_mentee = make_member(elsewhere)
     foreign_request = send(foreign_mentee, foreign_profile)
     foreign_mentorship = start(make_member(elsewhere), foreign_profile)
-    foreign_agreement = operations.propose_agreement(
+    foreign_agreement = agreements.propose_agreement(
         foreign_mentorship.mentee, foreign_mentorship, **AGREEMENT
     )
     db.session.commit()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lti_tool.evaluation.models import EvaluationAnswer
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements, mentorships
 from lti_tool.mentoring.choices import CONTACT_MODES
 from lti_tool.mentoring.models import (
     Agreement,
@@ -22,7 +22,7 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     Side,
 )
-from lti_tool.mentoring.operations import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import MentoringError, NotAllowed
 from lti_tool.notifications.models import Notification
 from tests.conftest import count_rows
 
@@ -65,7 +65,7 @@ def _outsider(pair, who):
 
 
 def test_the_proposer_confirms_by_proposing_and_the_other_side_is_asked(pair):
-    agreement = operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreement = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
 
     assert agreement.version == 1
     assert agreement.contact_modes == ["phone", "video"]  # the programme's order
@@ -78,34 +78,34 @@ def test_the_proposer_confirms_by_proposing_and_the_other_side_is_asked(pair):
 
 
 def test_the_other_side_confirms_and_both_are_told(pair):
-    agreement = operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreement = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
 
-    operations.confirm_agreement(pair.mentor.membership, agreement)
+    agreements.confirm_agreement(pair.mentor.membership, agreement)
 
     assert agreement.is_confirmed
     assert _recipients("agreement_confirmed") == sorted([pair.mentee.id, pair.mentor.membership_id])
 
 
 def test_one_cannot_confirm_ones_own_proposal_again(pair):
-    agreement = operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreement = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
 
     with pytest.raises(MentoringError, match="already confirmed"):
-        operations.confirm_agreement(pair.mentee, agreement)
+        agreements.confirm_agreement(pair.mentee, agreement)
 
 
 def test_confirming_twice_is_refused(pair):
-    agreement = operations.propose_agreement(pair.mentor.membership, pair.mentorship, **AGREEMENT)
-    operations.confirm_agreement(pair.mentee, agreement)
+    agreement = agreements.propose_agreement(pair.mentor.membership, pair.mentorship, **AGREEMENT)
+    agreements.confirm_agreement(pair.mentee, agreement)
 
     with pytest.raises(MentoringError, match="already confirmed"):
-        operations.confirm_agreement(pair.mentee, agreement)
+        agreements.confirm_agreement(pair.mentee, agreement)
 
 
 def test_a_change_is_a_new_version_both_confirm_again(pair):
-    first = operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
-    operations.confirm_agreement(pair.mentor.membership, first)
+    first = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreements.confirm_agreement(pair.mentor.membership, first)
 
-    second = operations.propose_agreement(
+    second = agreements.propose_agreement(
         pair.mentor.membership, pair.mentorship, **{**AGREEMENT, "frequency": "Every two weeks"}
     )
 
@@ -113,20 +113,20 @@ def test_a_change_is_a_new_version_both_confirm_again(pair):
     assert second.mentor_confirmed_at is not None and second.mentee_confirmed_at is None
     assert first.is_confirmed  # the history is kept as it was
     with pytest.raises(MentoringError, match="newer version"):
-        operations.confirm_agreement(pair.mentee, first)
-    operations.confirm_agreement(pair.mentee, second)
+        agreements.confirm_agreement(pair.mentee, first)
+    agreements.confirm_agreement(pair.mentee, second)
     assert second.is_confirmed
 
 
 @pytest.mark.parametrize("who", [*OUTSIDERS, "other_mentor"])
 def test_outsiders_neither_propose_nor_confirm(pair, who):
-    agreement = operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreement = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
     outsider = _outsider(pair, who)
 
     with pytest.raises(NotAllowed):
-        operations.propose_agreement(outsider, pair.mentorship, **AGREEMENT)
+        agreements.propose_agreement(outsider, pair.mentorship, **AGREEMENT)
     with pytest.raises(NotAllowed):
-        operations.confirm_agreement(outsider, agreement)
+        agreements.confirm_agreement(outsider, agreement)
     assert count_rows(Agreement) == {"agreement": 1}
 
 
@@ -143,7 +143,7 @@ def test_outsiders_neither_propose_nor_confirm(pair, who):
 )
 def test_an_agreement_needs_goals_modes_and_frequency(pair, changes, field):
     with pytest.raises(MentoringError) as refused:
-        operations.propose_agreement(pair.mentee, pair.mentorship, **{**AGREEMENT, **changes})
+        agreements.propose_agreement(pair.mentee, pair.mentorship, **{**AGREEMENT, **changes})
     assert refused.value.field == field
     assert count_rows(Evaluation, EvaluationAnswer) == {"evaluation": 0, "evaluation_answer": 0}
     assert count_rows(Agreement) == {"agreement": 0}
@@ -151,14 +151,14 @@ def test_an_agreement_needs_goals_modes_and_frequency(pair, changes, field):
 
 def test_no_agreement_after_an_early_end_but_after_conclusion_the_pair_may_continue(pair):
     conclude(pair.mentorship)
-    operations.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
 
     other = start(pair.other_learner, pair.mentor)
-    operations.end_mentorship_early(
+    mentorships.end_mentorship_early(
         pair.mentor.membership, other, reason="Moved", talked_it_over=True
     )
     with pytest.raises(MentoringError, match="ended early"):
-        operations.propose_agreement(pair.other_learner, other, **AGREEMENT)
+        agreements.propose_agreement(pair.other_learner, other, **AGREEMENT)
 
 
 # --- contacts --------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ def test_either_side_logs_numbered_contacts_without_an_agreement(pair):
 
 
 def test_the_last_planned_contact_concludes_and_asks_both_for_evaluations(pair):
-    for _ in range(3):
-        log(pair.mentee, pair.mentorship)
+    for days_ago in (21, 14, 7):
+        log(pair.mentee, pair.mentorship, days_ago=days_ago)
     assert pair.mentor.active_mentorships == 1
 
     log(pair.mentor.membership, pair.mentorship)
@@ -229,13 +229,13 @@ def test_a_contact_needs_a_past_date_a_known_mode_and_a_sensible_duration(pair, 
     values = {"held_on": date.today(), "mode": "phone", "duration_minutes": 45, **changes}
 
     with pytest.raises(MentoringError) as refused:
-        operations.log_contact(pair.mentee, pair.mentorship, **values)
+        mentorships.log_contact(pair.mentee, pair.mentorship, **values)
     assert refused.value.field == field
     assert pair.mentorship.contacts_done == 0
 
 
 def test_no_contact_after_an_early_end(pair):
-    operations.end_mentorship_early(pair.mentee, pair.mentorship, reason="x", talked_it_over=True)
+    mentorships.end_mentorship_early(pair.mentee, pair.mentorship, reason="x", talked_it_over=True)
 
     with pytest.raises(MentoringError, match="ended early"):
         log(pair.mentee, pair.mentorship)
@@ -245,8 +245,8 @@ def test_no_contact_after_an_early_end(pair):
 
 
 def test_the_mentor_saves_and_updates_their_form_with_the_seeds_items(pair):
-    operations.save_mentor_preparation(pair.mentor.membership, pair.mentorship, 1, **MENTOR_FORM)
-    operations.save_mentor_preparation(
+    agreements.save_mentor_preparation(pair.mentor.membership, pair.mentorship, 1, **MENTOR_FORM)
+    agreements.save_mentor_preparation(
         pair.mentor.membership,
         pair.mentorship,
         1,
@@ -261,7 +261,7 @@ def test_the_mentor_saves_and_updates_their_form_with_the_seeds_items(pair):
 
 
 def test_the_mentee_saves_their_own_form(pair):
-    operations.save_mentee_preparation(pair.mentee, pair.mentorship, 1, **MENTEE_FORM)
+    agreements.save_mentee_preparation(pair.mentee, pair.mentorship, 1, **MENTEE_FORM)
 
     [form] = db.session.scalars(select(MenteePreparation)).all()
     assert (form.question_next, form.tried_since, form.needs) == (
@@ -273,9 +273,9 @@ def test_the_mentee_saves_their_own_form(pair):
 
 def test_each_side_fills_only_its_own_form(pair):
     with pytest.raises(NotAllowed):
-        operations.save_mentor_preparation(pair.mentee, pair.mentorship, 1, **MENTOR_FORM)
+        agreements.save_mentor_preparation(pair.mentee, pair.mentorship, 1, **MENTOR_FORM)
     with pytest.raises(NotAllowed):
-        operations.save_mentee_preparation(
+        agreements.save_mentee_preparation(
             pair.mentor.membership, pair.mentorship, 1, **MENTEE_FORM
         )
     assert count_rows(MentorPreparation, MenteePreparation) == {
@@ -288,9 +288,9 @@ def test_each_side_fills_only_its_own_form(pair):
 def test_outsiders_fill_no_form(pair, who):
     outsider = _outsider(pair, who)
     with pytest.raises(NotAllowed):
-        operations.save_mentor_preparation(outsider, pair.mentorship, 1, **MENTOR_FORM)
+        agreements.save_mentor_preparation(outsider, pair.mentorship, 1, **MENTOR_FORM)
     with pytest.raises(NotAllowed):
-        operations.save_mentee_preparation(outsider, pair.mentorship, 1, **MENTEE_FORM)
+        agreements.save_mentee_preparation(outsider, pair.mentorship, 1, **MENTEE_FORM)
 
 
 @pytest.mark.parametrize("number", [0, 3, -1])
@@ -298,8 +298,8 @@ def test_forms_exist_for_past_contacts_and_the_next_one_only(pair, number):
     log(pair.mentee, pair.mentorship)  # contacts 1 (past) and 2 (next) may have forms
 
     with pytest.raises(MentoringError, match="no such contact"):
-        operations.save_mentee_preparation(pair.mentee, pair.mentorship, number, **MENTEE_FORM)
-    operations.save_mentee_preparation(pair.mentee, pair.mentorship, 2, **MENTEE_FORM)
+        agreements.save_mentee_preparation(pair.mentee, pair.mentorship, number, **MENTEE_FORM)
+    agreements.save_mentee_preparation(pair.mentee, pair.mentorship, 2, **MENTEE_FORM)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_forms_exist_for_past_contacts_and_the_next_one_only(pair, number):
 )
 def test_the_mentors_form_takes_only_the_seeds_choices(pair, changes, field):
     with pytest.raises(MentoringError) as refused:
-        operations.save_mentor_preparation(
+        agreements.save_mentor_preparation(
             pair.mentor.membership, pair.mentorship, 1, **{**MENTOR_FORM, **changes}
         )
     assert refused.value.field == field
@@ -320,11 +320,11 @@ def test_the_mentors_form_takes_only_the_seeds_choices(pair, changes, field):
 
 def test_after_an_early_end_only_past_contacts_get_a_follow_up(pair):
     log(pair.mentee, pair.mentorship)
-    operations.end_mentorship_early(pair.mentee, pair.mentorship, reason="x", talked_it_over=True)
+    mentorships.end_mentorship_early(pair.mentee, pair.mentorship, reason="x", talked_it_over=True)
 
-    operations.save_mentor_preparation(pair.mentor.membership, pair.mentorship, 1, **MENTOR_FORM)
+    agreements.save_mentor_preparation(pair.mentor.membership, pair.mentorship, 1, **MENTOR_FORM)
     with pytest.raises(MentoringError):
-        operations.save_mentor_preparation(
+        agreements.save_mentor_preparation(
             pair.mentor.membership, pair.mentorship, 2, **MENTOR_FORM
         )
 
@@ -337,7 +337,7 @@ def test_either_side_ends_early_after_a_talk_with_a_reason(pair, side):
     actor = pair.mentee if side == "mentee" else pair.mentor.membership
     other = pair.mentor.membership if side == "mentee" else pair.mentee
 
-    operations.end_mentorship_early(
+    mentorships.end_mentorship_early(
         actor, pair.mentorship, reason="Our goals changed", talked_it_over=True
     )
 
@@ -356,7 +356,7 @@ def test_either_side_ends_early_after_a_talk_with_a_reason(pair, side):
 @pytest.mark.parametrize("who", [*OUTSIDERS, "other_mentor"])
 def test_nobody_ends_someone_elses_mentorship(pair, who):
     with pytest.raises(NotAllowed):
-        operations.end_mentorship_early(
+        mentorships.end_mentorship_early(
             _outsider(pair, who), pair.mentorship, reason="x", talked_it_over=True
         )
     assert pair.mentorship.status == MentorshipStatus.ACTIVE
@@ -364,12 +364,12 @@ def test_nobody_ends_someone_elses_mentorship(pair, who):
 
 def test_ending_early_needs_the_talk_and_a_reason(pair):
     with pytest.raises(MentoringError) as refused:
-        operations.end_mentorship_early(
+        mentorships.end_mentorship_early(
             pair.mentee, pair.mentorship, reason="x", talked_it_over=False
         )
     assert refused.value.field == "talked_it_over"
     with pytest.raises(MentoringError) as refused:
-        operations.end_mentorship_early(
+        mentorships.end_mentorship_early(
             pair.mentee, pair.mentorship, reason="", talked_it_over=True
         )
     assert refused.value.field == "reason"
@@ -381,12 +381,12 @@ def test_only_a_mentorship_in_progress_ends_early(pair, state):
     if state == "concluded":
         conclude(pair.mentorship)
     else:
-        operations.end_mentorship_early(
+        mentorships.end_mentorship_early(
             pair.mentee, pair.mentorship, reason="x", talked_it_over=True
         )
 
-    with pytest.raises(MentoringError, match="in progress"):
-        operations.end_mentorship_early(
+    with pytest.raises(MentoringError, match="in progress|already ended"):
+        mentorships.end_mentorship_early(
             pair.mentor.membership, pair.mentorship, reason="again", talked_it_over=True
         )
 
@@ -398,7 +398,7 @@ def test_evaluating_before_the_end_is_refused(pair):
     log(pair.mentee, pair.mentorship)
 
     with pytest.raises(MentoringError, match="once it has ended"):
-        operations.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
+        mentorships.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
     assert count_rows(Evaluation) == {"evaluation": 0}
 
 
@@ -407,12 +407,12 @@ def test_both_sides_evaluate_after_the_end(pair, ending):
     if ending == "concluded":
         conclude(pair.mentorship)
     else:
-        operations.end_mentorship_early(
+        mentorships.end_mentorship_early(
             pair.mentee, pair.mentorship, reason="x", talked_it_over=True
         )
 
-    mine = operations.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
-    theirs = operations.submit_evaluation(
+    mine = mentorships.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
+    theirs = mentorships.submit_evaluation(
         pair.mentor.membership, pair.mentorship, **{**EVALUATION, "would_recommend": False}
     )
 
@@ -425,10 +425,10 @@ def test_both_sides_evaluate_after_the_end(pair, ending):
 
 def test_evaluating_twice_is_refused(pair):
     conclude(pair.mentorship)
-    operations.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
+    mentorships.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
 
     with pytest.raises(MentoringError, match="already evaluated"):
-        operations.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
+        mentorships.submit_evaluation(pair.mentee, pair.mentorship, **EVALUATION)
     assert count_rows(Evaluation) == {"evaluation": 1}
 
 
@@ -437,7 +437,7 @@ def test_outsiders_do_not_evaluate(pair, who):
     conclude(pair.mentorship)
 
     with pytest.raises(NotAllowed):
-        operations.submit_evaluation(_outsider(pair, who), pair.mentorship, **EVALUATION)
+        mentorships.submit_evaluation(_outsider(pair, who), pair.mentorship, **EVALUATION)
 
 
 @pytest.mark.parametrize("field", ["process_rating", "goal_attainment", "usefulness"])
@@ -446,5 +446,5 @@ def test_ratings_go_from_one_to_five(pair, field, rating):
     conclude(pair.mentorship)
 
     with pytest.raises(MentoringError) as refused:
-        operations.submit_evaluation(pair.mentee, pair.mentorship, **{**EVALUATION, field: rating})
+        mentorships.submit_evaluation(pair.mentee, pair.mentorship, **{**EVALUATION, field: rating})
     assert refused.value.field == field

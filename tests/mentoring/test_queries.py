@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations, queries
+from lti_tool.mentoring import agreements, mentorships, queries
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import Side
 from lti_tool.programme.operations import programme_for
 
@@ -26,7 +27,7 @@ from .factories import (
 
 def test_the_inbox_shows_waiting_requests_first_soonest_due(cohort):
     answered = send(make_member(cohort.course), cohort.mentor)
-    operations.decline_request(cohort.mentor.membership, answered, reason="No")
+    request_ops.decline_request(cohort.mentor.membership, answered, reason="No")
     later = send(cohort.mentee, cohort.mentor)
     sooner = send(cohort.other_learner, cohort.mentor)
     sooner.answer_due_at = later.answer_due_at - timedelta(hours=1)
@@ -103,13 +104,13 @@ def test_a_mentorship_is_found_for_its_two_members_only(cohort, who, found):
 def test_staff_see_status_counts_and_flags_never_texts(cohort, scores_visible):
     programme_for(cohort.course).staff_see_evaluation_scores = scores_visible
     mentorship = start(cohort.mentee, cohort.mentor)
-    agreement = operations.propose_agreement(cohort.mentee, mentorship, **AGREEMENT)
-    operations.confirm_agreement(cohort.mentor.membership, agreement)
-    operations.save_mentor_preparation(cohort.mentor.membership, mentorship, 1, **MENTOR_FORM)
+    agreement = agreements.propose_agreement(cohort.mentee, mentorship, **AGREEMENT)
+    agreements.confirm_agreement(cohort.mentor.membership, agreement)
+    agreements.save_mentor_preparation(cohort.mentor.membership, mentorship, 1, **MENTOR_FORM)
     log(cohort.mentee, mentorship)
-    operations.save_mentee_preparation(cohort.mentee, mentorship, 2, **MENTEE_FORM)
+    agreements.save_mentee_preparation(cohort.mentee, mentorship, 2, **MENTEE_FORM)
     conclude(mentorship)
-    operations.submit_evaluation(cohort.mentee, mentorship, **EVALUATION)
+    mentorships.submit_evaluation(cohort.mentee, mentorship, **EVALUATION)
 
     progress = queries.staff_progress(cohort.staff, mentorship)
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import (
     ContactRequest,
     MentoringEvent,
@@ -16,7 +16,7 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     RequestStatus,
 )
-from lti_tool.mentoring.operations import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import MentoringError, NotAllowed
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import Notification
@@ -73,7 +73,7 @@ def test_a_mentor_may_ask_another_mentor(cohort):
 
 def test_a_new_request_is_possible_once_the_previous_one_was_answered(cohort):
     first = send(cohort.mentee, cohort.mentor)
-    operations.decline_request(cohort.mentor.membership, first, reason="Not my topic")
+    request_ops.decline_request(cohort.mentor.membership, first, reason="Not my topic")
 
     second = send(cohort.mentee, cohort.mentor)
 
@@ -104,7 +104,7 @@ def test_no_request_to_a_mentor_who_is_not_taking_mentees(cohort, change):
 def test_no_second_request_to_the_same_mentor_while_one_waits(cohort):
     send(cohort.mentee, cohort.mentor)
 
-    with pytest.raises(MentoringError, match="already have a request waiting"):
+    with pytest.raises(MentoringError, match="already waiting"):
         send(cohort.mentee, cohort.mentor)
     assert count_rows(ContactRequest) == {"contact_request": 1}
 
@@ -161,7 +161,7 @@ def test_accepting_starts_the_mentorship_with_the_programmes_contacts(cohort):
     programme_for(cohort.course).contacts_per_mentorship = 5
     request = send(cohort.mentee, cohort.mentor)
 
-    mentorship = operations.accept_request(
+    mentorship = request_ops.accept_request(
         cohort.mentor.membership, request, proposal="A call on Tuesday?"
     )
 
@@ -186,7 +186,7 @@ def test_only_the_requests_mentor_accepts(cohort, who):
     actor = getattr(cohort, who)
 
     with pytest.raises(NotAllowed):
-        operations.accept_request(actor, request, proposal="Sure")
+        request_ops.accept_request(actor, request, proposal="Sure")
     assert request.status == RequestStatus.PENDING
 
 
@@ -194,7 +194,7 @@ def test_another_mentor_cannot_accept(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(NotAllowed):
-        operations.accept_request(cohort.other_mentor.membership, request, proposal="Me!")
+        request_ops.accept_request(cohort.other_mentor.membership, request, proposal="Me!")
 
 
 @pytest.mark.parametrize(
@@ -212,7 +212,7 @@ def test_only_a_waiting_request_can_be_accepted(cohort, status, message):
     db.session.flush()
 
     with pytest.raises(MentoringError, match=message):
-        operations.accept_request(cohort.mentor.membership, request, proposal="Sure")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="Sure")
     assert count_rows(Mentorship) == {"mentorship": 0}
 
 
@@ -222,7 +222,7 @@ def test_a_request_past_its_deadline_cannot_be_accepted_even_before_the_job_expi
     db.session.flush()
 
     with pytest.raises(MentoringError, match="deadline"):
-        operations.accept_request(cohort.mentor.membership, request, proposal="Sorry, late")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="Sorry, late")
     assert request.status == RequestStatus.PENDING
     assert count_rows(Mentorship) == {"mentorship": 0}
 
@@ -232,11 +232,11 @@ def test_no_acceptance_beyond_the_mentors_capacity(cohort):
     mentees = [cohort.mentee, *(make_member(cohort.course) for _ in range(3))]
     requests = [send(mentee, cohort.mentor) for mentee in mentees]
     for request in requests[:3]:
-        operations.accept_request(cohort.mentor.membership, request, proposal="Yes")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="Yes")
     db.session.commit()
 
     with pytest.raises(MentoringError, match="as many mentees"):
-        operations.accept_request(cohort.mentor.membership, requests[3], proposal="Yes")
+        request_ops.accept_request(cohort.mentor.membership, requests[3], proposal="Yes")
     db.session.rollback()
     assert cohort.mentor.active_mentorships == 3
     assert count_rows(Mentorship) == {"mentorship": 3}
@@ -250,7 +250,7 @@ def test_a_busy_mentor_still_accepts_requests_already_sent(cohort):
     request = send(cohort.mentee, cohort.mentor)
     cohort.mentor.is_busy = True
 
-    mentorship = operations.accept_request(cohort.mentor.membership, request, proposal="Ok")
+    mentorship = request_ops.accept_request(cohort.mentor.membership, request, proposal="Ok")
 
     assert mentorship.status == MentorshipStatus.ACTIVE
 
@@ -260,14 +260,14 @@ def test_a_mentor_no_longer_approved_cannot_accept(cohort):
     cohort.mentor.status = MentorStatus.PAUSED
 
     with pytest.raises(MentoringError, match="not approved"):
-        operations.accept_request(cohort.mentor.membership, request, proposal="Ok")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="Ok")
 
 
 def test_accepting_needs_a_proposal(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(MentoringError) as refused:
-        operations.accept_request(cohort.mentor.membership, request, proposal="  ")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="  ")
     assert refused.value.field == "proposal"
     assert cohort.mentor.active_mentorships == 0
 
@@ -278,7 +278,7 @@ def test_accepting_needs_a_proposal(cohort):
 def test_declining_with_a_reason_tells_the_mentee(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
-    operations.decline_request(cohort.mentor.membership, request, reason="Not my field")
+    request_ops.decline_request(cohort.mentor.membership, request, reason="Not my field")
 
     assert request.status == RequestStatus.DECLINED
     assert request.decline_reason == "Not my field"
@@ -291,7 +291,7 @@ def test_declining_without_a_reason_is_refused(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(MentoringError) as refused:
-        operations.decline_request(cohort.mentor.membership, request, reason=" ")
+        request_ops.decline_request(cohort.mentor.membership, request, reason=" ")
     assert refused.value.field == "reason"
     assert request.status == RequestStatus.PENDING
 
@@ -300,7 +300,7 @@ def test_a_late_answer_may_still_decline(cohort):
     request = send(cohort.mentee, cohort.mentor)
     request.answer_due_at = past()
 
-    operations.decline_request(cohort.mentor.membership, request, reason="Sorry, too late")
+    request_ops.decline_request(cohort.mentor.membership, request, reason="Sorry, too late")
 
     assert request.status == RequestStatus.DECLINED
 
@@ -310,21 +310,21 @@ def test_only_the_requests_mentor_declines(cohort, who):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(NotAllowed):
-        operations.decline_request(getattr(cohort, who), request, reason="No")
+        request_ops.decline_request(getattr(cohort, who), request, reason="No")
 
 
 def test_an_answered_request_cannot_be_declined(cohort):
     request = send(cohort.mentee, cohort.mentor)
-    operations.accept_request(cohort.mentor.membership, request, proposal="Yes")
+    request_ops.accept_request(cohort.mentor.membership, request, proposal="Yes")
 
     with pytest.raises(MentoringError, match="already accepted"):
-        operations.decline_request(cohort.mentor.membership, request, reason="Changed my mind")
+        request_ops.decline_request(cohort.mentor.membership, request, reason="Changed my mind")
 
 
 def test_the_mentee_withdraws_a_waiting_request(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
-    operations.withdraw_request(cohort.mentee, request)
+    request_ops.withdraw_request(cohort.mentee, request)
 
     assert request.status == RequestStatus.WITHDRAWN
     assert request.closed_at is not None
@@ -336,12 +336,12 @@ def test_the_mentee_withdraws_a_waiting_request(cohort):
 def test_an_answered_request_cannot_be_withdrawn(cohort, answer):
     request = send(cohort.mentee, cohort.mentor)
     if answer == "accept":
-        operations.accept_request(cohort.mentor.membership, request, proposal="Yes")
+        request_ops.accept_request(cohort.mentor.membership, request, proposal="Yes")
     else:
-        operations.decline_request(cohort.mentor.membership, request, reason="No")
+        request_ops.decline_request(cohort.mentor.membership, request, reason="No")
 
     with pytest.raises(MentoringError, match="no longer waiting"):
-        operations.withdraw_request(cohort.mentee, request)
+        request_ops.withdraw_request(cohort.mentee, request)
 
 
 def test_an_expired_request_cannot_be_withdrawn(cohort):
@@ -349,7 +349,7 @@ def test_an_expired_request_cannot_be_withdrawn(cohort):
     request.status = RequestStatus.EXPIRED
 
     with pytest.raises(MentoringError):
-        operations.withdraw_request(cohort.mentee, request)
+        request_ops.withdraw_request(cohort.mentee, request)
 
 
 @pytest.mark.parametrize("who", ["other_learner", "staff", "foreign_learner"])
@@ -357,21 +357,21 @@ def test_only_its_mentee_withdraws_a_request(cohort, who):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(NotAllowed):
-        operations.withdraw_request(getattr(cohort, who), request)
+        request_ops.withdraw_request(getattr(cohort, who), request)
 
 
 def test_the_mentor_cannot_withdraw_a_request(cohort):
     request = send(cohort.mentee, cohort.mentor)
 
     with pytest.raises(NotAllowed):
-        operations.withdraw_request(cohort.mentor.membership, request)
+        request_ops.withdraw_request(cohort.mentor.membership, request)
 
 
 # --- assignment by staff ---------------------------------------------------------------------
 
 
 def test_staff_pair_a_mentee_with_a_mentor_and_both_are_told(cohort):
-    mentorship = operations.assign_mentorship(cohort.staff, cohort.mentee, cohort.mentor)
+    mentorship = request_ops.assign_mentorship(cohort.staff, cohort.mentee, cohort.mentor)
 
     assert mentorship.assigned_by_id == cohort.staff.id
     assert mentorship.request_id is None
@@ -385,24 +385,24 @@ def test_staff_pair_a_mentee_with_a_mentor_and_both_are_told(cohort):
 @pytest.mark.parametrize("who", ["mentee", "other_learner", "foreign_staff"])
 def test_only_staff_of_the_course_assign(cohort, who):
     with pytest.raises(NotAllowed):
-        operations.assign_mentorship(getattr(cohort, who), cohort.other_learner, cohort.mentor)
+        request_ops.assign_mentorship(getattr(cohort, who), cohort.other_learner, cohort.mentor)
     assert count_rows(Mentorship) == {"mentorship": 0}
 
 
 def test_staff_cannot_pair_across_courses(cohort):
     with pytest.raises(NotAllowed):
-        operations.assign_mentorship(cohort.staff, cohort.foreign_learner, cohort.mentor)
+        request_ops.assign_mentorship(cohort.staff, cohort.foreign_learner, cohort.mentor)
     with pytest.raises(NotAllowed):
-        operations.assign_mentorship(cohort.staff, cohort.mentee, cohort.foreign_mentor)
+        request_ops.assign_mentorship(cohort.staff, cohort.mentee, cohort.foreign_mentor)
 
 
 def test_assignment_respects_capacity(cohort):
     full = make_mentor(cohort.course, capacity=1)
-    operations.assign_mentorship(cohort.staff, cohort.mentee, full)
+    request_ops.assign_mentorship(cohort.staff, cohort.mentee, full)
     db.session.commit()
 
     with pytest.raises(MentoringError, match="as many mentees"):
-        operations.assign_mentorship(cohort.staff, cohort.other_learner, full)
+        request_ops.assign_mentorship(cohort.staff, cohort.other_learner, full)
     db.session.rollback()
     assert count_rows(Mentorship) == {"mentorship": 1}
 
@@ -431,4 +431,4 @@ def test_assignment_rules(cohort, setup, message):
         start(cohort.mentee, cohort.mentor)
 
     with pytest.raises(MentoringError, match=message):
-        operations.assign_mentorship(cohort.staff, mentee, cohort.mentor)
+        request_ops.assign_mentorship(cohort.staff, mentee, cohort.mentor)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import types
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
+from lti_tool.concerns.models import Concern
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactRequest,
     Evaluation,
     MentorPreparation,
@@ -108,7 +111,7 @@ def test_a_profile_of_another_course_or_not_approved_is_not_found(app, launch, p
 
 
 def test_the_inbox_and_the_answers(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     db.session.commit()
 
     inbox = people.mentor.get("/requests/inbox")
@@ -131,8 +134,8 @@ def test_the_inbox_and_the_answers(people):
 
 
 def test_declining_and_withdrawing(people, app, launch):
-    first = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
-    second = operations.send_request(people.other.membership, people.profile, **REQUEST)
+    first = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
+    second = request_ops.send_request(people.other.membership, people.profile, **REQUEST)
     db.session.commit()
 
     declined = people.mentor.post(f"/requests/{first.id}/decline", {"reason": "Not my field"})
@@ -150,7 +153,7 @@ def test_declining_and_withdrawing(people, app, launch):
 
 
 def test_the_mentee_cannot_answer_and_the_mentor_cannot_withdraw(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     db.session.commit()
 
     assert (
@@ -161,7 +164,7 @@ def test_the_mentee_cannot_answer_and_the_mentor_cannot_withdraw(people):
 
 
 def test_accepting_an_expired_request_shows_why(people):
-    request = operations.send_request(people.mentee.membership, people.profile, **REQUEST)
+    request = request_ops.send_request(people.mentee.membership, people.profile, **REQUEST)
     request.status = RequestStatus.EXPIRED
     db.session.commit()
 
@@ -218,7 +221,7 @@ def test_the_mentorship_page_agreement_contacts_and_progress(people):
 
 def test_preparation_each_side_edits_its_own_form_and_reads_the_others(people):
     mentorship = start(people.mentee.membership, people.profile)
-    operations.save_mentee_preparation(people.mentee.membership, mentorship, 1, **MENTEE_FORM)
+    agreements.save_mentee_preparation(people.mentee.membership, mentorship, 1, **MENTEE_FORM)
     db.session.commit()
     url = f"/mentorships/{mentorship.id}/contacts/1"
 
@@ -282,8 +285,8 @@ def test_ending_early_then_evaluating(people):
 
 def test_staff_see_progress_only(people):
     mentorship = start(people.mentee.membership, people.profile)
-    operations.propose_agreement(people.mentee.membership, mentorship, **AGREEMENT)
-    operations.save_mentor_preparation(people.mentor.membership, mentorship, 1, **MENTOR_FORM)
+    agreements.propose_agreement(people.mentee.membership, mentorship, **AGREEMENT)
+    agreements.save_mentor_preparation(people.mentor.membership, mentorship, 1, **MENTOR_FORM)
     conclude(mentorship)
     db.session.commit()
 
@@ -312,3 +315,53 @@ def test_reporting_a_concern(people):
     concern = db.session.scalar(select(Concern))
     assert concern.mentorship_id == mentorship.id and concern.about_id is None
     assert people.staff.get("/concerns/new").status_code == 403
+
+
+def test_a_double_click_is_answered_with_the_first_result_never_an_error(people):
+    """Each form sent twice: the second answer is the first one's page with a neutral note."""
+    mentee, mentor = people.mentee, people.mentor
+    sent = [mentee.post(f"/requests/new/{people.profile.id}", FORM_OF_REQUEST) for _ in "12"]
+    request_url = sent[0].headers["Location"]
+    assert [response.status_code for response in sent] == [302, 302]
+    assert sent[1].headers["Location"] == request_url
+    assert "already waiting" in _text(mentee.client.get(request_url))
+    request_id = int(request_url.rsplit("/", 1)[1])
+
+    accepted = [
+        mentor.post(f"/requests/{request_id}/accept", {"proposal": "Monday?"}) for _ in "12"
+    ]
+    assert [response.status_code for response in accepted] == [302, 302]
+    assert accepted[1].headers["Location"] == accepted[0].headers["Location"]
+    assert "already accepted" in _text(mentor.client.get(accepted[1].headers["Location"]))
+    mentorship = db.session.scalar(select(Mentorship).filter_by(request_id=request_id))
+    assert mentorship is not None
+
+    ended = [
+        side.post(f"/mentorships/{mentorship.id}/end", {"reason": "Moving", "talked_it_over": "y"})
+        for side in (mentee, mentor)
+    ]
+    assert [response.status_code for response in ended] == [302, 302]
+    assert ended[1].headers["Location"] == ended[0].headers["Location"]
+    assert "already ended" in _text(mentor.client.get(ended[1].headers["Location"]))
+    assert count_rows(Mentorship, ContactRequest) == {"mentorship": 1, "contact_request": 1}
+
+
+def test_both_sides_log_the_same_meeting_one_contact_then_they_close_the_continuation(people):
+    mentorship = start(people.mentee.membership, people.profile)
+    db.session.commit()
+    path = f"/mentorships/{mentorship.id}"
+    meeting = {"held_on": date.today().isoformat(), "mode": "video", "duration_minutes": "60"}
+
+    for side in (people.mentee, people.mentor):
+        assert side.post(f"{path}/contacts", meeting).status_code == 302
+
+    page = _text(people.mentee.get(path))
+    assert re.search(r'data-testid="contacts-progress">\s*1 of 4 contacts', page)
+    assert "by both" in page
+    conclude(db.session.get(Mentorship, mentorship.id))
+    db.session.commit()
+    closed = people.mentor.post(f"{path}/close", {"note": "Goals reached."})
+    assert closed.status_code == 302
+    page = _text(people.mentee.get(path))
+    assert 'data-testid="continuation-closed"' in page and "Goals reached." in page
+    assert people.mentee.post(f"{path}/close", {"note": ""}).status_code == 302  # already

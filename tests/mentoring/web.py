@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, g
 from sqlalchemy import select
 
-from lti_tool.core.session import SESSION_KEY
+from lti_tool.core.session import SESSION_KEY, USER_KEY
 from lti_tool.extensions import db
 from lti_tool.people.models import Membership, User
 from lti_tool.programme.operations import accept_standards
@@ -128,4 +128,5 @@ def sign_into(app: Flask, membership: Membership) -> Person:
     client = app.test_client()
     with client.session_transaction() as session:
         session[SESSION_KEY] = {str(membership.course_id): membership.id}
+        session[USER_KEY] = membership.user_id
     return Person(client, membership.course_id, membership.id)

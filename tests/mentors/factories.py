@@ -13,7 +13,7 @@ from sqlalchemy import insert
 from lti_tool.extensions import db
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentors.models import MentorProfile, MentorStatus
-from lti_tool.mentors.search import build_search_document
+from lti_tool.mentors.search import build_search_document, search_name
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from tests.support.html import input_values
 
@@ -123,6 +123,7 @@ def seed_mentors(course: Course, specs: Sequence[MentorSpec]) -> list[int]:
                 "active_mentorships": spec.active,
                 "is_busy": spec.is_busy,
                 "status": spec.status,
+                "search_name": search_name(spec.name),
                 "search_document": build_search_document(
                     course_id=course.id,
                     status=spec.status,

@@ -188,10 +188,15 @@ def test_an_excluded_mentor_disappears_for_learners(app, launch):
     assert learner.get(f"/course/{course_id}/mentors/{profile.id}").status_code == 200
 
     token = csrf_of(staff, f"/course/{course_id}/mentors/pool")
-    staff.post(
+    asked = staff.post(
         f"/course/{course_id}/mentors/{profile.id}/status",
         data={"action": "exclude", "csrf_token": token},
     )
+    # Exclusion asks for confirmation first (issue 10), then excludes.
+    assert asked.headers["Location"].endswith(f"/staff/mentors/{profile.id}/exclude")
+    db.session.refresh(profile)
+    assert profile.status == MentorStatus.APPROVED
+    staff.post(asked.headers["Location"], data={"csrf_token": token})
 
     db.session.refresh(profile)
     assert profile.status == MentorStatus.EXCLUDED
@@ -340,3 +345,110 @@ def test_every_page_renders_in_both_languages(app, launch, locale):
         response = browser.get(f"/course/{course_id}{path}")
         assert response.status_code == 200, path
         assert f'<html lang="{locale}">' in response.get_data(as_text=True), path
+
+
+def test_every_problem_of_the_profile_shows_at_once(app, launch):
+    mentor, course_id = enter(app, launch, user_id="maria", role="Community TA", name="Maria")
+    mentor.get(f"/course/{course_id}/mentors/me")
+    before = _profile_of("maria").topics
+
+    response = _save_profile(
+        mentor,
+        course_id,
+        capacity="99",
+        topics=", ".join(f"topic {number}" for number in range(15)),
+        link_url="javascript:alert(1)",
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert page.count('class="field-error"') == 3, page
+    assert page.count('aria-invalid="true"') == 3
+    assert "Nothing was saved" in page
+    db.session.expire_all()
+    assert _profile_of("maria").topics == before
+
+
+def test_the_search_page_runs_as_many_statements_for_20_results_as_for_2(app, launch):
+    """Loaded results are rendered as loaded: no commit expires them, nothing reloads per hit."""
+    from sqlalchemy import event
+
+    learner, course_id = enter(app, launch, user_id="luca")
+    course = db.session.get(Course, course_id)
+    seed_mentors(course, [MentorSpec(name=f"Few {i}", languages=["de"]) for i in range(2)])
+    url = f"/course/{course_id}/mentors?lang=de&q=few"
+    statements: list[str] = []
+    commits: list[object] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    def commit(conn):
+        commits.append(conn)
+
+    def measure() -> tuple[int, int, str]:
+        statements.clear()
+        commits.clear()
+        event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "commit", commit)
+        try:
+            page = learner.get(url).get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+            event.remove(db.engine, "commit", commit)
+        return len(statements), len(commits), page
+
+    learner.get(url)  # the first visit fills the topic cache
+    few, few_commits, page = measure()
+    few_statements = list(statements)
+    assert "2 mentors found." in page
+    seed_mentors(course, [MentorSpec(name=f"Few {i}", languages=["de"]) for i in range(2, 60)])
+
+    many, many_commits, page = measure()
+
+    assert "60 mentors found." in page and page.count('data-testid="mentor-') == 20
+    assert many == few <= 8, (few_statements, statements)
+    assert many_commits == few_commits == 0
+
+
+def test_result_cards_show_availability_reasons_and_a_request_action(app, launch):
+    names = {"Anna Bianchi": ["it", "en"], "Bruno Keller": ["de"], "Carla Neri": ["en"]}
+    mentors = {}
+    for index, (name, languages) in enumerate(names.items()):
+        browser, course_id = enter(app, launch, user_id=f"m{index}", role="Community TA", name=name)
+        _save_profile(browser, course_id, languages=languages, capacity="3")
+        mentors[name] = _profile_of(f"m{index}")
+    mentors["Carla Neri"].is_busy = True
+    mentors["Anna Bianchi"].active_mentorships = 1
+    db.session.commit()
+    learner, course_id = enter(app, launch, user_id="luca")
+
+    page = learner.get(f"/course/{course_id}/mentors?all=y").get_data(as_text=True)
+
+    def card(name):
+        marker = f'data-testid="mentor-{mentors[name].id}"'
+        return page.split(marker, 1)[1].split("</li>", 1)[0]
+
+    anna, bruno, carla = card("Anna Bianchi"), card("Bruno Keller"), card("Carla Neri")
+    assert ">AB<" in anna and ">BK<" in bruno  # initials avatar
+    assert "2 places free" in anna and "3 places free" in bruno
+    assert "Busy at the moment" in carla
+    # No criteria: the reasons still say why (an English-speaking learner)
+    assert "takes mentees; speaks your language" in anna
+    assert "takes mentees" in bruno and "speaks your language" not in bruno
+    request_link = f'href="/course/{course_id}/requests/new/{mentors["Anna Bianchi"].id}"'
+    assert request_link in anna and "Send a request" in anna
+    assert "Send a request" not in carla  # busy: not offered
+    opened = learner.get(f"/course/{course_id}/requests/new/{mentors['Anna Bianchi'].id}")
+    assert opened.status_code == 200
+    assert 'name="question"' in opened.get_data(as_text=True)
+
+
+def test_staff_and_mentors_get_no_request_action(app, launch):
+    mentor, course_id = enter(app, launch, user_id="m1", role="Community TA", name="Anna Bianchi")
+    _save_profile(mentor, course_id)
+    staff, _ = enter(app, launch, user_id="s1", role="staff")
+
+    for browser in (mentor, staff):
+        page = browser.get(f"/course/{course_id}/mentors").get_data(as_text=True)
+        assert "mentor-" in page and 'data-testid="send-request"' not in page

@@ -13,8 +13,10 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from lti_tool.concerns import operations as concerns
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements, mentorships
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.people.models import CourseRole
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection.models import ReflectionQuestion
@@ -56,7 +58,7 @@ MENTOR_PRIVATE_FORM = {
 
 def evaluate(member, mentorship, marker):
     """Submit one side's evaluation with comments carrying ``marker``."""
-    return operations.submit_evaluation(
+    return mentorships.submit_evaluation(
         member,
         mentorship,
         **{
@@ -70,7 +72,7 @@ def evaluate(member, mentorship, marker):
 def mentorship_between(mentee, profile, **request):
     """Send a request with the mentee's texts and accept it: an active mentorship."""
     sent = send(mentee, profile, **{**MENTEE_REQUEST, **request})
-    return operations.accept_request(
+    return request_ops.accept_request(
         profile.membership,
         sent,
         proposal=f"{profile.membership.user.name} proposes a first call on Tuesday.",
@@ -87,19 +89,19 @@ def journey(app):
     otto = make_mentor(course, name="Otto Other", email="otto@example.org")
 
     finished = mentorship_between(mentee, marta)
-    operations.propose_agreement(mentee, finished, **MENTEE_AGREEMENT)
+    agreements.propose_agreement(mentee, finished, **MENTEE_AGREEMENT)
     log(mentee, finished)
-    operations.save_mentor_preparation(marta.membership, finished, 1, **MENTOR_PRIVATE_FORM)
-    operations.save_mentee_preparation(mentee, finished, 1, **MENTEE_FORM)
+    agreements.save_mentor_preparation(marta.membership, finished, 1, **MENTOR_PRIVATE_FORM)
+    agreements.save_mentee_preparation(mentee, finished, 1, **MENTEE_FORM)
     conclude(finished)
     evaluate(mentee, finished, "luca-private")
     evaluate(marta.membership, finished, "marta-private")
 
     active = mentorship_between(mentee, otto, question="luca-shared second question")
-    operations.log_contact(
+    mentorships.log_contact(
         otto.membership, active, held_on=date.today(), mode="phone", duration_minutes=30
     )
-    operations.report_concern(
+    concerns.report_concern(
         mentee, text="luca-private concern about a session", mentorship=finished
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements, mentorships
 from tests.mentoring.factories import MENTEE_FORM, MENTOR_FORM, make_mentor, start
 from tests.mentoring.web import join
 
@@ -15,17 +15,17 @@ def _pair(app, launch):
     mentor = join(app, launch, "marta", role="Community TA", name="Marta Mentore")
     profile = make_mentor(mentor.membership.course, membership=mentor.membership)
     mentorship = start(mentee.membership, profile)
-    operations.log_contact(
+    mentorships.log_contact(
         mentee.membership,
         mentorship,
         held_on=mentorship.started_at.date(),
         mode="video",
         duration_minutes=45,
     )
-    operations.save_mentor_preparation(
+    agreements.save_mentor_preparation(
         mentor.membership, mentorship, 1, **{**MENTOR_FORM, "offered_notes": "marta-private"}
     )
-    operations.save_mentee_preparation(
+    agreements.save_mentee_preparation(
         mentee.membership, mentorship, 1, **{**MENTEE_FORM, "needs": "luca-private"}
     )
     db.session.commit()

@@ -9,7 +9,9 @@ from sqlalchemy import select
 
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements
+from lti_tool.mentoring import mentorships as mentorship_ops
+from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import (
     Agreement,
     ContactRequest,
@@ -59,7 +61,7 @@ def mentorships(app):
     rows = {}
     for name in ("concluded_old", "ended_old", "concluded_recent", "active"):
         mentee = make_member(course)
-        request = operations.send_request(
+        request = request_ops.send_request(
             mentee,
             mentor,
             question=f"{name} question",
@@ -67,17 +69,17 @@ def mentorships(app):
             expectations="expectations",
             preferred_mode="video",
         )
-        mentorship = operations.accept_request(mentor.membership, request, proposal="A call?")
-        operations.propose_agreement(mentee, mentorship, **MENTEE_AGREEMENT)
-        operations.log_contact(
+        mentorship = request_ops.accept_request(mentor.membership, request, proposal="A call?")
+        agreements.propose_agreement(mentee, mentorship, **MENTEE_AGREEMENT)
+        mentorship_ops.log_contact(
             mentee, mentorship, held_on=utcnow().date(), mode="video", duration_minutes=60
         )
-        operations.save_mentor_preparation(mentor.membership, mentorship, 1, **MENTOR_PRIVATE_FORM)
-        operations.save_mentee_preparation(mentee, mentorship, 1, **MENTEE_FORM)
+        agreements.save_mentor_preparation(mentor.membership, mentorship, 1, **MENTOR_PRIVATE_FORM)
+        agreements.save_mentee_preparation(mentee, mentorship, 1, **MENTEE_FORM)
         if name.startswith("concluded"):
             conclude(mentorship)
         elif name.startswith("ended"):
-            operations.end_mentorship_early(
+            mentorship_ops.end_mentorship_early(
                 mentee, mentorship, reason="It did not work out.", talked_it_over=True
             )
         if name != "active":

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import pytest
 
+from lti_tool.concerns import operations as concerns
+from lti_tool.concerns.models import Concern
+from lti_tool.concerns.operations import report_concern
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import Concern, Mentorship
-from lti_tool.mentoring.operations import NotAllowed, report_concern
+from lti_tool.mentoring.models import Mentorship
+from lti_tool.mentoring.rules import NotAllowed
 from lti_tool.notifications.models import Notification
-from lti_tool.staff import operations
+from lti_tool.staff import assignment, operations
 from lti_tool.staff.models import RosterSync
+from lti_tool.staff.rules import StaffError
 from tests.conftest import count_rows
 from tests.mentoring.web import sign_into
 
@@ -114,19 +118,19 @@ def test_staff_of_another_course_see_nothing_of_this_cohort_through_their_own_co
     [
         lambda member, cohort: operations.start_roster_sync(member),
         lambda member, cohort: operations.queue_first_roster_sync(member),
-        lambda member, cohort: operations.assign_by_hand(
+        lambda member, cohort: assignment.assign_by_hand(
             member, "lena@example.org", cohort.marta.id
         ),
-        lambda member, cohort: operations.preview_csv(member, "mentee,mentor\na,b\n"),
-        lambda member, cohort: operations.assign_from_csv(member, "mentee,mentor\na,b\n"),
-        lambda member, cohort: operations.propose_matches(member),
-        lambda member, cohort: operations.confirm_matches(
+        lambda member, cohort: assignment.preview_csv(member, "mentee,mentor\na,b\n"),
+        lambda member, cohort: assignment.assign_from_csv(member, "mentee,mentor\na,b\n"),
+        lambda member, cohort: assignment.propose_matches(member),
+        lambda member, cohort: assignment.confirm_matches(
             member, {cohort.lena.id: cohort.marta.id}
         ),
-        lambda member, cohort: operations.record_concern_action(
+        lambda member, cohort: concerns.record_concern_action(
             member, report_concern(cohort.lena, text="t"), text="x"
         ),
-        lambda member, cohort: operations.close_concern(
+        lambda member, cohort: concerns.close_concern(
             member, report_concern(cohort.lena, text="t"), action_taken="x"
         ),
     ],
@@ -142,11 +146,11 @@ def test_operations_refuse_staff_of_another_course_on_this_courses_rows(app, coh
     foreign = cohort.foreign_staff
 
     with pytest.raises(NotAllowed):
-        operations.record_concern_action(foreign, concern, text="x")
+        concerns.record_concern_action(foreign, concern, text="x")
     with pytest.raises(NotAllowed):
-        operations.close_concern(foreign, concern, action_taken="x")
-    with pytest.raises(operations.MatchingRejected):
-        operations.confirm_matches(foreign, {cohort.lena.id: cohort.marta.id})
-    with pytest.raises(operations.StaffError):
-        operations.assign_by_hand(foreign, "lena@example.org", cohort.marta.id)
+        concerns.close_concern(foreign, concern, action_taken="x")
+    with pytest.raises(assignment.MatchingRejected):
+        assignment.confirm_matches(foreign, {cohort.lena.id: cohort.marta.id})
+    with pytest.raises(StaffError):
+        assignment.assign_by_hand(foreign, "lena@example.org", cohort.marta.id)
     assert count_rows(Mentorship)["mentorship"] == 0

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from lti_tool.concerns.models import Concern, ConcernAction, ConcernStatus
+from lti_tool.concerns.operations import report_concern
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import Concern, ConcernStatus
-from lti_tool.mentoring.operations import report_concern
-from lti_tool.staff.models import ConcernAction
 
 
 def reported(cohort) -> Concern:

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import event, insert
 
+from lti_tool.concerns.models import Concern
 from lti_tool.evaluation.models import EvaluationAnswer
 from lti_tool.evaluation.operations import ensure_default_questions
 from lti_tool.evaluation.queries import questions_of
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
-    Concern,
     ContactLog,
     ContactRequest,
     Evaluation,
@@ -48,10 +48,11 @@ STATES = [
 PRIVATE = ["PRIVATE-GOALS", "PRIVATE-NOTE", "PRIVATE-QUESTION", "PRIVATE-EVALUATION"]
 
 
-def seed_cohort(course, size: int) -> dict:
+def seed_cohort(course, size: int, mentors: int = 8) -> dict:
     """Insert ``size`` learners spread over every state (bulk statements); return the truth."""
     profile_ids = seed_mentors(
-        course, [MentorSpec(name=f"Mentor {n}", languages=["en"], capacity=3) for n in range(8)]
+        course,
+        [MentorSpec(name=f"Mentor {n}", languages=["en"], capacity=3) for n in range(mentors)],
     )
     learners = seed_learners(course, size, prefix=f"c{size}")
     now = utcnow()
@@ -66,7 +67,7 @@ def seed_cohort(course, size: int) -> dict:
                 {
                     "course_id": course.id,
                     "mentee_id": learner,
-                    "mentor_id": profile_ids[number % 8],
+                    "mentor_id": profile_ids[number % len(profile_ids)],
                     "question": "PRIVATE-QUESTION",
                     "ideas": "",
                     "expectations": "",
@@ -89,7 +90,7 @@ def seed_cohort(course, size: int) -> dict:
                 {
                     "course_id": course.id,
                     "mentee_id": learner,
-                    "mentor_id": profile_ids[number % 8],
+                    "mentor_id": profile_ids[number % len(profile_ids)],
                     "status": status,
                     "contacts_planned": 4,
                     "contacts_done": done,

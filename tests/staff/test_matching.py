@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import insert
 
 from lti_tool.extensions import db
+from lti_tool.mentoring.exclusion import bar_participant
 from lti_tool.mentoring.models import (
     ContactRequest,
     Mentorship,
@@ -18,9 +19,9 @@ from lti_tool.mentors.models import MentorStatus
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole, Membership, User
-from lti_tool.staff import matching, operations
+from lti_tool.staff import assignment, matching
 from tests.conftest import count_rows
-from tests.mentoring.factories import make_course, make_member
+from tests.mentoring.factories import conclude, make_course, make_member, make_mentor, send, start
 from tests.mentoring.web import sign_into
 from tests.mentors.factories import MentorSpec, seed_mentors
 
@@ -135,7 +136,7 @@ def test_matching_300_learners_and_100_mentors_respects_every_rule(app):
     by_profile = {spec.id: spec for spec in specs}
     existing = Counter({specs[number].id: 1 for number in range(10)})
 
-    proposal, learners, mentors = operations.propose_matches(staff)
+    proposal, learners, mentors = assignment.propose_matches(staff)
 
     assert len(learners) == 300  # the ten "taken" learners have a mentor already
     assert len(proposal.pairs) + len(proposal.unmatched) == 300
@@ -160,18 +161,34 @@ def test_matching_300_learners_and_100_mentors_respects_every_rule(app):
         if LOCALES[number % len(LOCALES)] is None:
             assert proposal.unmatched[learner_id] == "no_language"
         if LOCALES[number % len(LOCALES)] == "pt_BR":  # no mentor speaks Portuguese
-            assert proposal.unmatched[learner_id] == "no_mentor"
-    # Nobody is left out while a free mentor who shares their language could take them.
+            assert proposal.unmatched[learner_id] == "no_shared_language"
+    assert_reasons_hold(proposal, learners, mentors)
+
+
+def assert_reasons_hold(proposal, learners, mentors):
+    """Every reason stated for a learner left without a proposal is true of the data."""
+    proposed = Counter(pair.profile_id for pair in proposal.pairs)
     left = {
         mentor.profile_id: mentor.free_places - proposed[mentor.profile_id]
         for mentor in mentors.values()
     }
     for learner_id, reason in proposal.unmatched.items():
-        if reason == "no_mentor":
-            assert not any(
-                left[mentor.profile_id] > 0 and matching.score_pair(learners[learner_id], mentor)
-                for mentor in mentors.values()
-            )
+        learner = learners[learner_id]
+        sharing = [m for m in mentors.values() if learner.language in m.languages]
+        allowed = [m for m in sharing if matching.score_pair(learner, m) is not None]
+        # Nobody is left out while a mentor who may take them has a free place left.
+        assert not any(left[m.profile_id] > 0 for m in allowed), (learner_id, reason)
+        if reason == "no_language":
+            assert learner.language is None
+        elif reason == "no_shared_language":
+            assert learner.language is not None and not sharing
+        elif reason == "only_excluded":
+            assert sharing and not allowed
+        elif reason == "no_free_place":
+            assert allowed and all(m.free_places <= 0 for m in allowed)
+        else:
+            assert reason == "places_taken"
+            assert any(m.free_places > 0 for m in allowed)
 
 
 def test_the_matching_page_shows_each_pairs_score_parts_and_confirms_some_edited(app):
@@ -188,7 +205,7 @@ def test_the_matching_page_shows_each_pairs_score_parts_and_confirms_some_edited
     assert 'data-testid="unmatched-' in page
     assert "the LMS did not tell the tool their language" in page
 
-    proposal, learners, mentors = operations.propose_matches(staff)
+    proposal, learners, mentors = assignment.propose_matches(staff)
     chosen = proposal.pairs[:3]
     edited = proposal.alternatives[chosen[1].learner_id][0]
     form = {"accept": [str(pair.learner_id) for pair in chosen]}
@@ -196,8 +213,12 @@ def test_the_matching_page_shows_each_pairs_score_parts_and_confirms_some_edited
         form[f"mentor-{pair.learner_id}"] = str(pair.profile_id)
     form[f"mentor-{chosen[1].learner_id}"] = str(edited.profile_id)
 
-    response = browser.post("/staff/matching", form)
+    review = browser.post("/staff/matching", form)
 
+    assert review.status_code == 200
+    assert "3 mentorships will be created; each person is notified." in _text(review)
+    assert Mentorship.query.filter_by(assigned_by_id=staff.id).count() == 0
+    response = browser.post("/staff/matching", {**form, "confirmed": "1"})
     assert response.status_code == 302
     pairs = {
         (m.mentee_id, m.mentor_id) for m in Mentorship.query.filter_by(assigned_by_id=staff.id)
@@ -262,3 +283,58 @@ def test_score_parts_add_up_for_a_pair():
     other_language = matching.MentorFacts(10, 3, "N", (), frozenset({"en"}), frozenset(), 1)
     assert matching.score_pair(learner, other_language) is None
     assert matching.language_of("pt-BR") == "pt"
+
+
+def _text(response):
+    return response.get_data(as_text=True)
+
+
+def test_nothing_is_ticked_for_staff(staff_browser):
+    page = _text(staff_browser.get("/staff/matching"))
+
+    assert 'name="accept"' in page
+    assert " checked" not in page
+
+
+def test_only_people_who_may_be_matched_now_are_proposed(cohort):
+    """A concluded learner, an active mentee, a learner who is a mentor, a barred learner."""
+    concluded = make_member(cohort.course, name="Carla Concluded", locale="it")
+    active = make_member(cohort.course, name="Andrea Active", locale="it")
+    volunteer = make_member(cohort.course, name="Vera Volunteer", locale="it")
+    barred = make_member(cohort.course, name="Bruno Barred", locale="it")
+    free = make_mentor(cohort.course, name="Fabia Free", locale="it", capacity=5)
+    conclude(start(concluded, free))
+    start(active, free)
+    make_mentor(cohort.course, membership=volunteer)
+    bar_participant(cohort.staff, barred)
+    barred_mentor = make_mentor(cohort.course, name="Barbara Barred-Mentor", capacity=5)
+    bar_participant(cohort.staff, barred_mentor.membership)
+    db.session.commit()
+
+    proposal, learners, mentors = assignment.propose_matches(cohort.staff)
+
+    assert not {concluded.id, active.id, volunteer.id, barred.id} & set(learners)
+    assert barred_mentor.id not in mentors
+    assert_reasons_hold(proposal, learners, mentors)
+    again, learners_again, _ = assignment.propose_matches(cohort.staff, again=True)
+    assert concluded.id in learners_again  # staff chose "again"
+    assert {active.id, volunteer.id, barred.id}.isdisjoint(learners_again)
+
+
+def test_a_pair_that_became_invalid_before_confirmation_is_refused_with_its_reason(
+    staff_browser, cohort
+):
+    form = {"accept": [str(cohort.luca.id)], f"mentor-{cohort.luca.id}": str(cohort.marta.id)}
+    review = staff_browser.post("/staff/matching", form)
+    assert "1 mentorship will be created; each person is notified." in _text(review)
+    # Meanwhile Luca asked Marta himself, and Marta went busy.
+    send(cohort.luca, cohort.marta)
+    cohort.marta.is_busy = True
+    db.session.commit()
+    before = count_rows(Mentorship, Notification)
+
+    response = staff_browser.post("/staff/matching", {**form, "confirmed": "1"})
+
+    assert response.status_code == 400
+    assert "This learner cannot be matched now" in _text(response)
+    assert count_rows(Mentorship, Notification) == before

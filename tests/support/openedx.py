@@ -345,8 +345,12 @@ def login_and_launch(
     message_type: str = "LtiResourceLinkRequest",
     extra_claims: dict[str, Any] | None = None,
     tamper: Any = None,
+    login_changes: dict[str, str | None] | None = None,
 ) -> Any:
-    """Run a whole launch the way Open edX does it and return the tool's launch response."""
+    """Run a whole launch the way Open edX does it and return the tool's launch response.
+
+    ``login_changes`` changes (or, with None, removes) parameters of the login initiation.
+    """
     auth = start_login(
         client,
         consumer,
@@ -355,6 +359,7 @@ def login_and_launch(
         resource_link_id=resource_link_id,
         context_id=context_id,
         message_type=message_type,
+        login_changes=login_changes,
     )
     payload = platform_launch_payload(
         consumer,
@@ -386,6 +391,7 @@ def start_login(
     resource_link_id: str,
     context_id: str,
     message_type: str = "LtiResourceLinkRequest",
+    login_changes: dict[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Do the OIDC login leg; return the authorization request the tool redirected to."""
     launch_data = Lti1p3LaunchData(
@@ -397,7 +403,13 @@ def start_login(
         message_type=message_type,
     )
     preflight = urlsplit(consumer.prepare_preflight_url(launch_data))
-    response = client.get(preflight.path + "?" + preflight.query + "&lti1p3_new_window=1")
+    params = dict(parse_qsl(preflight.query))
+    for name, value in (login_changes or {}).items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    response = client.get(preflight.path + "?" + urlencode({**params, "lti1p3_new_window": "1"}))
     assert response.status_code == 302, response.get_data(as_text=True)
     location = urlsplit(response.headers["Location"])
     assert location.scheme + "://" + location.netloc + location.path == AUTH_URL

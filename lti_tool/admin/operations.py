@@ -1,0 +1,77 @@
+"""What a platform administrator does in the console; each action is audited (§1, §6).
+
+The rules themselves live with their domain (``lti.operations`` for deployments and keys, the
+same functions the CLI calls); here they are called on behalf of an administrator and recorded
+in the audit trail with who, when and what. The caller checks ``access.can_administer``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..audit import record_event
+from ..lti import operations as lti_operations
+from ..lti.models import Deployment, Registration, ToolKey
+from ..models_base import utcnow
+from ..people.models import Membership
+
+AdminError = lti_operations.RegistrationError
+
+
+def set_deployment_active(
+    actor: Membership, registration: Registration, deployment: Deployment, *, active: bool
+) -> Deployment:
+    """Activate or deactivate a deployment of the administrator's registration."""
+    if deployment.registration_id != registration.id:
+        raise AdminError("The deployment belongs to another platform.")
+    was_active = deployment.is_active
+    change = lti_operations.activate_deployment if active else lti_operations.deactivate_deployment
+    changed = change(registration.issuer, registration.client_id, deployment.deployment_id)
+    record_event(
+        actor.course_id,
+        actor,
+        "deployment",
+        changed.id,
+        "activated" if active else "deactivated",
+        deployment_id=changed.deployment_id,
+        was_active=was_active,
+    )
+    return changed
+
+
+def rotate_keys(actor: Membership, retire_after_days: int) -> ToolKey:
+    """Create a new signing key; older keys leave the JWKS after ``retire_after_days``."""
+    purged = lti_operations.purge_retired_keys()
+    key = lti_operations.rotate_keys(retire_after_days)
+    record_event(
+        actor.course_id,
+        actor,
+        "tool_key",
+        key.id,
+        "rotated",
+        kid=key.kid,
+        retire_after_days=retire_after_days,
+        purged=purged,
+    )
+    return key
+
+
+def retire_key(actor: Membership, key: ToolKey, in_days: int) -> ToolKey:
+    """Schedule an older key to leave the JWKS in ``in_days`` days."""
+    retired = lti_operations.schedule_key_retirement(key.kid, utcnow() + timedelta(days=in_days))
+    assert retired.retire_at is not None
+    record_event(
+        actor.course_id,
+        actor,
+        "tool_key",
+        retired.id,
+        "retirement_scheduled",
+        kid=retired.kid,
+        retire_at=retired.retire_at.isoformat(),
+    )
+    return retired
+
+
+def outbox_actions_available() -> bool:
+    """Whether the delivery code offers "retry now" and "give up" for e-mails and scores."""
+    return False

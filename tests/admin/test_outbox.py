@@ -1,0 +1,99 @@
+"""The console's outbox: what failed, with the platform's or mail server's words (issue 13)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from lti_tool.extensions import db
+from lti_tool.gradebook.models import GradebookScore, ScoreStatus
+from lti_tool.lti import operations as lti_operations
+from lti_tool.lti.models import ResourceLink
+from lti_tool.models_base import utcnow
+from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
+from lti_tool.people.models import Course, Membership, User
+
+
+def _failing_score(course: Course, member: Membership, message: str) -> GradebookScore:
+    link = ResourceLink(course=course, resource_link_id=f"link-{message}", activity="reflection")
+    db.session.add(link)
+    db.session.flush()
+    score = GradebookScore(
+        course_id=course.id,
+        resource_link_id=link.id,
+        membership_id=member.id,
+        activity="reflection",
+        user_subject=member.user.subject,
+        score_given=100,
+        score_maximum=100,
+        activity_progress="Completed",
+        grading_progress="FullyGraded",
+        attempts=3,
+        status=ScoreStatus.QUEUED,
+        next_attempt_at=utcnow() - timedelta(minutes=10),
+        last_status=500,
+        last_error=message,
+    )
+    db.session.add(score)
+    return score
+
+
+def _failing_email(member: Membership, address: str) -> OutboxEmail:
+    notice = Notification(course_id=member.course_id, recipient_id=member.id, kind="test")
+    db.session.add(notice)
+    db.session.flush()
+    email = OutboxEmail(
+        notification_id=notice.id,
+        to_address=address,
+        subject="A request",
+        body="…",
+        status=EmailStatus.QUEUED,
+        attempts=2,
+        last_error="421 4.7.0 Try again later",
+    )
+    db.session.add(email)
+    return email
+
+
+def _platform_b_member() -> Membership:
+    registration = lti_operations.add_registration(
+        issuer="https://other-lms.test",
+        client_id="other-client",
+        auth_login_url="https://other-lms.test/auth",
+        auth_token_url="https://other-lms.test/token",
+        keyset_url="https://other-lms.test/jwks",
+        deployment_ids=["b-1"],
+    )
+    course = Course(deployment=registration.deployments[0], context_id="b-course", title="B")
+    user = User(issuer=registration.issuer, subject="b-user", name="Bianca")
+    member = Membership(course=course, user=user, role="learner")
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def test_the_outbox_lists_failures_of_the_own_platform_only(admin):
+    own = db.session.scalar(select(Membership))
+    _failing_score(own.course, own, "Platform says: gradebook locked")
+    _failing_email(own, "own@example.org")
+    foreign = _platform_b_member()
+    _failing_score(foreign.course, foreign, "Foreign platform secret")
+    _failing_email(foreign, "foreign@example.org")
+    db.session.commit()
+
+    page = admin.get("/outbox").get_data(as_text=True)
+
+    assert "Platform says: gradebook locked" in page and "<code>500</code>" in page
+    assert "own@example.org" in page and "421 4.7.0 Try again later" in page
+    assert "Foreign platform secret" not in page and "foreign@example.org" not in page
+
+
+def test_the_console_shows_how_late_the_job_runner_is(admin):
+    own = db.session.scalar(select(Membership))
+    _failing_score(own.course, own, "late")
+    db.session.commit()
+
+    page = admin.get().get_data(as_text=True)
+
+    assert "check that the job worker" in page

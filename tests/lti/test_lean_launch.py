@@ -1,0 +1,98 @@
+"""A lean launch (issue 12): few statements, one commit, nothing per request that a process can
+keep (platform keys), and a login that writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from lti_tool import http
+from lti_tool.extensions import db
+from tests.support import openedx
+from tests.support.tokens import rewrite_id_token
+
+
+@contextmanager
+def counting() -> Iterator[dict[str, list[Any]]]:
+    """Count the SQL statements and commits of the database engine while inside."""
+    seen: dict[str, list[Any]] = {"statements": [], "commits": []}
+
+    def on_statement(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen["statements"].append(statement)
+
+    def on_commit(conn):  # noqa: ANN001
+        seen["commits"].append(conn)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", on_statement)
+    event.listen(engine, "commit", on_commit)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", on_statement)
+        event.remove(engine, "commit", on_commit)
+
+
+def test_a_returning_persons_login_and_launch_take_few_statements_and_one_commit(launch):
+    assert launch(user_id="back-again", name="Anna", email="anna@example.org").status_code == 303
+
+    with counting() as seen:
+        response = launch(user_id="back-again", name="Anna", email="anna@example.org")
+
+    assert response.status_code == 303
+    assert len(seen["statements"]) <= 6, "\n".join(seen["statements"])
+    assert len(seen["commits"]) == 1
+
+
+def test_the_login_redirect_writes_nothing_to_the_database(client, openedx_consumer, launch):
+    with counting() as seen:
+        openedx.start_login(
+            client,
+            openedx_consumer,
+            user_id="someone",
+            role="student",
+            resource_link_id="link",
+            context_id="course",
+        )
+
+    assert len(seen["statements"]) == 1  # the registration
+    assert not [s for s in seen["statements"] if not s.lstrip().upper().startswith("SELECT")]
+    assert seen["commits"] == []
+
+
+@contextmanager
+def keyset_fetches() -> Iterator[list[str]]:
+    """Record the tool's requests for the platform's key set."""
+    fetched: list[str] = []
+
+    def hook(response: Any, *args: Any, **kwargs: Any) -> None:
+        if response.url == openedx.KEYSET_URL:
+            fetched.append(response.url)
+
+    session = http.session()
+    session.hooks["response"].append(hook)
+    try:
+        yield fetched
+    finally:
+        session.hooks["response"].remove(hook)
+
+
+def test_the_platform_key_set_is_fetched_once_per_process_and_again_for_a_new_kid(app, launch):
+    app.extensions.pop("lti_tool.platform_jwks", None)
+
+    with keyset_fetches() as fetched:
+        for number in range(3):
+            assert launch(user_id=f"person-{number}").status_code == 303
+    assert len(fetched) == 1
+
+    def rotated(payload: dict[str, str], auth: dict[str, str]) -> dict[str, str]:
+        return {**payload, "id_token": rewrite_id_token(payload["id_token"], kid="next-key")}
+
+    app.extensions["lti_tool.platform_jwks"][openedx.KEYSET_URL].fetched_at -= 60
+    with keyset_fetches() as fetched:
+        assert launch(user_id="person-9", tamper=rotated).status_code == 403
+        assert launch(user_id="person-9", tamper=rotated).status_code == 403
+    assert len(fetched) == 1  # refetched for the unknown kid, then not again within seconds
