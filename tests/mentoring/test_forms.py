@@ -98,7 +98,8 @@ def _forms(s):
         "contact": (
             s.mentee,
             f"{m}/contacts",
-            {"held_on": date.today().isoformat(), "mode": "phone", "duration_minutes": "45"},
+            # Yesterday: the scene's contact 1 was logged today by the same person.
+            {"held_on": YESTERDAY.isoformat(), "mode": "phone", "duration_minutes": "45"},
         ),
         "mentor_form": (
             s.mentor,
@@ -151,6 +152,7 @@ REQUIRED = "This field is required."
 TOO_LONG = "Write at most 4000 characters."
 NOT_A_CHOICE = "Choose among the options shown."
 LONG = "x" * 4001
+YESTERDAY = date.today() - timedelta(days=1)
 TOMORROW_AND_MORE = (date.today() + timedelta(days=2)).isoformat()
 
 BAD_INPUT = [
@@ -280,7 +282,7 @@ def _saved_agreement(s):
 
 def _saved_contact(s):
     row = _latest(ContactLog, mentorship_id=s.mentorship.id)
-    assert (row.held_on, row.mode, row.duration_minutes) == (date.today(), "phone", 45)
+    assert (row.number, row.held_on, row.mode, row.duration_minutes) == (2, YESTERDAY, "phone", 45)
 
 
 def _saved_mentor_form(s):
