@@ -20,8 +20,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-app
 
 ## demo: the tool on SQLite with the built-in demo LMS on http://127.0.0.1:5000/demo/
+## (another port: make demo DEMO_PORT=5001)
 demo: $(VENV)/.installed-app
-	$(BIN)/flask --app lti_tool demo
+	$(BIN)/flask --app lti_tool demo $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
 ## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
 test: $(VENV)/.installed-test browser node_modules/.installed

@@ -37,6 +37,7 @@ DEFAULTS: dict[str, Any] = {
     "TRUSTED_PROXIES": 0,
     "DEMO_HOST": "127.0.0.1",
     "DEMO_PORT": 5000,
+    "DEMO_JOB_INTERVAL_SECONDS": 10,
     "DEMO_PLATFORM_URL": None,
     "MAIL_SERVER": "127.0.0.1",
     "MAIL_PORT": 25,

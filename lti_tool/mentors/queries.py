@@ -115,3 +115,21 @@ def has_mentor_profile(membership: Membership) -> bool:
         db.session.scalar(select(MentorProfile.id).filter_by(membership_id=membership.id).limit(1))
         is not None
     )
+
+
+def known_languages(course_id: int) -> list[str]:
+    """Return the languages the approved mentors of a course offer (for the language facet)."""
+    key = f"mentor-languages:{course_id}"
+    languages = soft_get(key)
+    if languages is None:
+        found: set[str] = set()
+        rows = db.session.scalars(
+            select(MentorProfile.languages).filter_by(
+                course_id=course_id, status=MentorStatus.APPROVED
+            )
+        )
+        for codes in rows:
+            found.update(codes or ())
+        languages = sorted(found)
+        soft_set(key, languages, timeout=TOPICS_CACHE_SECONDS)
+    return languages

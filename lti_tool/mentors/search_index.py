@@ -36,10 +36,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import Column, Integer, MetaData, Table, Text
 
+from .guidance import LANGUAGE_CODES
 from .models import MentorProfile, MentorStatus
 
-#: Languages a mentor may offer (ISO 639-1 codes).
-LANGUAGES = ("en", "it", "de", "fr", "es")
+#: Languages a mentor may offer (ISO 639-1 codes, named by Babel in the reader's language).
+LANGUAGES = LANGUAGE_CODES
 #: Longest word kept in the index (PostgreSQL skips words over 2,047 bytes).
 MAX_WORD_LENGTH = 100
 #: Longest folded name kept for sorting (``mentor_profile.search_name``).

@@ -71,7 +71,7 @@ def dashboard(membership: Membership) -> Any:
         search=search,
         state_labels=STATE_LABELS,
         progress_chart=charts.progress_chart(data.weeks),
-        evaluation_chart=charts.evaluation_chart(data.evaluations),
+        evaluation_chart=charts.evaluation_chart(data.evaluation_questions),
         show_scores=programme.staff_see_evaluation_scores,
         sync_form=SyncForm(formdata=None),
     )
@@ -105,8 +105,11 @@ def export_evaluations(membership: Membership) -> Response:
     """Download the averaged evaluations of each side as CSV (never one person's answers)."""
     programme = programme_for(membership.course)
     averages = queries.evaluation_averages(membership.course_id)
+    questions = queries.evaluation_question_averages(membership.course_id)
+    body = exports.evaluations_csv(
+        averages, questions, with_scores=programme.staff_see_evaluation_scores
+    )
     db.session.commit()
-    body = exports.evaluations_csv(averages, with_scores=programme.staff_see_evaluation_scores)
     return _csv_response(body, f"evaluations-course-{membership.course_id}.csv")
 
 
