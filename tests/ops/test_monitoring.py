@@ -11,7 +11,7 @@ from sqlalchemy import make_url
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from lti_tool.lti.launch import Refusal
+from lti_tool.lti.login import Refusal
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.people.models import Membership
 from tests.conftest import _test_config
