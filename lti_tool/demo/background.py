@@ -20,10 +20,8 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from ..extensions import cache, db
+from ..jobs.runner import run_due
 from ..models_base import utcnow
-
-# The job runner's one entry point (it may move to a ``jobs`` package: change only this line).
-from ..notifications.jobs import run_due
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from lti_tool.demo.background import start_background
 from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE, find_person
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
+from lti_tool.jobs.runner import run_due
 from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentoring import operations as mentoring
 from lti_tool.mentoring.models import (
@@ -33,13 +34,12 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import can_receive_requests
-from lti_tool.notifications.jobs import run_due
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection import queries as reflection_queries
 from lti_tool.staff.assignment import propose_matches
 from lti_tool.staff.models import RosterSync
-from lti_tool.staff.operations import start_roster_sync
+from lti_tool.staff.roster import start_roster_sync
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
