@@ -36,7 +36,7 @@ def prepare_demo(app: Flask, host: str, port: int) -> str:
             f"so it must reach this server on {host}:{port}."
         )
     upgrade()
-    seed_demo()
+    seed_demo(history=True)
     db.session.commit()
     return platform_url("demo.index")
 

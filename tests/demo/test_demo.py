@@ -13,12 +13,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lti_tool import create_app, http
 from lti_tool.config import DEFAULTS, ConfigError
 from lti_tool.demo import platform
 from lti_tool.demo.background import start_background
+from lti_tool.demo.history import INTAKE
 from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE, find_person
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
@@ -454,7 +455,12 @@ def test_demo_command_migrates_seeds_and_serves_threaded(demo, runner, monkeypat
     (args, kwargs), *rest = served
     assert args[:2] == ("127.0.0.1", port) and kwargs["threaded"] is True
     assert rest == [("served",), ("closed",)]
-    assert count_rows(Registration, Deployment, Course, User, Membership) == SEEDED
+    past = len(INTAKE) + 1  # the demo command also plays the course's ten past weeks
+    assert count_rows(Registration, Deployment, Course, User, Membership) == {
+        **SEEDED,
+        "user_account": SEEDED["user_account"] + past,
+        "membership": SEEDED["membership"] + past,
+    }
     keyset_url = db.session.scalar(select(Registration.keyset_url))
     assert keyset_url == f"http://127.0.0.1:{port}/demo/jwks.json"
 
@@ -588,3 +594,30 @@ def test_a_request_in_the_demo_puts_the_mentors_email_on_the_outbox_page(demo, c
     emails = page.split('data-testid="emails">')[1].split('<li class="card">')
     [about_emily] = [email for email in emails if "Emily Carter" in email]
     assert f"{name} &lt;{address}&gt;" in about_emily  # the mentor's e-mail about her request
+
+
+def test_the_demo_has_ten_weeks_of_history_for_its_charts(demo):
+    from datetime import date
+
+    from lti_tool.demo.history import seed_history
+    from lti_tool.staff.overview import progress_weeks
+
+    course = db.session.scalar(select(Course))
+    assert seed_history(course) is True
+    db.session.commit()
+    assert seed_history(course) is False  # once only
+
+    weeks = progress_weeks(course.id, date.today(), weeks=11)[:-1]  # the ten before this one
+    assert len(weeks) == 10
+    for week in weeks:
+        assert week.started + week.contacts + week.concluded > 0, week
+    assert sum(week.concluded for week in weeks) >= 10
+    statuses = [m.status for m in db.session.scalars(select(Mentorship))]
+    assert statuses.count(MentorshipStatus.CONCLUDED) >= 10
+    assert MentorshipStatus.ACTIVE in statuses
+    expired = db.session.scalars(select(ContactRequest).filter_by(status="expired")).all()
+    assert len(expired) == 1
+    history_learners = db.session.scalar(
+        select(func.count()).select_from(User).where(User.subject.like("demo-past-%"))
+    )
+    assert history_learners == len(INTAKE) + 1
