@@ -155,8 +155,8 @@ def test_seeding_twice_gives_the_same_data(demo):
     assert registration.product_family_code == "demo"
     assert db.session.scalar(select(Deployment)).is_active
     roles = [m.role for m in db.session.scalars(select(Membership))]
-    assert (roles.count(CourseRole.STAFF), roles.count(CourseRole.MENTOR)) == (2, 4)
-    assert roles.count(CourseRole.LEARNER) == len(PEOPLE) - 6
+    assert (roles.count(CourseRole.STAFF), roles.count(CourseRole.MENTOR)) == (3, 4)
+    assert roles.count(CourseRole.LEARNER) == len(PEOPLE) - 7
     giulia = db.session.scalar(select(User).filter_by(subject=LEARNER))
     assert (giulia.name, giulia.email) == ("Giulia Rossi", "giulia.rossi@example.org")
     assert db.session.scalar(select(Course)).title == COURSE["title"]
