@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.urls import public_url
 from ..extensions import csrf
-from ..lti.launch import origin_of
+from ..lti.login import origin_of
 from . import platform
 from .forms import LaunchForm
 from .platform import DemoRefusal

@@ -22,6 +22,7 @@ from ..i18n import normalise_locale
 from ..mentors import operations as mentor_operations
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from .choices import MAX_TEXT
 from .models import (
     ContactRequest,
@@ -37,17 +38,8 @@ LATEST_UTC_OFFSET = timedelta(hours=14)
 MAX_FREQUENCY = 200
 
 
-class MentoringError(ValueError):
-    """A rule of the journey refused the move; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The person may not make this move on that row (the views answer 403)."""
+#: A rule of the journey refused the move (the tool's one refusal type).
+MentoringError = Refusal
 
 
 class AlreadyDone(MentoringError):

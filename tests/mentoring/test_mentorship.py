@@ -20,7 +20,7 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     Side,
 )
-from lti_tool.mentoring.rules import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import AlreadyDone, MentoringError, NotAllowed
 from lti_tool.notifications.models import Notification
 from tests.conftest import count_rows
 
@@ -444,3 +444,15 @@ def test_ratings_go_from_one_to_five(pair, field, rating):
     with pytest.raises(MentoringError) as refused:
         mentorships.submit_evaluation(pair.mentee, pair.mentorship, **{**EVALUATION, field: rating})
     assert refused.value.field == field
+
+
+def test_an_agreement_proposed_twice_is_one_version(pair):
+    first = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+
+    with pytest.raises(AlreadyDone):
+        agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    changed = agreements.propose_agreement(
+        pair.mentee, pair.mentorship, **{**AGREEMENT, "frequency": "Twice a month"}
+    )
+
+    assert (first.version, changed.version) == (1, 2)
