@@ -25,6 +25,7 @@ being charged until its back-off passes; one success closes it.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -33,13 +34,17 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from flask import current_app, has_app_context
-from sqlalchemy import Integer, String, Text, bindparam, delete, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Integer, String, Text, bindparam, delete, event, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .extensions import db
 from .models_base import UTCDateTime, utcnow
 
 Item = TypeVar("Item", bound=Any)
+#: The PostgreSQL channel a transaction that queues work notifies (``jobs worker`` listens).
+CHANNEL = "lti_tool_jobs"
+#: Set when the process was asked to stop (SIGTERM to ``jobs worker``): runs stop taking items.
+STOP = threading.Event()
 #: Every outbox by its model, for :func:`retry_now` and :func:`give_up`.
 _OUTBOXES: dict[type[Any], Outbox[Any]] = {}
 
@@ -92,8 +97,8 @@ class Deadline:
         self.ends = time.monotonic() + seconds
 
     def passed(self) -> bool:
-        """Whether the run must stop taking new items."""
-        return time.monotonic() >= self.ends
+        """Whether the run must stop taking new items (its time is up, or a stop was asked)."""
+        return STOP.is_set() or time.monotonic() >= self.ends
 
 
 class DeliveryBackoff(db.Model):
@@ -162,11 +167,14 @@ class Outbox(Generic[Item]):
         queued: Any,
         failed: Any,
         done: Callable[[datetime], dict[str, Any]],
+        backoff_key: Callable[[Item], str] | None = None,
     ) -> None:
         self.model = model
         self.queued = queued
         self.failed = failed
         self.done = done
+        #: The destination an item goes to, when destinations back off as a whole.
+        self.backoff_key = backoff_key
         _OUTBOXES[model] = self
 
     # -- claiming ---------------------------------------------------------------------------
@@ -344,6 +352,9 @@ class Outbox(Generic[Item]):
             )
             .execution_options(synchronize_session=False)
         )
+        if self.backoff_key is not None:  # "now" means now: the destination is tried again
+            key = self.backoff_key(item)
+            db.session.execute(delete(DeliveryBackoff).where(DeliveryBackoff.key == key))
         db.session.refresh(item)
         return item
 
@@ -361,12 +372,27 @@ class Outbox(Generic[Item]):
         return item
 
 
+def wake(session: Session | None = None) -> None:
+    """Wake the workers when this transaction commits (PostgreSQL ``NOTIFY``; else nothing)."""
+    session = session or db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+
+@event.listens_for(Session, "after_flush")
+def _wake_on_new_items(session: Session, _context: Any) -> None:
+    """A flush that queued an e-mail or a score notifies the workers (sent on commit)."""
+    if _OUTBOXES and any(type(item) in _OUTBOXES for item in session.new):
+        wake(session)
+
+
 def retry_now(item: Any, now: datetime | None = None) -> Any:
     """Make a waiting or failed outbox item (e-mail, score) due at once; flush, never commit.
 
     Its attempts start again from zero; the next run (or the worker, at once) tries it, under
     the same claim rules, so it is still delivered once.
     """
+    wake()
     return _OUTBOXES[type(item)].retry_now(item, now)
 
 

@@ -66,6 +66,7 @@ SCORES: Outbox[GradebookScore] = Outbox(
         "last_problem": None,
         "last_status": None,
     },
+    backoff_key=lambda score: _platform_key(score),
 )
 
 

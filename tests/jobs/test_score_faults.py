@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from lti_tool.admin import queries as admin_queries
 from lti_tool.extensions import db
 from lti_tool.gradebook import operations as gradebook
 from lti_tool.gradebook.models import GradebookScore, ScoreStatus
@@ -22,7 +23,7 @@ from lti_tool.http import EXTENSION_KEY
 from lti_tool.lti.claims import Scope
 from lti_tool.lti.models import Registration, ResourceLink
 from lti_tool.models_base import utcnow
-from lti_tool.outbox import DeliveryBackoff, RetryPolicy
+from lti_tool.outbox import DeliveryBackoff, RetryPolicy, retry_now
 from lti_tool.people.models import Membership, User
 from tests.support import openedx
 
@@ -155,3 +156,29 @@ def test_a_run_stops_taking_scores_at_its_bound_and_leaves_the_rest_uncharged(
 def test_a_run_never_outlasts_half_its_claim():
     policy = RetryPolicy.from_config({"OUTBOX_RUN_SECONDS": 10_000, "OUTBOX_CLAIM_SECONDS": 600})
     assert policy.run_seconds == 300
+
+
+def test_a_score_failed_for_good_is_posted_once_when_an_admin_retries_it(
+    app, platform, queued, openedx_state
+):
+    app.config.update(OUTBOX_MAX_ATTEMPTS=2)
+    openedx_state.score_failure_status = 500
+    start = utcnow() + timedelta(seconds=1)
+    gradebook.deliver_due_scores(start)
+    gradebook.deliver_due_scores(start + timedelta(minutes=1))  # after the back-off
+    scores = _scores()
+    [failed] = [score for score in scores if score.status == ScoreStatus.FAILED]
+    assert (failed.attempts, failed.last_status) == (2, 500)  # the cap: failed, kept, visible
+    listed = [score.id for score, _, _ in admin_queries.outbox(queued).scores]
+    assert failed.id in listed
+
+    openedx_state.score_failure_status = None  # the platform recovers
+    retry_now(failed, start + timedelta(minutes=2))
+    db.session.commit()
+    report = gradebook.deliver_due_scores(start + timedelta(minutes=2))
+    assert report.failed == 0 and report.posted >= 1
+    for days in (1, 2):
+        gradebook.deliver_due_scores(start + timedelta(days=days))
+    posted = [score["score"]["userId"] for score in openedx_state.scores]
+    assert sorted(posted) == sorted(LEARNERS)  # each exactly once, the retried one included
+    assert {score.status for score in _scores()} == {ScoreStatus.POSTED}
