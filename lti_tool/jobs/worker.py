@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from flask import current_app
 
 from ..extensions import db
@@ -47,8 +48,6 @@ class _Listening:
     """PostgreSQL ``LISTEN``: a dedicated autocommit connection, so no transaction stays open."""
 
     def __init__(self, url: str) -> None:
-        import psycopg
-
         self.connection = psycopg.connect(url, autocommit=True)
         self.connection.execute(f"LISTEN {CHANNEL}")
 
