@@ -288,10 +288,14 @@ def deep_link(launch_id: str) -> Any:
                 )
                 for activity, subform in chosen
             ]
+            token = link.response_jwt(items)
+            # Signing may have created the tool's first key: the platform fetches the JWKS
+            # to check this answer, so the key must be stored before the page goes out.
+            db.session.commit()
             return render_template(
                 "lti/deep_link_return.html",
                 return_url=link.settings["deep_link_return_url"],
-                jwt=link.response_jwt(items),
+                jwt=token,
                 items=items,
                 needs_frame=needs_frame,
             )

@@ -31,7 +31,6 @@ from .rules import (
     NotAllowed,
     active_places,
     clean_text,
-    in_language_of,
     lock,
     mentorship_path,
     name_for,
@@ -111,7 +110,7 @@ def log_contact(
         author=name_for(member, other),
         number=contact.number,
         planned=mentorship.contacts_planned,
-        mode=in_language_of(other, CONTACT_MODES[mode]),
+        mode=CONTACT_MODES[mode],
     )
     if (
         mentorship.status == MentorshipStatus.ACTIVE

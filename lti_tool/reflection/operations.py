@@ -15,6 +15,7 @@ from ..extensions import db
 from ..gradebook import operations as gradebook
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from .content import DEFAULT_QUESTIONS
 from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
 
@@ -24,17 +25,8 @@ MAX_QUESTION = 1_000
 ACTIVITY = "reflection"
 
 
-class ReflectionError(ValueError):
-    """A rule refused the move; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The person may not make this move on that row (the views answer 403)."""
+#: A rule of the reflection activity refused the move (the tool's one refusal type).
+ReflectionError = Refusal
 
 
 def _require_participant(member: Membership) -> None:
