@@ -31,9 +31,17 @@ def init_app(app: Flask) -> None:
     """
     from flask_wtf.csrf import CSRFError
 
+    from ..refusals import NotAllowed, Refusal
     from ..text import refuse_control_characters
     from .navigation import nav_for
-    from .views import ROLE_LABELS, bp, handle_csrf_error, handle_http_error
+    from .views import (
+        ROLE_LABELS,
+        bp,
+        handle_csrf_error,
+        handle_http_error,
+        handle_not_allowed,
+        handle_refusal,
+    )
 
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_control_characters)
@@ -42,3 +50,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["course_nav"] = nav_for
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Refusal, handle_refusal)
+    app.register_error_handler(NotAllowed, handle_not_allowed)

@@ -6,13 +6,14 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import Forbidden, HTTPException
 
 from ..extensions import db
 from ..lti.activities import ACTIVITIES, activity_for, endpoint_for
 from ..mentoring.journey import STEPS, Step, learner_journey, mentor_tasks
 from ..people.models import CourseRole, Membership
 from ..programme.operations import has_accepted_standards
+from ..refusals import NotAllowed, Refusal
 from .auth import course_view
 from .queries import resource_link_in_course
 
@@ -101,6 +102,18 @@ def handle_http_error(error: HTTPException) -> Any:
         code, error.description
     )
     return render_template("core/error.html", code=code, message=message), code
+
+
+def handle_refusal(error: Refusal) -> Any:
+    """Answer a refusal no view showed beside its form: 400 with its (translated) message."""
+    db.session.rollback()
+    return render_template("core/error.html", code=400, message=error.message), 400
+
+
+def handle_not_allowed(error: NotAllowed) -> Any:
+    """Answer an operation this person may not make: the generic 403 page (the reason is logged)."""
+    current_app.logger.info("not allowed: %s", error)
+    return handle_http_error(Forbidden())
 
 
 def handle_csrf_error(error: HTTPException) -> Any:

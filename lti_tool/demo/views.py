@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.urls import public_url
 from ..extensions import csrf
 from ..lti.claims import Scope
-from ..lti.launch import origin_of
+from ..lti.login import origin_of
 from ..lti.services import LINEITEM_CONTAINER_MEDIA_TYPE, LINEITEM_MEDIA_TYPE, NRPS_MEDIA_TYPE
 from . import platform, services
 from .background import received_emails

@@ -19,13 +19,14 @@ from sqlalchemy import select
 from ..audit import record_event
 from ..extensions import db
 from ..mentoring import exclusion
-from ..mentoring.rules import NotAllowed, require_staff
+from ..mentoring.rules import require_staff
 from ..mentors import operations as mentor_ops
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..people.roles import course_role
+from ..refusals import NotAllowed, Refusal
 from ..staff import queries as staff_queries
 from ..staff.csv_upload import CsvRejected, one_person, read_csv
 from .models import DesignationStatus, MentorDesignation
@@ -36,12 +37,8 @@ MAX_ID = 2**31 - 1
 INVITATION_PATH = "/course/{course_id}/mentor-invitation"
 
 
-class DesignationError(ValueError):
-    """A designation change refused; ``message`` is shown to the person acting."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+#: A designation change refused; ``message`` is shown to the person acting.
+DesignationError = Refusal
 
 
 @dataclass
@@ -69,6 +66,8 @@ def designation_refusal(
         return _("This person has left the course.")
     if member.role == CourseRole.STAFF:
         return _("Course staff cannot be named mentors.")
+    if member.barred_at is not None:
+        return _("This person is barred from the programme.")
     if designation is not None and designation.status == DesignationStatus.INVITED:
         return _("This person is invited already and has not answered yet.")
     if member.role == CourseRole.MENTOR:

@@ -29,6 +29,7 @@ def candidates_page(course_id: int, *, search: str = "", page: int = 1) -> Page:
     condition = and_(
         Membership.course_id == course_id,
         Membership.is_active.is_(True),
+        Membership.barred_at.is_(None),
         Membership.role == CourseRole.LEARNER,
         ~open_designation,
     )

@@ -13,8 +13,8 @@ from werkzeug.exceptions import Forbidden
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..mentoring import exclusion
-from ..mentoring.forms import ConfirmForm
 from ..mentoring.rules import MentoringError, NotAllowed
 from ..people.models import CourseRole, Membership
 from ..staff import exclusion_views
@@ -100,13 +100,13 @@ def designate_members(membership: Membership) -> Any:
         abort(400)
     try:
         created = operations.designate_members(membership, ids)
+    except CsvRejected as error:  # before the general refusal: it is one, with its rows
+        db.session.rollback()
+        return _render_designate(membership, checks=error.checks, status=400)
     except operations.DesignationError as error:
         db.session.rollback()
         flash(error.message, "error")
         return _render_designate(membership, status=400)
-    except CsvRejected as error:
-        db.session.rollback()
-        return _render_designate(membership, checks=error.checks, status=400)
     db.session.commit()
     flash(
         ngettext(

@@ -29,12 +29,12 @@ from .activities import ACTIVITIES
 from .claims import Claim
 from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
-from .launch import (
+from .launch import ToolMessageLaunch
+from .login import (
     STORAGE_TARGET,
     LaunchRefused,
     Refusal,
     StorageCheckNeeded,
-    ToolMessageLaunch,
     forget_login,
     remember_login,
     start_login,
@@ -288,10 +288,14 @@ def deep_link(launch_id: str) -> Any:
                 )
                 for activity, subform in chosen
             ]
+            token = link.response_jwt(items)
+            # Signing may have created the tool's first key: the platform fetches the JWKS
+            # to check this answer, so the key must be stored before the page goes out.
+            db.session.commit()
             return render_template(
                 "lti/deep_link_return.html",
                 return_url=link.settings["deep_link_return_url"],
-                jwt=link.response_jwt(items),
+                jwt=token,
                 items=items,
                 needs_frame=needs_frame,
             )

@@ -61,9 +61,25 @@ def propose_agreement(
     modes = clean_choices(contact_modes, CONTACT_MODES, "contact_modes")
     if not modes:
         raise MentoringError(_("Choose at least one form of contact."), "contact_modes")
-    latest = db.session.scalar(
-        select(func.max(Agreement.version)).filter_by(mentorship_id=mentorship.id)
+    current = db.session.scalar(
+        select(Agreement)
+        .filter_by(mentorship_id=mentorship.id)
+        .order_by(Agreement.version.desc())
+        .limit(1)
     )
+    if (
+        current is not None
+        and current.proposed_by_id == member.id
+        and (
+            current.goals,
+            current.contact_modes,
+            current.frequency,
+            current.other_commitments,
+        )
+        == (goals, modes, frequency, other_commitments)
+    ):
+        raise AlreadyDone(_("You had already proposed this agreement."), current)
+    latest = current.version if current is not None else None
     now = utcnow()
     agreement = Agreement(
         mentorship_id=mentorship.id,

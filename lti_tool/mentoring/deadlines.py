@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale, format_date
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString
 from sqlalchemy import func, select, update
 from werkzeug.routing import BuildError
 
@@ -29,6 +28,7 @@ from ..people.models import Course, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
 from .models import ContactRequest, MentoringEvent, RequestStatus
+from .rules import name_for
 
 #: Pages the notices link to, as ``(endpoint, URL value taking the row id)``; a page that does
 #: not exist (yet) falls back to the inbox.
@@ -51,23 +51,9 @@ class ExpiryReport:
     auto_busy: int = 0
 
 
-def format_due(moment: datetime, recipient: Membership) -> str:
-    """Write a deadline as the recipient reads dates (as the request's first notice did)."""
-    with force_locale(_language_of(recipient)):
-        return str(format_date(moment, "long"))
-
-
-def person_name(member: Membership, recipient: Membership | None = None) -> str:
+def person_name(member: Membership, recipient: Membership | None = None) -> str | LazyString:
     """Return the name a notice shows for a person, even when the platform shared none."""
-    if member.user.display_name:
-        return member.user.display_name
-    language = (
-        _language_of(recipient)
-        if recipient is not None
-        else current_app.config["BABEL_DEFAULT_LOCALE"]
-    )
-    with force_locale(language):
-        return str(_l("a participant"))
+    return name_for(member, recipient)
 
 
 def _language_of(member: Membership) -> str:
@@ -109,7 +95,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
             link=_request_link(request),
             dedupe_key=f"request-reminder:{request.id}",
             mentee=person_name(request.mentee, mentor),
-            due=format_due(request.answer_due_at, mentor),
+            due=request.answer_due_at,
         )
         record_event(request.course_id, None, "request", request.id, "reminded")
         reminded += 1

@@ -140,7 +140,7 @@ def remove_mentor_from_programme(
         membership,
         "mentor_status_changed",
         link=f"/course/{profile.course_id}/mentors/me",
-        status=in_language_of(membership, STATUS_LABELS[status]),
+        status=STATUS_LABELS[status],
     )
     # A request sent while this ran waited for the mentor's row, which is now out of search.
     for request in pending_requests_to(profile):

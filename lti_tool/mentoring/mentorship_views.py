@@ -83,6 +83,8 @@ def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
                 frequency=form.frequency.data,
                 other_commitments=form.other_commitments.data,
             )
+        except AlreadyDone as done:
+            return _answer_again(done, _mentorship_url(found, "agreement"))
         except MentoringError as error:
             _refuse(form, error)
         else:

@@ -33,7 +33,6 @@ from .rules import (
     NotAllowed,
     active_places,
     clean_text,
-    in_language_of,
     lock,
     mentorship_path,
     name_for,
@@ -113,7 +112,7 @@ def log_contact(
         author=name_for(member, other),
         number=contact.number,
         planned=mentorship.contacts_planned,
-        mode=in_language_of(other, CONTACT_MODES[mode]),
+        mode=CONTACT_MODES[mode],
     )
     if (
         mentorship.status == MentorshipStatus.ACTIVE
@@ -241,13 +240,10 @@ def submit_evaluation(member: Membership, mentorship: Mentorship, **answers: Any
     evaluation = Evaluation(
         mentorship_id=mentorship.id, author_id=member.id, side=side, submitted_at=utcnow()
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(evaluation)
-            db.session.flush()
-            evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
-    except evaluation_operations.EvaluationError as error:
-        raise MentoringError(error.message, error.field) from None
+    with db.session.begin_nested():  # a refused answer leaves no evaluation behind
+        db.session.add(evaluation)
+        db.session.flush()
+        evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
     record_event(
         mentorship.course_id, member, "mentorship", mentorship.id, "evaluated", side=str(side)
     )

@@ -34,7 +34,6 @@ from .rules import (
     active_pair_exists,
     can_receive_requests,
     clean_text,
-    date_for,
     lock,
     mentorship_path,
     name_for,
@@ -124,7 +123,7 @@ def send_request(
         link=path_to("mentoring.request_detail", course_id=mentee.course_id, request_id=request.id),
         mentee=name_for(mentee, mentor),
         course=mentee.course.display_title,
-        due=date_for(mentor, request.answer_due_at),
+        due=request.answer_due_at,
     )
     return request
 

@@ -7,11 +7,11 @@ The verbs live by sub-domain: :mod:`.requests` (§4.3), :mod:`.mentorships` (§4
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale, format_date
+from flask_babel import LazyString, force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -22,6 +22,7 @@ from ..i18n import normalise_locale
 from ..mentors import operations as mentor_operations
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from .choices import MAX_TEXT
 from .models import (
     ContactRequest,
@@ -37,17 +38,8 @@ LATEST_UTC_OFFSET = timedelta(hours=14)
 MAX_FREQUENCY = 200
 
 
-class MentoringError(ValueError):
-    """A rule of the journey refused the move; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The person may not make this move on that row (the views answer 403)."""
+#: A rule of the journey refused the move (the tool's one refusal type).
+MentoringError = Refusal
 
 
 class AlreadyDone(MentoringError):
@@ -212,9 +204,10 @@ def refresh_search_document(profile: MentorProfile) -> None:
     mentor_operations.refresh_search_document(profile)
 
 
-def name_for(member: Membership, recipient: Membership) -> str:
-    """Return the member's name as the recipient of a notice will read it."""
-    return member.user.display_name or in_language_of(recipient, _l("a participant"))
+def name_for(member: Membership, recipient: Membership | None = None) -> str | LazyString:
+    """Return the member's name for a notice; without one, "a participant" in the language the
+    notice is read in."""
+    return member.user.display_name or _l("a participant")
 
 
 def language_of(member: Membership) -> str:
@@ -225,11 +218,6 @@ def in_language_of(member: Membership, text: Any) -> str:
     """Render a lazy text in the recipient's language (notices are stored as text)."""
     with force_locale(language_of(member)):
         return str(text)
-
-
-def date_for(member: Membership, moment: datetime) -> str:
-    with force_locale(language_of(member)):
-        return str(format_date(moment, "long"))
 
 
 def path_to(endpoint: str, **values: Any) -> str:

@@ -23,6 +23,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
+from ..refusals import NotAllowed, Refusal
 from ..text import TextRefused, clean_text
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
@@ -47,20 +48,17 @@ PROFILE_FIELDS = (
 )
 
 
-class ProfileError(ValueError):
+class ProfileError(Refusal):
     """A profile change refused; ``errors`` maps each field to a translated message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
-class MentorStatusError(ValueError):
-    """A staff decision that does not apply to the profile's current status."""
-
-
-class MentorPermissionError(PermissionError):
-    """The acting member may not change this profile."""
+#: A staff decision that does not apply to the profile's current status.
+MentorStatusError = Refusal
+#: The acting member may not change this profile.
+MentorPermissionError = NotAllowed
 
 
 def parse_topics(raw: str | Iterable[str]) -> list[str]:

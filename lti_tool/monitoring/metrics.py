@@ -140,7 +140,7 @@ def _launch_outcome(status: int) -> str:
 
 def _remember_refusals(app: Flask) -> None:
     """Wrap the launch's refusal handler so the outcome is known to the metrics."""
-    from ..lti.launch import LaunchRefused
+    from ..lti.login import LaunchRefused
 
     for handlers in app.error_handler_spec.get("lti", {}).values():
         original = handlers.get(LaunchRefused)

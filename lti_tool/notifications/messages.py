@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from flask_babel import LazyString
+from flask_babel import LazyString, ngettext
 from flask_babel import lazy_gettext as _l
 
 
 @dataclass(frozen=True)
 class NoticeText:
-    """Subject and body of one kind of notice; ``%(name)s`` placeholders take the params."""
+    """Subject and body of one kind of notice; ``%(name)s`` placeholders take the params.
+
+    ``plural_body`` writes the whole body from the params, in the plural form the ``count``
+    param needs in the reader's language (``body`` then only documents the notice).
+    """
 
     subject: LazyString
     body: LazyString
+    plural_body: Callable[[dict[str, Any]], str] | None = None
 
 
 NOTICES: dict[str, NoticeText] = {
@@ -68,6 +75,12 @@ NOTICES: dict[str, NoticeText] = {
     "mentor_auto_busy_staff": NoticeText(
         _l("%(mentor)s was marked busy automatically"),
         _l("%(count)s contact requests to %(mentor)s expired without an answer."),
+        plural_body=lambda params: ngettext(
+            "%(count)s contact request to %(mentor)s expired without an answer.",
+            "%(count)s contact requests to %(mentor)s expired without an answer.",
+            params["count"],
+            **params,
+        ),
     ),
     "mentor_status_changed": NoticeText(
         _l("Your mentor profile: %(status)s"),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import LazyString, force_locale, format_date, gettext
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -41,7 +41,7 @@ def notify(
         course_id=recipient.course_id,
         recipient=recipient,
         kind=kind,
-        params={key: value for key, value in params.items()},
+        params={key: stored_param(value) for key, value in params.items()},
         link=link,
         dedupe_key=dedupe_key,
     )
@@ -87,18 +87,48 @@ def notify_staff(course_id: int, kind: str, *, dedupe_key: str | None = None, **
     return count
 
 
+def stored_param(value: Any) -> Any:
+    """Keep a notice parameter so that it can be written in any reader's language later.
+
+    Dates keep their value and lazy texts (a contact mode, "a participant") their message id;
+    both are written out when the notice is shown or mailed, in that reader's language.
+    """
+    if isinstance(value, datetime):
+        return {"$date": value.date().isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, LazyString):
+        return {"$text": str(value._args[0])}
+    return value
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dict) and "$date" in value:
+        return format_date(date.fromisoformat(value["$date"]), "long")
+    if isinstance(value, dict) and "$text" in value:
+        return gettext(value["$text"])
+    return value
+
+
 def render_text(notification: Notification) -> tuple[str, str]:
     """Return subject and body of a notice in the current language, without its link.
 
-    A translation whose placeholders do not match the stored params falls back to English
-    rather than breaking the inbox.
+    Dates, contact modes and other lazy texts among the params are written in that language
+    too, and counts take the language's plural form. A translation whose placeholders do not
+    match the stored params falls back to English rather than breaking the inbox.
     """
-    text = NOTICES[notification.kind]
     try:
-        return str(text.subject) % notification.params, str(text.body) % notification.params
+        return _render(notification)
     except (KeyError, TypeError, ValueError):
         with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-            return str(text.subject) % notification.params, str(text.body) % notification.params
+            return _render(notification)
+
+
+def _render(notification: Notification) -> tuple[str, str]:
+    text = NOTICES[notification.kind]
+    params = {key: _shown(value) for key, value in (notification.params or {}).items()}
+    body = text.plural_body(params) if text.plural_body else str(text.body) % params
+    return str(text.subject) % params, body
 
 
 def mark_read(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ..audit import record_event
 from ..extensions import db
 from ..people.models import Course, CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from .models import MatchingMode, PlatformDefaults, Programme, StandardsAcceptance
 from .standards import STANDARDS_VERSION
 
@@ -40,20 +41,19 @@ MATCHING_MODE_LABELS = {
 }
 
 
-class StandardsError(ValueError):
-    """Acceptance refused: the person did not confirm what the standards require."""
+#: Acceptance refused: the person did not confirm what the standards require.
+StandardsError = Refusal
 
 
-class ProgrammeSettingsError(ValueError):
+class ProgrammeSettingsError(Refusal):
     """Settings refused; ``errors`` maps each setting to a translated message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
+        super().__init__(errors=errors)
 
 
-class ProgrammePermissionError(PermissionError):
-    """Only the course's staff change its programme."""
+#: Only the course's staff change its programme.
+ProgrammePermissionError = NotAllowed
 
 
 def programme_for(course: Course) -> Programme:

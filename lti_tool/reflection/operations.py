@@ -17,6 +17,7 @@ from ..mentoring.models import Mentorship
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from ..wording import languages
 from .content import DEFAULT_QUESTIONS, Audience
 from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
@@ -27,17 +28,8 @@ MAX_QUESTION = 1_000
 ACTIVITY = "reflection"
 
 
-class ReflectionError(ValueError):
-    """A rule refused the move; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The person may not make this move on that row (the views answer 403)."""
+#: A rule of the reflection activity refused the move (the tool's one refusal type).
+ReflectionError = Refusal
 
 
 def audiences_for(role: CourseRole, is_approved_mentor: bool, is_mentee: bool) -> set[Audience]:

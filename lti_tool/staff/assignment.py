@@ -20,6 +20,7 @@ from ..mentoring.requests import assign_mentorship
 from ..mentoring.rules import MentoringError
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal
 from . import matching, queries
 from .csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected, one_person, read_csv
 from .rules import StaffError, require_staff
@@ -205,12 +206,12 @@ def propose_matches(
     )
 
 
-class MatchingRejected(ValueError):
+class MatchingRejected(Refusal):
     """Some chosen pairs break a rule; ``errors`` maps each learner id to the reason."""
 
     def __init__(self, errors: dict[int, str]) -> None:
-        super().__init__("; ".join(f"{key}: {value}" for key, value in errors.items()))
-        self.errors = errors
+        super().__init__(" ".join(errors.values()))
+        self.by_learner = errors
 
 
 def check_matches(

@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from ..people.models import Membership
+from ..refusals import Refusal
 from ..text import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 
 #: The largest CSV staff may upload, and its most rows.
@@ -22,12 +23,11 @@ MAX_CSV_BYTES = 512 * 1024
 MAX_CSV_ROWS = 5000
 
 
-class CsvRejected(ValueError):
+class CsvRejected(Refusal):
     """The file, or some of its rows, cannot be saved; nothing was saved."""
 
     def __init__(self, message: str | None = None, checks: list[Any] | None = None) -> None:
-        super().__init__(message or "rows refused")
-        self.message = message
+        super().__init__(message or "")
         self.checks = checks or []
 
 

@@ -329,7 +329,7 @@ def confirm_matching(membership: Membership) -> Any:
         created = assignment.confirm_matches(membership, choices, again=again)
     except assignment.MatchingRejected as error:
         db.session.rollback()
-        return _render_matching(membership, error.errors, again=again), 400
+        return _render_matching(membership, error.by_learner, again=again), 400
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")

@@ -1,7 +1,7 @@
 """Mentor designation: staff name a course's mentors, the person accepts or declines (issue 9)
 
 Revision ID: 9d3e5b7c2a41
-Revises: 5d1e7a9c3b42
+Revises: 7b3e9d1c5a28
 Create Date: 2026-12-03 09:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '9d3e5b7c2a41'
-down_revision = '5d1e7a9c3b42'
+down_revision = '7b3e9d1c5a28'
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from werkzeug.serving import make_server
 
 from lti_tool import create_app
 from lti_tool.demo.cli import prepare_demo
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 
 pytestmark = pytest.mark.browser
 

@@ -38,6 +38,17 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--test-third-party-cookie-phaseout",  # third-party cookies blocked, as browsers do now
 ]
+#: Chromium still keeps partitioned (CHIPS) cookies in a cross-site frame; Safari and Firefox's
+#: strict mode keep none. This makes the tool's frame refuse every script cookie, as they do.
+NO_COOKIES_IN_THE_TOOL_FRAME = """
+if (window.top !== window.self && window.location.hostname === "localhost") {
+  Object.defineProperty(Document.prototype, "cookie", {
+    configurable: true,
+    get: function () { return ""; },
+    set: function () {}
+  });
+}
+"""
 TINA = moodle.MoodleUser("3", "Tina", "Teacher", "tina@example.org", "editingteacher")
 
 
@@ -69,6 +80,8 @@ def sites(
             "CACHE_TYPE": "SimpleCache",
             "PUBLIC_BASE_URL": tool_url,
             "REGISTRATION_ALLOWED_PLATFORMS": [moodle_url],
+            # As over HTTPS: SameSite=None; Secure cookies (browsers accept Secure on localhost).
+            "COOKIE_SECURE": True,
         }
     )
     app.instance_path = str(folder / "instance")
@@ -125,6 +138,7 @@ def test_items_chosen_in_the_new_window_reach_moodles_activity_form(sites, brows
     moodle_url, state, client_id = sites
     type_id = state.tools[client_id]["type_id"]
     context = browser.new_context(locale="en-US")
+    context.add_init_script(NO_COOKIES_IN_THE_TOOL_FRAME)
     page = context.new_page()
     page.goto(f"{moodle_url}/course/modedit.php?type={type_id}")
     page.get_by_role("button", name="Select content").click()
@@ -143,7 +157,9 @@ def test_items_chosen_in_the_new_window_reach_moodles_activity_form(sites, brows
     picker.locator("#home-title").fill("Find your mentor")
     picker.locator("#reflection-selected").check()
     picker.locator("#reflection-title").fill("Reflect on mentoring")
-    picker.get_by_role("button", name="Add to the course").click()
+    with page.expect_response(lambda r: "contentitem_return.php" in r.url) as returned:
+        picker.get_by_role("button", name="Add to the course").click()
+    assert returned.value.status == 200, state.content_item_refusals
 
     expect(page.locator("#id_name")).to_have_value("Find your mentor", timeout=15_000)
     expect(page.get_by_test_id("selected-items")).to_have_text(

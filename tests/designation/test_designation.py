@@ -379,3 +379,19 @@ def test_a_file_with_control_characters_is_refused_before_any_query(app, course)
     assert response.status_code == 400
     assert "control characters" in response.get_data(as_text=True)
     assert count_rows(MentorDesignation)["mentor_designation"] == 0
+
+
+def test_open_edx_mentor_roles_keep_working_and_need_no_designation(app, launch):
+    from tests.mentors.factories import enter
+
+    mentor, course_id = enter(app, launch, user_id="maria", role="Community TA", name="Maria")
+    staff, _ = enter(app, launch, user_id="teacher", role="staff", name="Tina")
+    enter(app, launch, user_id="luca", name="Luca")
+
+    page = staff.get(f"/course/{course_id}/staff/mentors/designate").get_data(as_text=True)
+
+    candidates = page.split('data-testid="candidates"')[1].split("</ul>")[0]
+    assert "Luca" in candidates and "Maria" not in candidates
+    maria = db.session.scalar(select(MentorDesignation).join(MentorDesignation.membership).limit(1))
+    assert maria is None  # nobody was designated: Open edX's role made Maria a mentor
+    assert mentor.get(f"/course/{course_id}/mentors/me").status_code == 200

@@ -21,7 +21,7 @@ import requests
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti import operations
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 
 ISSUER = "https://lms.gunicorn.test"
 

@@ -16,7 +16,7 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.lti import operations
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 from lti_tool.lti.models import Deployment, ResourceLink
 from lti_tool.people.models import Course, Membership, User
 from tests.conftest import TOOL_BASE_URL, count_rows

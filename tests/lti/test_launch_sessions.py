@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from lti_tool.extensions import cache
-from lti_tool.lti.launch import LOGIN_COOKIE
+from lti_tool.lti.login import LOGIN_COOKIE
 from lti_tool.people.models import Course, Membership, User
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.mentors.factories import enter

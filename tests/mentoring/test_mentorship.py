@@ -22,8 +22,9 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     Side,
 )
-from lti_tool.mentoring.rules import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import AlreadyDone, MentoringError, NotAllowed
 from lti_tool.notifications.models import Notification
+from lti_tool.notifications.operations import render_text
 from tests.conftest import count_rows
 
 from .factories import (
@@ -177,10 +178,14 @@ def test_either_side_logs_numbered_contacts_without_an_agreement(pair):
         pair.mentor.membership_id,
         pair.mentee.id,
     ]
-    with force_locale("it"):  # the mentor reads Italian: the mode is named in their language
-        video = str(CONTACT_MODES["video"])
-    assert notices[0].params == {"author": "Luca Learner", "number": 1, "planned": 4, "mode": video}
-    assert notices[1].params["mode"] == "Video call"
+    # The mode is written in each reader's language when the notice is read (or mailed).
+    with force_locale("it"):
+        italian = render_text(notices[0])[1]
+    english = render_text(notices[1])[1]
+    assert "Luca Learner" in italian and str(CONTACT_MODES["video"]) not in italian
+    with force_locale("it"):
+        assert str(CONTACT_MODES["video"]) in italian
+    assert "(Video call)" in english
 
 
 def test_the_last_planned_contact_concludes_and_asks_both_for_evaluations(pair):
@@ -448,3 +453,15 @@ def test_ratings_go_from_one_to_five(pair, field, rating):
     with pytest.raises(MentoringError) as refused:
         mentorships.submit_evaluation(pair.mentee, pair.mentorship, **{**EVALUATION, field: rating})
     assert refused.value.field == field
+
+
+def test_an_agreement_proposed_twice_is_one_version(pair):
+    first = agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+
+    with pytest.raises(AlreadyDone):
+        agreements.propose_agreement(pair.mentee, pair.mentorship, **AGREEMENT)
+    changed = agreements.propose_agreement(
+        pair.mentee, pair.mentorship, **{**AGREEMENT, "frequency": "Twice a month"}
+    )
+
+    assert (first.version, changed.version) == (1, 2)

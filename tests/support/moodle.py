@@ -154,6 +154,8 @@ class MoodleState:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     #: What ``contentitem_return.php`` received and decoded: one list of items per return.
     content_item_returns: list[list[dict[str, Any]]] = field(default_factory=list)
+    #: Why ``contentitem_return.php`` refused what it received.
+    content_item_refusals: list[str] = field(default_factory=list)
     #: Who is signed into the site in the browser (the activity form's "Select content").
     browser_user: MoodleUser | None = None
     _type_ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -649,6 +651,14 @@ def sign_id_token(state: MoodleState, client_id: str, nonce: str, launch: dict[s
 
 
 def content_item_return(state: MoodleState, query: dict[str, str], token: str) -> Any:
+    """Answer ``contentitem_return.php``, recording why it refused, if it did."""
+    answer = _content_item_return(state, query, token)
+    if isinstance(answer, tuple):
+        state.content_item_refusals.append(answer[0])
+    return answer
+
+
+def _content_item_return(state: MoodleState, query: dict[str, str], token: str) -> Any:
     """Answer ``contentitem_return.php``: check the tool's JWT, hand the items to the form.
 
     Like Moodle, the page calls ``parent.processContentItemReturnData`` when it is in a frame
@@ -658,19 +668,19 @@ def content_item_return(state: MoodleState, query: dict[str, str], token: str) -
         (c for c, t in state.tools.items() if str(t["type_id"]) == query.get("id")), None
     )
     if client_id is None or not token:
-        return "invalidrequest", 400
+        return "invalidrequest: no such tool type or no JWT", 400
     try:
         header = jwt.get_unverified_header(token)
         unverified = jwt.decode(token, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return "invalidrequest", 400
+        return "invalidrequest: not a JWT", 400
     if unverified.get("iss") != client_id or not header.get("kid"):
-        return "invalidrequest", 400
+        return "invalidrequest: iss is not the client id, or no kid", 400
     if state.tool_keyset is not None:
         keyset = jwt.PyJWKSet.from_dict(state.tool_keyset())
         key = next((k for k in keyset.keys if k.key_id == header["kid"]), None)
         if key is None:
-            return "invalidrequest", 400
+            return "invalidrequest: kid not in the tool's key set", 400
         jwt.decode(token, key.key, algorithms=["RS256"], audience=state.issuer)
     items = unverified.get(Claim.CONTENT_ITEMS) or []
     state.content_item_returns.append(items)
