@@ -84,6 +84,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
             )
             db.session.commit()
 
+            db.session.remove()
             upgrade(revision="d5a8c31e7f90")
 
             rows = db.session.execute(
@@ -113,6 +114,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
                 "mentee_know_how": "mentees",
             }
 
+            db.session.rollback()  # end the reading transaction: the migration alters tables
             downgrade(revision="1b2c3d4e5f6a")  # and back: the columns hold the answers again
             row = db.session.execute(
                 db.text("SELECT process_rating, what_helped, would_recommend FROM evaluation")

@@ -2,7 +2,7 @@
 
 Staff add, reword (per language), move, retire and restore questions, as for the reflection;
 the seed's questions are given to a course the first time its evaluation is needed. Functions
-flush, never commit; a refusal is an :class:`EvaluationError` naming its form field.
+flush, never commit; a refusal is a :class:`~lti_tool.refusals.Refusal` naming its form field.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
+from ..refusals import NotAllowed, Refusal
 from ..wording import languages
 from .content import DEFAULT_QUESTIONS
 from .models import EvaluationAnswer, EvaluationQuestion, QuestionKind
@@ -30,17 +31,8 @@ MAX_QUESTION = 1_000
 MAX_ANSWER = 4_000
 
 
-class EvaluationError(ValueError):
-    """A rule refused the move; ``message`` is shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(PermissionError):
-    """The person may not make this move (the views answer 403)."""
+#: A rule refused the move (the tool's one refusal type; ``message`` beside ``field``).
+EvaluationError = Refusal
 
 
 def field_name(question: EvaluationQuestion) -> str:

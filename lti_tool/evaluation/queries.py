@@ -153,7 +153,7 @@ def averages(course_id: int, mentorship_ids: Any) -> list[QuestionAverage]:
     for question in questions_of(course_id, include_retired=True):
         if question.kind == QuestionKind.TEXT:
             continue
-        by_side = {}
+        by_side: dict[str, SideAverage] = {}
         for side in ("mentee", "mentor"):
             count, value = found.get((question.id, side), (0, None))
             by_side[side] = SideAverage(

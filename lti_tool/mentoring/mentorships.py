@@ -240,13 +240,10 @@ def submit_evaluation(member: Membership, mentorship: Mentorship, **answers: Any
     evaluation = Evaluation(
         mentorship_id=mentorship.id, author_id=member.id, side=side, submitted_at=utcnow()
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(evaluation)
-            db.session.flush()
-            evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
-    except evaluation_operations.EvaluationError as error:
-        raise MentoringError(error.message, error.field) from None
+    with db.session.begin_nested():  # a refused answer leaves no evaluation behind
+        db.session.add(evaluation)
+        db.session.flush()
+        evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
     record_event(
         mentorship.course_id, member, "mentorship", mentorship.id, "evaluated", side=str(side)
     )

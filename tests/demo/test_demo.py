@@ -6,7 +6,6 @@ import json
 import re
 import socket
 import threading
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -35,6 +34,7 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import can_receive_requests
+from lti_tool.models_base import utcnow
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection import queries as reflection_queries
@@ -392,8 +392,8 @@ def test_deep_link_return_refuses_a_token_the_tool_did_not_sign(demo, client):
         {
             "iss": platform.CLIENT_ID,
             "aud": [platform.ISSUER],
-            "iat": int(time.time()),
-            "exp": int(time.time()) + 600,
+            "iat": int(utcnow().timestamp()),
+            "exp": int(utcnow().timestamp()) + 600,
             "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
             "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
             "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "1",
