@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PYTEST_ARGS ?=
 
-.PHONY: demo test browser lint translations benchmark screenshots clean
+.PHONY: demo test browser lint translations benchmark wrk screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +20,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed-app
 
 ## demo: the tool on SQLite with the built-in demo LMS on http://127.0.0.1:5000/demo/
+## (another port: make demo DEMO_PORT=5001)
 demo: $(VENV)/.installed-app
-	$(BIN)/flask --app lti_tool demo
+	$(BIN)/flask --app lti_tool demo $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
 ## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
 test: $(VENV)/.installed-test browser node_modules/.installed
@@ -39,8 +40,8 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check lti_tool tests
-	$(BIN)/ruff format --check lti_tool tests
+	$(BIN)/ruff check lti_tool tests benchmark
+	$(BIN)/ruff format --check lti_tool tests benchmark
 	$(BIN)/mypy
 
 ## translations: extract, update and compile every catalogue in translations/ (en, it, de, fr); English is filled from the source
@@ -50,8 +51,20 @@ translations: $(VENV)/.installed-app
 	$(BIN)/python translations/fill_english.py
 	$(BIN)/pybabel compile -d translations --statistics
 
-benchmark: $(VENV)/.installed-test
-	$(BIN)/python -m tests.benchmark
+## benchmark: the tool beside its baselines through gunicorn and wrk (figures, never pass/fail);
+## BENCHMARK_ARGS="--quick" for a few minutes, "--postgresql URL" to add PostgreSQL (its tables
+## are dropped), "--help" for the sizes
+BENCHMARK_ARGS ?= --quick
+benchmark: $(VENV)/.installed-test wrk
+	$(BIN)/python -m pip install --quiet -e ".[test,production]"
+	$(BIN)/python -m benchmark $(BENCHMARK_ARGS)
+
+## wrk: Debian's HTTP load generator for the benchmark (a Python client is used without it)
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; } || \
+		echo "wrk could not be installed: the benchmark uses its Python client"
 
 ## screenshots: drive the demo in Chromium and write the README's pictures into docs/
 screenshots: $(VENV)/.installed-test browser

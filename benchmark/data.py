@@ -62,6 +62,7 @@ TOPICS = [
     "Music",
 ]
 LANGUAGES = ["en", "it", "de", "fr", "es"]
+FIRST_NAMES = ["Anna", "Bruno", "Chiara", "Dario", "Elena", "Franz", "Greta", "Hugo"]
 MODES = [mode.value for mode in ContactMode]
 ROLES = [role.value for role in MentorRole]
 COMMON = [
@@ -166,7 +167,7 @@ def mentor_specs(start: int, count: int, seed: int) -> list[MentorSpec]:
         bio = " ".join(rng.choices(VOCABULARY, WEIGHTS, k=rng.randint(15, 45)))
         specs.append(
             MentorSpec(
-                name=f"{rng.choice(['Anna', 'Bruno', 'Chiara', 'Dario', 'Elena', 'Franz', 'Greta', 'Hugo'])} "
+                name=f"{rng.choice(FIRST_NAMES)} "
                 f"{rng.choice(VOCABULARY[100:600]).title()} {number:07d}",
                 topics=rng.sample(TOPICS, rng.randint(1, 3)),
                 languages=rng.sample(LANGUAGES, rng.randint(1, 2)),

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+#: A moved clock: the demo plays its course's past through the real operations (demo/history.py).
+_moved_clock: ContextVar[datetime | None] = ContextVar("moved_clock", default=None)
+
 
 def utcnow() -> datetime:
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(UTC)
+    """Return the current time as an aware UTC datetime (the moved clock's, inside clock_at)."""
+    moved = _moved_clock.get()
+    return moved if moved is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Run the enclosed operations as if it were ``moment`` (every timestamp they write)."""
+    token = _moved_clock.set(moment)
+    try:
+        yield
+    finally:
+        _moved_clock.reset(token)
 
 
 class UTCDateTime(TypeDecorator[datetime]):

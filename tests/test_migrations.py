@@ -41,3 +41,88 @@ def test_flask_db_upgrade_builds_the_schema_from_nothing(database_url, _migrated
         assert {table.name for table in db.metadata.sorted_tables} <= tables
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tmp_path):
+    """d5a8c31e7f90 moves the fixed evaluation columns into one answer per seed question."""
+    from flask_migrate import downgrade, upgrade
+
+    from lti_tool.mentoring.models import Mentorship, MentorshipStatus
+    from tests.mentoring.factories import make_course, make_member, make_mentor
+
+    app = create_app(_test_config(database_url, tmp_path))
+    with app.app_context():
+        downgrade(revision="1b2c3d4e5f6a")
+        try:
+            course = make_course()
+            mentee = make_member(course, name="Old Evaluator")
+            profile = make_mentor(course)
+            mentorship = Mentorship(
+                course_id=course.id,
+                mentee_id=mentee.id,
+                mentor_id=profile.id,
+                status=MentorshipStatus.CONCLUDED,
+            )
+            db.session.add(mentorship)
+            db.session.flush()
+            db.session.execute(
+                db.text(
+                    "INSERT INTO evaluation (mentorship_id, author_id, side, process_rating, "
+                    "goal_attainment, usefulness, what_helped, what_to_change, would_recommend, "
+                    "submitted_at) VALUES (:m, :a, 'mentee', 4, 3, 5, 'Old help', '', :yes, "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"m": mentorship.id, "a": mentee.id, "yes": True},
+            )
+            db.session.execute(
+                db.text(
+                    "INSERT INTO reflection_question (course_id, key, position, created_at, "
+                    "updated_at) VALUES (:c, 'reach_mentees', 1, CURRENT_TIMESTAMP, "
+                    "CURRENT_TIMESTAMP)"
+                ),
+                {"c": course.id},
+            )
+            db.session.commit()
+
+            db.session.remove()
+            upgrade(revision="d5a8c31e7f90")
+
+            rows = db.session.execute(
+                db.text(
+                    "SELECT q.key, a.rating, a.text, a.agrees FROM evaluation_answer a "
+                    "JOIN evaluation_question q ON q.id = a.question_id"
+                )
+            ).all()
+            answers = {
+                key: next(v for v in (rating, text, agrees) if v is not None)
+                for key, rating, text, agrees in rows
+            }
+            assert answers == {
+                "process_rating": 4,
+                "goal_attainment": 3,
+                "usefulness": 5,
+                "what_helped": "Old help",
+                "what_to_change": "",
+                "would_recommend": True,
+            }
+            audiences = dict(
+                db.session.execute(db.text("SELECT key, audience FROM reflection_question")).all()
+            )
+            assert audiences == {
+                "reach_mentees": "mentors",
+                "mentee_question": "mentees",
+                "mentee_know_how": "mentees",
+            }
+
+            db.session.rollback()  # end the reading transaction: the migration alters tables
+            downgrade(revision="1b2c3d4e5f6a")  # and back: the columns hold the answers again
+            row = db.session.execute(
+                db.text("SELECT process_rating, what_helped, would_recommend FROM evaluation")
+            ).one()
+            assert tuple(row) == (4, "Old help", True)
+        finally:
+            db.session.rollback()
+            downgrade(revision="base")
+            upgrade(revision="heads")
+            db.session.remove()
+            db.engine.dispose()

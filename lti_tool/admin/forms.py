@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from ..programme.forms import ProgrammeSettingsForm
@@ -55,8 +55,9 @@ class GiveUpForm(FlaskForm):
 
     reason = TextAreaField(
         _l("Why give up"),
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            InputRequired(message=_l("Say why: the reason is kept with the item.")),
+            DataRequired(message=_l("Say why: the reason is kept with the item.")),
             Length(max=MAX_REASON, message=_l("At most %(max)d characters.")),
         ],
     )

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import delete
+
+from .. import outbox
 from ..audit import record_event
+from ..extensions import db
+from ..gradebook.models import GradebookScore
+from ..gradebook.operations import _platform_key as gradebook_platform_key
 from ..lti import operations as lti_operations
 from ..lti.models import Deployment, Registration, ToolKey
 from ..models_base import utcnow
+from ..notifications.models import OutboxEmail
+from ..outbox import DeliveryBackoff
 from ..people.models import Membership
 
 AdminError = lti_operations.RegistrationError
@@ -72,6 +80,47 @@ def retire_key(actor: Membership, key: ToolKey, in_days: int) -> ToolKey:
     return retired
 
 
-def outbox_actions_available() -> bool:
-    """Whether the delivery code offers "retry now" and "give up" for e-mails and scores."""
-    return False
+#: Audit subject of each outbox model.
+OUTBOX_SUBJECTS = {OutboxEmail: "outbox_email", GradebookScore: "gradebook_score"}
+
+
+def retry_delivery(actor: Membership, item: OutboxEmail | GradebookScore) -> bool:
+    """Make a waiting or failed e-mail or score due at once (``outbox.retry_now``).
+
+    For a score, the administrator's "now" also closes its platform's back-off: they retry
+    because they know the platform is back. Return whether the item is due now (False when a
+    runner was sending it at that moment, or it was delivered meanwhile: nothing changed).
+    """
+    before = (item.status, item.attempts)
+    outbox.retry_now(item)
+    is_due = str(item.status) == "queued" and item.attempts == 0
+    if isinstance(item, GradebookScore) and is_due:
+        db.session.execute(
+            delete(DeliveryBackoff).where(DeliveryBackoff.key == gradebook_platform_key(item))
+        )
+    record_event(
+        actor.course_id,
+        actor,
+        OUTBOX_SUBJECTS[type(item)],
+        item.id,
+        "retry_now",
+        was=[str(before[0]), before[1]],
+        is_due=is_due,
+    )
+    return is_due
+
+
+def give_up_delivery(actor: Membership, item: OutboxEmail | GradebookScore, reason: str) -> bool:
+    """Stop retrying a waiting e-mail or score; it stays listed as failed with the reason."""
+    outbox.give_up(item, reason)
+    given_up = item.given_up_reason == reason[:500] and str(item.status) == "failed"
+    record_event(
+        actor.course_id,
+        actor,
+        OUTBOX_SUBJECTS[type(item)],
+        item.id,
+        "given_up",
+        reason=reason[:500],
+        given_up=given_up,
+    )
+    return given_up

@@ -25,7 +25,6 @@ from ..programme import operations as programme_operations
 from . import operations, queries
 from .access import can_administer
 from .forms import ConfirmForm, GiveUpForm, PlatformDefaultsForm, RetireKeyForm, RotateKeysForm
-from .operations import outbox_actions_available
 
 bp = Blueprint("admin", __name__, url_prefix="/course/<int:course_id>/admin")
 
@@ -216,8 +215,53 @@ def outbox(membership: Membership, registration: Registration) -> str:
         outbox=queries.outbox(registration.id),
         form=ConfirmForm(),
         give_up_form=GiveUpForm(),
-        can_act=outbox_actions_available(),
     )
+
+
+@bp.post("/outbox/<any(emails, scores):kind>/<int:item_pk>/retry")
+@admin_view
+def retry_delivery(
+    membership: Membership, registration: Registration, kind: str, item_pk: int
+) -> Any:
+    """Make one of the platform's e-mails or scores due at once."""
+    item = _outbox_item(registration, kind, item_pk)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    is_due = operations.retry_delivery(membership, item)
+    db.session.commit()
+    if is_due:
+        flash(_("It will be sent on the job runner's next run."))
+    else:
+        flash(_("Nothing was changed: it is being sent right now, or was sent already."), "error")
+    return _back(membership, ".outbox")
+
+
+@bp.post("/outbox/<any(emails, scores):kind>/<int:item_pk>/give-up")
+@admin_view
+def give_up_delivery(
+    membership: Membership, registration: Registration, kind: str, item_pk: int
+) -> Any:
+    """Stop retrying one of the platform's e-mails or scores, with a reason."""
+    item = _outbox_item(registration, kind, item_pk)
+    form = GiveUpForm()
+    if not form.validate_on_submit():
+        return _invalid(form, membership, ".outbox")
+    given_up = operations.give_up_delivery(membership, item, form.reason.data.strip())
+    db.session.commit()
+    if given_up:
+        flash(_("It will not be retried; it stays listed with your reason."))
+    else:
+        flash(_("Nothing was changed: it is being sent right now, or was sent already."), "error")
+    return _back(membership, ".outbox")
+
+
+def _outbox_item(registration: Registration, kind: str, item_pk: int) -> Any:
+    """The e-mail or score of that id, only when it belongs to the registration's courses."""
+    find = queries.email_of if kind == "emails" else queries.score_of
+    item = find(registration.id, item_pk)
+    if item is None:
+        abort(404)
+    return item
 
 
 @bp.route("/defaults", methods=["GET", "POST"])

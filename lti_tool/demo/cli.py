@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import socket
 from urllib.parse import urlsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from werkzeug.serving import run_simple
+from werkzeug.serving import make_server
 
 from ..config import DEFAULTS
 from ..extensions import db
+from .background import start_background
 from .platform import platform_url
 from .seed import seed_demo
 
@@ -34,7 +36,7 @@ def prepare_demo(app: Flask, host: str, port: int) -> str:
             f"so it must reach this server on {host}:{port}."
         )
     upgrade()
-    seed_demo()
+    seed_demo(history=True)
     db.session.commit()
     return platform_url("demo.index")
 
@@ -48,8 +50,37 @@ def demo_command(host: str | None, port: int | None) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     host = host or app.config["DEMO_HOST"]
     port = port or int(app.config["DEMO_PORT"])
+    check_port(host, port)
     url = prepare_demo(app, host, port)
-    click.echo(f"Demo LMS ready: open {url}  (Ctrl+C stops it)")
     # Threaded: a launch makes the tool fetch the demo LMS's keys from this same server.
-    # (app.run() refuses to start from inside a ``flask`` command; this is what it calls.)
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    # The server binds its port before the demo says it is ready.
+    server = make_server(host, port, app, threaded=True)
+    background = start_background(app)
+    click.echo(f"Demo LMS ready: open {url}  (Ctrl+C stops it)")
+    click.echo(
+        "Due jobs run every "
+        f"{app.config['DEMO_JOB_INTERVAL_SECONDS']} s; the e-mails the tool sends appear on "
+        f"{platform_url('demo.outbox')}"
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        background.stop()
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse to start, saying how to choose another port, when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise click.ClickException(
+                f"Port {port} on {host} is not free ({error.strerror}). Choose another port: "
+                f"make demo DEMO_PORT={port + 1}  (or: flask --app lti_tool demo --port "
+                f"{port + 1}, or demo_port in config.toml)."
+            ) from None

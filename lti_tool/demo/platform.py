@@ -32,6 +32,7 @@ from ..lti import keys
 from ..lti.activities import ACTIVITIES, activity_for
 from ..lti.claims import DEEP_LINKING_CONTENT_TYPE, LTI_VERSION, Claim, MessageType
 from .roster import COURSE, DemoPerson, find_person
+from .services import service_claims
 
 #: The demo LMS's issuer: fixed, so the same people and course survive a change of port.
 ISSUER = "https://demo-lms.invalid"
@@ -301,6 +302,9 @@ def id_token_claims(person: DemoPerson, pending: dict[str, Any], *, nonce: str) 
             "version": "1.0",
         },
     }
+    claims.update(
+        service_claims(pending["link"], platform_url)
+    )  # Names and Roles, AGS (demo/services.py)
     if pending["message_type"] == MessageType.DEEP_LINKING_REQUEST:
         claims[Claim.DEEP_LINKING_SETTINGS] = {
             "deep_link_return_url": platform_url("demo.deep_link_return"),

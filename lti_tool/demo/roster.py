@@ -15,6 +15,9 @@ class DemoRole(enum.StrEnum):
     """The course role a demo person has in the demo LMS."""
 
     INSTRUCTOR = "instructor"
+    #: A site administrator of the LMS (Moodle sends the system and institution Administrator
+    #: roles with Instructor): the tool's administration console opens for them.
+    ADMINISTRATOR = "administrator"
     MENTOR = "mentor"
     LEARNER = "learner"
 
@@ -22,12 +25,14 @@ class DemoRole(enum.StrEnum):
 #: The LIS role each demo role sends in the id_token.
 ROLE_URIS = {
     DemoRole.INSTRUCTOR: Role.INSTRUCTOR,
+    DemoRole.ADMINISTRATOR: Role.INSTRUCTOR,
     DemoRole.MENTOR: Role.MENTOR,
     DemoRole.LEARNER: Role.LEARNER,
 }
 
 ROLE_LABELS = {
     DemoRole.INSTRUCTOR: _l("Instructor"),
+    DemoRole.ADMINISTRATOR: _l("Site administrator"),
     DemoRole.MENTOR: _l("Mentor"),
     DemoRole.LEARNER: _l("Learner"),
 }
@@ -53,12 +58,15 @@ class DemoPerson:
     @property
     def is_staff(self) -> bool:
         """Whether the person teaches the course (and may add activities)."""
-        return self.role == DemoRole.INSTRUCTOR
+        return self.role in (DemoRole.INSTRUCTOR, DemoRole.ADMINISTRATOR)
 
     @property
     def lti_roles(self) -> list[str]:
         """The roles claim of the person's launches."""
-        return [str(ROLE_URIS[self.role])]
+        roles = [str(ROLE_URIS[self.role])]
+        if self.role == DemoRole.ADMINISTRATOR:
+            roles += [str(Role.SYSTEM_ADMINISTRATOR), str(Role.INSTITUTION_ADMINISTRATOR)]
+        return roles
 
     @property
     def profile(self) -> dict[str, Any]:
@@ -88,6 +96,7 @@ def _person(subject: str, given: str, family: str, role: DemoRole, language: str
 PEOPLE: tuple[DemoPerson, ...] = (
     _person("demo-101", "Laura", "Conti", DemoRole.INSTRUCTOR, "it"),
     _person("demo-102", "James", "Whitfield", DemoRole.INSTRUCTOR, "en"),
+    _person("demo-103", "Ada", "Marchetti", DemoRole.ADMINISTRATOR, "en"),
     _person("demo-201", "Francesca", "Moretti", DemoRole.MENTOR, "it"),
     _person("demo-202", "Alessandro", "Gallo", DemoRole.MENTOR, "it"),
     _person("demo-203", "Sarah", "Mitchell", DemoRole.MENTOR, "en"),

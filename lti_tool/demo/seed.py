@@ -21,6 +21,7 @@ from ..models_base import utcnow
 from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
 from ..programme.operations import accept_standards
+from .history import seed_history
 from .platform import (
     CLIENT_ID,
     DEPLOYMENT_ID,
@@ -58,8 +59,12 @@ def register_demo_platform() -> Deployment:
     return operations.activate_deployment(ISSUER, CLIENT_ID, DEPLOYMENT_ID)
 
 
-def seed_demo() -> Course:
-    """Register the demo LMS; mirror its course and people in the tool, as a roster sync would."""
+def seed_demo(*, history: bool = False) -> Course:
+    """Register the demo LMS; mirror its course and people in the tool, as a roster sync would.
+
+    With ``history`` (what ``flask demo`` asks for) the course also gets ten weeks of past
+    mentoring, so that the staff dashboard's charts and tables have something to show.
+    """
     deployment = register_demo_platform()
     course = upsert_course(deployment, COURSE)
     users = [upsert_user(ISSUER, person.subject, person.profile) for person in PEOPLE]
@@ -74,6 +79,8 @@ def seed_demo() -> Course:
     db.session.flush()
     seed_mentor_pool(memberships)
     seed_mentorship_in_progress(memberships)
+    if history:
+        seed_history(course)
     return course
 
 

@@ -10,8 +10,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.urls import public_url
 from ..extensions import csrf
+from ..lti.claims import Scope
 from ..lti.login import origin_of
-from . import platform
+from ..lti.services import LINEITEM_CONTAINER_MEDIA_TYPE, LINEITEM_MEDIA_TYPE, NRPS_MEDIA_TYPE
+from . import platform, services
+from .background import received_emails
 from .forms import LaunchForm
 from .platform import DemoRefusal
 from .roster import COURSE, PEOPLE, ROLE_LABELS, find_person
@@ -114,10 +117,111 @@ def jwks() -> Response:
     return response
 
 
+# --- LTI Advantage services: tokens, Names and Roles, Assignment and Grade Services ----------
+
+
+@bp.errorhandler(services.ServiceRefusal)
+def service_refused(error: services.ServiceRefusal) -> tuple[Response, int]:
+    """Answer a refused service call as OAuth / LTI Advantage platforms do: JSON and a status."""
+    return jsonify(error=error.error, error_description=error.description), error.status
+
+
 @bp.post("/token")
-def token() -> Any:
-    """Refuse service tokens: the demo LMS offers no Names and Roles or grade services."""
-    return jsonify(
-        error="invalid_scope",
-        error_description="The demo LMS offers no LTI Advantage services.",
-    ), 400
+def token() -> Response:
+    """Issue an access token for the tool's client-credentials request (signed assertion)."""
+    response = jsonify(
+        services.issue_token(
+            request.form,
+            client_id=platform.CLIENT_ID,
+            issuer=platform.ISSUER,
+            token_url=platform.platform_url("demo.token"),
+        )
+    )
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.get("/nrps/memberships")
+def memberships() -> Response:
+    """The course roster (Names and Roles): everyone, including people who never launched."""
+    services.require_scope(request.headers.get("Authorization"), str(Scope.NRPS))
+    response = jsonify(services.membership_container(platform.platform_url))
+    response.mimetype = NRPS_MEDIA_TYPE
+    return response
+
+
+@bp.route("/ags/lineitems", methods=["GET", "POST"])
+def line_items() -> Any:
+    """List the course's line items (filtered), or create one."""
+    if request.method == "POST":
+        services.require_scope(request.headers.get("Authorization"), str(Scope.LINEITEM))
+        item = services.create_line_item(
+            request.get_json(force=True, silent=True), platform.platform_url
+        )
+        response = jsonify(services.public_line_item(item))
+        response.mimetype = LINEITEM_MEDIA_TYPE
+        return response, 201
+    _require_any_scope(Scope.LINEITEM, Scope.LINEITEM_READONLY)
+    found = services.line_items(
+        resourceLinkId=request.args.get("resource_link_id"),
+        resourceId=request.args.get("resource_id"),
+        tag=request.args.get("tag"),
+    )
+    response = jsonify([services.public_line_item(item) for item in found])
+    response.mimetype = LINEITEM_CONTAINER_MEDIA_TYPE
+    return response
+
+
+@bp.get("/ags/lineitems/<item_id>")
+def line_item(item_id: str) -> Response:
+    """Show one line item."""
+    _require_any_scope(Scope.LINEITEM, Scope.LINEITEM_READONLY)
+    item = services.find_line_item(item_id)
+    if item is None:
+        abort(404)
+    response = jsonify(services.public_line_item(item))
+    response.mimetype = LINEITEM_MEDIA_TYPE
+    return response
+
+
+@bp.post("/ags/lineitems/<item_id>/scores")
+def scores(item_id: str) -> tuple[str, int]:
+    """Receive a score for a line item; the gradebook page shows it."""
+    services.require_scope(request.headers.get("Authorization"), str(Scope.SCORE))
+    item = services.find_line_item(item_id)
+    if item is None:
+        abort(404)
+    services.receive_score(item, request.get_json(force=True, silent=True))
+    return "", 204
+
+
+def _require_any_scope(*scopes: str) -> None:
+    refusal = None
+    for scope in scopes:
+        try:
+            services.require_scope(request.headers.get("Authorization"), str(scope))
+        except services.ServiceRefusal as error:
+            refusal = error
+        else:
+            return
+    assert refusal is not None
+    raise refusal
+
+
+# --- What the tool sent the course: its e-mails and its scores ------------------------------
+
+
+@bp.get("/outbox")
+def outbox() -> str:
+    """Show the e-mails the tool sent (the demo's local mail server), newest first."""
+    people = {person.email: person for person in PEOPLE}
+    return render_template(
+        "demo/outbox.html", emails=list(reversed(received_emails())), people=people
+    )
+
+
+@bp.get("/gradebook")
+def gradebook() -> str:
+    """Show the course's gradebook: the line items the tool made and the scores it posted."""
+    people = {person.subject: person for person in PEOPLE}
+    return render_template("demo/gradebook.html", rows=services.gradebook(), people=people)

@@ -16,10 +16,11 @@ from ..programme.models import enum_column
 
 
 class ScoreStatus(enum.StrEnum):
-    """Queued until the platform accepted the score; never dropped."""
+    """Queued until the platform accepted the score; failed after the attempt cap, never dropped."""
 
     QUEUED = "queued"
     POSTED = "posted"
+    FAILED = "failed"
 
 
 class GradebookScore(db.Model):
@@ -58,6 +59,10 @@ class GradebookScore(db.Model):
     last_status: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The run holding the claim (see ``lti_tool.outbox``); None when nobody does.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    #: Why an administrator stopped retrying it.
+    given_up_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     link: Mapped[ResourceLink] = relationship()

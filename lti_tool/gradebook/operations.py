@@ -4,15 +4,20 @@ Completing a gradable activity (reflection, evaluation) writes one :class:`Grade
 placement of that activity with a line item, in the same transaction as the completion. The job
 runner (``jobs run-due``) posts them through :mod:`lti_tool.lti.services`.
 
-Delivery follows the e-mail outbox (``notifications/delivery.py``): each score is *claimed* with
-an atomic compare-and-set UPDATE committed at once, then posted, then marked posted and
-committed. Two runners never post the same score; a runner that dies mid-post leaves a claim
-that lapses, and the score is posted again later. A repeated post is harmless: the platform keeps
-the latest score of a line item per person, and it is the same full mark.
+Delivery uses the tool's one outbox mechanism (``lti_tool.outbox``), as e-mails do: a batch is
+claimed in one statement, each score posted on its own, the outcomes committed per batch. Two
+runners never post the same score; a runner that dies mid-post leaves a claim that lapses, and
+the score is posted again later. A repeated post is harmless: the platform keeps the latest
+score of a line item per person, and it is the same full mark. A platform that is down (timeout,
+connection error, 5xx) pays one timeout per back-off period: its other scores are skipped,
+uncharged, until its back-off passes (a circuit breaker per registration), and a run stops taking
+scores after ``outbox_run_seconds`` (at most half the claim time), so it never outlasts its
+claims.
 
 Every failure stays in the outbox with its problem, HTTP status and the platform's message (staff
 see them) and is retried with exponential back-off, including the ones that need a person to act
-(service not enabled, credentials): once the LMS admin has acted, the next retry gets through. A
+(service not enabled, credentials): once the LMS admin has acted, the next retry gets through.
+After ``outbox_max_attempts`` the score turns failed, still listed, until an admin retries it. A
 score the platform calls stale (409) is retried with a newer timestamp.
 """
 
@@ -20,9 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..extensions import db
 from ..lti.activities import ACTIVITIES
@@ -39,6 +45,7 @@ from ..lti.services import (
     post_score,
 )
 from ..models_base import utcnow
+from ..outbox import Breakers, Deadline, Outbox, RetryPolicy, retry_policy, run_batches
 from ..people.models import Membership
 from .models import GradebookScore, ScoreStatus
 
@@ -46,13 +53,21 @@ from .models import GradebookScore, ScoreStatus
 FULL_MARKS = 100.0
 #: Tag of the line items the tool creates for completion scores.
 COMPLETION_TAG = "completion"
-#: Back-off after failed attempts: 1, 2, 4 … minutes, at most six hours.
-RETRY_BASE_SECONDS = 60
-RETRY_MAX_SECONDS = 6 * 3600
-#: How long a claim keeps other runners off a score being posted.
-CLAIM_SECONDS = 600
-#: Scores one run posts at most.
-BATCH_SIZE = 200
+#: How long a claim keeps other runners off a score being posted (``outbox_claim_seconds``).
+CLAIM_SECONDS = RetryPolicy.claim_seconds
+
+SCORES: Outbox[GradebookScore] = Outbox(
+    GradebookScore,
+    queued=ScoreStatus.QUEUED,
+    failed=ScoreStatus.FAILED,
+    done=lambda now: {
+        "posted_at": now,
+        "last_attempt_at": now,
+        "last_problem": None,
+        "last_status": None,
+    },
+    backoff_key=lambda score: _platform_key(score),
+)
 
 
 @dataclass
@@ -121,64 +136,83 @@ def queue_completion_scores(
 
 
 def retry_delay(attempts: int) -> timedelta:
-    """Return the wait after the given number of failed attempts: 1, 2, 4 … minutes, capped."""
-    exponent = min(max(attempts - 1, 0), 30)
-    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2**exponent, RETRY_MAX_SECONDS))
+    """Return the wait after the given number of failed attempts (the outbox retry policy)."""
+    return retry_policy().delay(attempts)
 
 
-def deliver_due_scores(now: datetime | None = None, limit: int = BATCH_SIZE) -> ScoreReport:
-    """Post the queued scores that are due; commit per score."""
+def deliver_due_scores(now: datetime | None = None, limit: int | None = None) -> ScoreReport:
+    """Post the queued scores that are due, batch by batch, within the run's time bound."""
     now = now or utcnow()
     report = ScoreReport()
-    due_ids = list(
-        db.session.scalars(
-            select(GradebookScore.id)
-            .where(
-                GradebookScore.status == ScoreStatus.QUEUED,
-                GradebookScore.next_attempt_at <= now,
-            )
-            .order_by(GradebookScore.next_attempt_at, GradebookScore.id)
-            .limit(limit)
-        )
-    )
-    db.session.commit()  # end the read transaction: claims below each commit on their own
-    for score_id in due_ids:
-        score = claim(score_id, now)
-        if score is None:
-            continue  # another runner has it, or it is no longer due
-        try:
-            _post(score)
-        except ServiceError as error:
-            _record_failure(score, error, now)
-            report.failed += 1
-            continue
-        score.status = ScoreStatus.POSTED
-        score.posted_at = now
-        score.last_attempt_at = now
-        score.attempts += 1
-        score.last_problem = score.last_error = None
-        score.last_status = None
-        db.session.commit()
-        report.posted += 1
+    breakers = Breakers(retry_policy())
+
+    def handle(
+        batch: list[GradebookScore], token: str, policy: RetryPolicy, deadline: Deadline
+    ) -> bool:
+        posted: list[GradebookScore] = []
+        failures: list[tuple[GradebookScore, dict[str, Any]]] = []
+        skipped: dict[datetime, list[GradebookScore]] = {}
+        keys = {score.id: _platform_key(score) for score in batch}
+        breakers.load(keys.values())
+        go_on = True
+        for position, score in enumerate(batch):
+            if deadline.passed():
+                skipped.setdefault(now, []).extend(batch[position:])
+                go_on = False
+                break
+            until = breakers.open_until(keys[score.id], now)
+            if until is not None:  # its platform is backing off: not tried, not charged
+                skipped.setdefault(until, []).append(score)
+                continue
+            try:
+                _post(score)
+            except ServiceError as error:
+                failures.append((score, _failure_values(score, error, now, policy)))
+                current_app.logger.warning("Score %s not posted: %s", score.id, error)
+                if error.is_retryable:
+                    breakers.failed(keys[score.id], now, str(error))
+                continue
+            breakers.succeeded(keys[score.id])
+            posted.append(score)
+        db.session.flush()  # line items found or created on the way
+        report.posted += SCORES.mark_done(posted, token, now)
+        SCORES.record_failures(failures, token)
+        for until, scores in skipped.items():
+            SCORES.release(scores, token, until)
+        report.failed += len(failures)
+        return go_on
+
+    run_batches(SCORES, now, handle, limit=limit)
     return report
 
 
 def claim(score_id: int, now: datetime) -> GradebookScore | None:
-    """Take a score for this run with one atomic UPDATE; None when someone else has it."""
-    result = db.session.execute(
-        update(GradebookScore)
-        .where(
-            GradebookScore.id == score_id,
-            GradebookScore.status == ScoreStatus.QUEUED,
-            GradebookScore.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=now + timedelta(seconds=CLAIM_SECONDS))
-        .execution_options(synchronize_session=False)
+    """Take one score for this run with one atomic UPDATE; None when someone else has it."""
+    return SCORES.claim_one(score_id, now)
+
+
+def _platform_key(score: GradebookScore) -> str:
+    """The back-off key of the score's platform (one circuit breaker per registration)."""
+    return f"platform:{score.link.course.deployment.registration_id}"
+
+
+def _failure_values(
+    score: GradebookScore, error: ServiceError, now: datetime, policy: RetryPolicy
+) -> dict[str, Any]:
+    """The columns of a failed post: the outbox's, plus the platform's problem and status."""
+    values = SCORES.failure_values(score, error.detail or str(error), now, policy)
+    values.update(
+        last_attempt_at=now,
+        last_problem=str(error.problem),
+        last_status=error.status,
+        # The platform holds a score at least as recent: the retry carries the retry's moment.
+        scored_at=(
+            values["next_attempt_at"]
+            if error.problem is Problem.STALE_TIMESTAMP
+            else score.scored_at
+        ),
     )
-    db.session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return db.session.get(GradebookScore, score_id, populate_existing=True)
+    return values
 
 
 def _post(score: GradebookScore) -> None:
@@ -214,18 +248,3 @@ def _post(score: GradebookScore) -> None:
         timestamp=score.scored_at,
         scopes=scopes,
     )
-
-
-def _record_failure(score: GradebookScore, error: ServiceError, now: datetime) -> None:
-    """Keep the score queued, note why and when to try again, and commit."""
-    score.attempts += 1
-    score.last_attempt_at = now
-    score.last_problem = str(error.problem)
-    score.last_status = error.status
-    score.last_error = (error.detail or str(error))[:2000]
-    score.next_attempt_at = now + retry_delay(score.attempts)
-    if error.problem is Problem.STALE_TIMESTAMP:
-        # The platform holds a score at least as recent: the retry carries the retry's moment.
-        score.scored_at = score.next_attempt_at
-    current_app.logger.warning("Score %s not posted: %s", score.id, error)
-    db.session.commit()

@@ -43,7 +43,8 @@ ACTIVITIES: dict[str, Activity] = {
             "preparation",
             _l("Contact preparation"),
             _l("Prepare each mentoring contact and record what followed."),
-            endpoint="mentoring.mentorships",
+            is_gradable=True,
+            endpoint="placements.preparation",
             staff_endpoint="staff.dashboard",
         ),
         Activity(
@@ -51,7 +52,7 @@ ACTIVITIES: dict[str, Activity] = {
             _l("Mentorship evaluation"),
             _l("Both sides evaluate the process and the results at the end."),
             is_gradable=True,
-            endpoint="mentoring.mentorships",
+            endpoint="placements.evaluation",
             staff_endpoint="staff.dashboard",
         ),
         Activity(

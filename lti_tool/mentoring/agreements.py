@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from ..audit import record_event
 from ..extensions import db
+from ..gradebook.operations import queue_completion_scores
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership
@@ -193,6 +194,8 @@ def save_mentor_preparation(
         "mentor_preparation_saved",
         contact_number=contact_number,
     )
+    # A saved preparation form completes the "Contact preparation" placement (§6 AGS).
+    queue_completion_scores(mentor, "preparation")
     return preparation
 
 
@@ -224,6 +227,8 @@ def save_mentee_preparation(
         "mentee_preparation_saved",
         contact_number=contact_number,
     )
+    # A saved preparation form completes the "Contact preparation" placement (§6 AGS).
+    queue_completion_scores(mentee, "preparation")
     return preparation
 
 

@@ -22,7 +22,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, StopValidatio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
-from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, RATINGS, TECHNIQUES
+from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
 from .rules import MAX_FREQUENCY
 
 REQUIRED = _l("This field is required.")
@@ -198,33 +198,6 @@ class EndEarlyForm(FlaskForm):
                 message=_l("End a mentorship only after talking it over with the other person.")
             )
         ],
-    )
-
-
-def _rating(label: Any) -> RadioField:
-    return RadioField(
-        label,
-        choices=[SelectChoice(str(rating), str(rating)) for rating in RATINGS],
-        coerce=int,
-        invalid_value_message=_l("Choose a rating from 1 to 5."),
-        invalid_choice_message=_l("Choose a rating from 1 to 5."),
-        validators=[InputRequired(message=_l("Choose a rating from 1 to 5."))],
-    )
-
-
-class EvaluationForm(FlaskForm):
-    """One side's evaluation of the process and the results (§4.6)."""
-
-    process_rating = _rating(_l("How well did the mentoring process work?"))
-    goal_attainment = _rating(_l("How far were the goals reached?"))
-    usefulness = _rating(_l("How useful was the mentoring to you?"))
-    what_helped = _optional_text(_l("What helped"))
-    what_to_change = _optional_text(_l("What should change"))
-    would_recommend = RadioField(
-        _l("Would you recommend this mentoring to others?"),
-        choices=[SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))],
-        invalid_choice_message=_l("Answer yes or no."),
-        validators=[InputRequired(message=_l("Answer yes or no."))],
     )
 
 

@@ -13,6 +13,9 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from ..core.auth import course_view
+from ..evaluation import operations as evaluation_operations
+from ..evaluation import queries as evaluation_queries
+from ..evaluation.forms import evaluation_form
 from ..extensions import db
 from ..people.models import CourseRole, Membership
 from . import agreements, queries
@@ -23,7 +26,6 @@ from .forms import (
     ConfirmForm,
     ContactForm,
     EndEarlyForm,
-    EvaluationForm,
     MenteePreparationForm,
     MentorPreparationForm,
 )
@@ -214,24 +216,22 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
 @bp.route("/mentorships/<int:mentorship_id>/evaluation", methods=["GET", "POST"])
 @course_view(*PARTICIPANTS, requires_standards=True)
 def evaluation(membership: Membership, mentorship_id: int) -> Any:
-    """Evaluate the process and the results once the mentorship has ended."""
+    """Evaluate the process and the results once the mentorship has ended (the course's
+    configured questions, §2)."""
     found = _mentorship_or_404(membership, mentorship_id)
+    questions = evaluation_operations.asked_questions(found.course_id)
+    if not questions:  # a course whose questions were never needed yet gets the seed's
+        evaluation_operations.ensure_default_questions(found.course_id)
+        db.session.commit()
+        questions = evaluation_operations.asked_questions(found.course_id)
     record = queries.mentorship_record(membership, found)
     if record is None:
         abort(404)
-    form = EvaluationForm()
+    form = evaluation_form(questions)
     if form.validate_on_submit():
+        answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
         try:
-            mentorship_ops.submit_evaluation(
-                membership,
-                found,
-                process_rating=form.process_rating.data,
-                goal_attainment=form.goal_attainment.data,
-                usefulness=form.usefulness.data,
-                what_helped=form.what_helped.data,
-                what_to_change=form.what_to_change.data,
-                would_recommend=form.would_recommend.data == "yes",
-            )
+            mentorship_ops.submit_evaluation(membership, found, **answers)
         except AlreadyDone as done:
             return _answer_again(done, _mentorship_url(found, "ending"))
         except MentoringError as error:
@@ -240,7 +240,14 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
             db.session.commit()
             flash(_("Thank you: your evaluation is saved."))
             return redirect(_mentorship_url(found, "ending"))
-    return render_template("mentoring/evaluation.html", record=record, form=form, side=Side)
+    mine = record.my_evaluation
+    return render_template(
+        "mentoring/evaluation.html",
+        record=record,
+        form=form,
+        answers=evaluation_queries.answers_of(mine.id) if mine is not None else [],
+        side=Side,
+    )
 
 
 @bp.post("/mentorships/<int:mentorship_id>/contacts/<int:number>/confirm")

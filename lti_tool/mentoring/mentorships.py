@@ -4,11 +4,13 @@ evaluation. Functions flush, never commit."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..audit import record_event
+from ..evaluation import operations as evaluation_operations
 from ..extensions import db
 from ..gradebook.operations import queue_completion_scores
 from ..mentors.models import MentorProfile
@@ -16,7 +18,7 @@ from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership
 from ..programme.operations import programme_for
-from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, RATINGS
+from .choices import CONTACT_MODES, MAX_DURATION_MINUTES
 from .models import (
     ContactLog,
     ContactRequest,
@@ -223,44 +225,25 @@ def end_mentorship_early(
     return mentorship
 
 
-def submit_evaluation(
-    member: Membership,
-    mentorship: Mentorship,
-    *,
-    process_rating: int,
-    goal_attainment: int,
-    usefulness: int,
-    what_helped: str,
-    what_to_change: str,
-    would_recommend: bool,
-) -> Evaluation:
-    """Submit one's side's evaluation of the process and the results, once, after the end."""
+def submit_evaluation(member: Membership, mentorship: Mentorship, **answers: Any) -> Evaluation:
+    """Submit one's side's evaluation, once, after the end: one answer per question asked.
+
+    ``answers`` are keyed by each question's field name (``evaluation.operations.field_name``);
+    staff configure the questions (§2).
+    """
     side = require_side(member, mentorship)
     lock(mentorship)
     if mentorship.status == MentorshipStatus.ACTIVE:
         raise MentoringError(_("You can evaluate the mentorship once it has ended."))
     if db.session.scalar(select(Evaluation.id).filter_by(mentorship_id=mentorship.id, side=side)):
         raise AlreadyDone(_("You have already evaluated this mentorship."), mentorship)
-    ratings = {
-        "process_rating": process_rating,
-        "goal_attainment": goal_attainment,
-        "usefulness": usefulness,
-    }
-    for field, rating in ratings.items():
-        if rating not in RATINGS:
-            raise MentoringError(_("Choose a rating from 1 to 5."), field)
     evaluation = Evaluation(
-        mentorship_id=mentorship.id,
-        author_id=member.id,
-        side=side,
-        what_helped=clean_text(what_helped, "what_helped", required=False),
-        what_to_change=clean_text(what_to_change, "what_to_change", required=False),
-        would_recommend=bool(would_recommend),
-        submitted_at=utcnow(),
-        **ratings,
+        mentorship_id=mentorship.id, author_id=member.id, side=side, submitted_at=utcnow()
     )
-    db.session.add(evaluation)
-    db.session.flush()
+    with db.session.begin_nested():  # a refused answer leaves no evaluation behind
+        db.session.add(evaluation)
+        db.session.flush()
+        evaluation_operations.record_answers(evaluation, mentorship.course_id, answers)
     record_event(
         mentorship.course_id, member, "mentorship", mentorship.id, "evaluated", side=str(side)
     )
@@ -340,6 +323,8 @@ def conclude(member: Membership, mentorship: Mentorship) -> None:
 
 
 def ask_for_evaluations(mentorship: Mentorship) -> None:
+    """Give the course its evaluation questions (first time) and ask both sides to evaluate."""
+    evaluation_operations.ensure_default_questions(mentorship.course_id)
     for recipient in (mentorship.mentee, mentorship.mentor.membership):
         notify(
             recipient,

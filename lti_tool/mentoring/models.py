@@ -222,7 +222,11 @@ class MenteePreparation(Timestamped, db.Model):
 
 
 class Evaluation(db.Model):
-    """One side's evaluation of the process and the results at the end (§4.6)."""
+    """One side's evaluation of the process and the results at the end (§4.6).
+
+    The answers are rows of ``evaluation_answer``, one per question the course asked
+    (``lti_tool.evaluation``): staff configure the questions (§2).
+    """
 
     __tablename__ = "evaluation"
     __table_args__ = (UniqueConstraint("mentorship_id", "side"),)
@@ -231,12 +235,6 @@ class Evaluation(db.Model):
     mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id", ondelete="CASCADE"))
     author_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
     side: Mapped[Side] = mapped_column(enum_column(Side, "mentorship_side"))
-    process_rating: Mapped[int]
-    goal_attainment: Mapped[int]
-    usefulness: Mapped[int]
-    what_helped: Mapped[str] = mapped_column(Text, default="")
-    what_to_change: Mapped[str] = mapped_column(Text, default="")
-    would_recommend: Mapped[bool]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..evaluation.queries import AnswerItem, answers_of
 from ..extensions import db
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
@@ -129,16 +130,6 @@ class ContactProgress:
     mentee_form_filed: bool
 
 
-@dataclass(frozen=True)
-class EvaluationScores:
-    """The scores of one side's evaluation, without its texts."""
-
-    process_rating: int
-    goal_attainment: int
-    usefulness: int
-    would_recommend: bool
-
-
 @dataclass
 class StaffProgress:
     """What course staff may know of a mentorship: status, counts, dates, flags (§3)."""
@@ -156,7 +147,7 @@ class StaffProgress:
     contacts: list[ContactProgress]
     evaluated: dict[Side, bool]
     #: Only when the programme lets staff see evaluation scores; never the texts.
-    scores: dict[Side, EvaluationScores] | None = field(default=None)
+    scores: dict[Side, list[AnswerItem]] | None = field(default=None)
 
 
 # --- mentors and requests --------------------------------------------------------------------
@@ -371,15 +362,7 @@ def staff_progress(staff: Membership, mentorship: Mentorship) -> StaffProgress |
     )
     scores = None
     if programme_for(mentorship.mentee.course).staff_see_evaluation_scores:
-        scores = {
-            side: EvaluationScores(
-                process_rating=row.process_rating,
-                goal_attainment=row.goal_attainment,
-                usefulness=row.usefulness,
-                would_recommend=row.would_recommend,
-            )
-            for side, row in evaluations.items()
-        }
+        scores = {side: answers_of(row.id, scores_only=True) for side, row in evaluations.items()}
     return StaffProgress(
         mentorship_id=mentorship.id,
         mentee=mentorship.mentee,

@@ -20,7 +20,7 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..programme.forms import WholeNumberField
-from .guidance import CONTACT_MODE_LABELS, LANGUAGE_LABELS, ROLE_LABELS
+from .guidance import COMMON_LANGUAGES, CONTACT_MODE_LABELS, ROLE_LABELS, language_choices
 from .operations import (
     MAX_BIO_LENGTH,
     MAX_HEADLINE_LENGTH,
@@ -29,7 +29,6 @@ from .operations import (
     MAX_TOPICS,
 )
 
-LANGUAGE_CHOICES = [SelectChoice(code, label) for code, label in LANGUAGE_LABELS.items()]
 MODE_CHOICES = [SelectChoice(mode.value, label) for mode, label in CONTACT_MODE_LABELS.items()]
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 _CHOICE_MESSAGE = _l("Choose only from the options shown.")
@@ -47,6 +46,20 @@ class MultiCheckboxField(SelectMultipleField):
             allowed = {str(choice.value) for choice in self.choices or ()}
             if any(str(value) not in allowed for value in self.data):
                 raise ValidationError(_CHOICE_MESSAGE)
+
+
+class LanguagesField(SelectMultipleField):
+    """Any ISO language, named in the reader's language (a list box: there are many)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.choices = [SelectChoice(code, name) for code, name in language_choices()]
+
+    def pre_validate(self, form: Any) -> None:
+        """Refuse codes that are no language, with a translated message."""
+        allowed = {choice.value for choice in self.choices or ()}
+        if any(value not in allowed for value in self.data or ()):
+            raise ValidationError(_CHOICE_MESSAGE)
 
 
 class ProfileForm(FlaskForm):
@@ -74,7 +87,13 @@ class ProfileForm(FlaskForm):
         ),
         validators=[Length(max=1000, message=_l("Write at most %(max)d characters."))],
     )
-    languages = MultiCheckboxField(_l("Languages"), choices=LANGUAGE_CHOICES)
+    languages = LanguagesField(
+        _l("Languages"),
+        render_kw={"size": 8},
+        description=_l(
+            "Choose every language you can mentor in (hold Ctrl or Cmd to choose several)."
+        ),
+    )
     contact_modes = MultiCheckboxField(_l("Contact modes you offer"), choices=MODE_CHOICES)
     roles_offered = MultiCheckboxField(_l("Roles you offer"), choices=ROLE_CHOICES)
     capacity = WholeNumberField(
@@ -159,7 +178,7 @@ class SearchForm(Form):
     topic = MultiCheckboxField(
         _l("Topics"), validate_choice=False, validators=[_topics_within_limits]
     )
-    lang = MultiCheckboxField(_l("Language"), choices=LANGUAGE_CHOICES)
+    lang = MultiCheckboxField(_l("Language"))
     mode = MultiCheckboxField(_l("Contact mode"), choices=MODE_CHOICES)
     role = MultiCheckboxField(_l("Role offered"), choices=ROLE_CHOICES)
     all = BooleanField(_l("Show also mentors who are not taking mentees"))
@@ -169,6 +188,14 @@ class SearchForm(Form):
             NumberRange(min=1, max=100000, message=_l("Give a page number from 1.")),
         ]
     )
+
+    def set_language_choices(self, known: list[str]) -> None:
+        """Offer the languages the course's mentors speak and common ones, plus any asked for."""
+        asked = list(self.lang.data or ())
+        self.lang.choices = [
+            SelectChoice(code, name)
+            for code, name in language_choices([*COMMON_LANGUAGES, *known, *asked])
+        ]
 
     def set_topic_choices(self, known: list[str]) -> None:
         """Offer the course's common topics, plus any topic already asked for."""

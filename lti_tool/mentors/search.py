@@ -1,50 +1,22 @@
 """Mentor search (§4.2): one query function over the database's own full-text index.
 
-Layout (PERF-FACTS.md): every facet value is written into ``mentor_profile.search_document`` as
-a token next to the words of the profile, so that one index lookup answers every condition —
-course, status, availability, topics, languages, contact modes and roles offered — together
-with the free text. SQLite answers with an FTS5 table over that column (kept in step by
-triggers, see the migration ``5f3c9a7e21d4``); PostgreSQL with a GIN index on the stored
-``to_tsvector('simple', search_document)`` (migration ``7e3d5b1a9f64``). Both give the same
-result contract. ``docs/performance.md`` has the plans.
-
-Every token starts with ``c<course id>``: a profile belongs to one course, so the index holds
-one posting list per course and value, and a search in one course never reads the other
-courses' entries (1M mentors across courses cost about what the searched course costs).
-
-Tokens (after the course prefix):
-
-- ``st<status>``; ``avail1`` (approved and taking mentees) or ``avail0``;
-- ``top<16 letters>`` per topic (a digest of the folded label, so that any label is one token),
-  ``lang<code>``, ``mode<contact mode>``, ``role<role offered>`` (underscores dropped: both
-  tokenisers split on them);
-- ``w<word>`` per word of the name, headline, topics and bio, folded (lower case, no accents).
-  The ``w`` keeps typed words apart from facet tokens: a prefix search for ``top`` or ``lang``
-  can never match a facet token.
-
-At most ``MAX_MATCHES`` matches are counted and ranked (relevance is computed on those only),
-so that a common word or no criteria at all cost no more than a rare word; without criteria
-the course's mentors are walked in name order along ``ix_mentor_profile_listing``.
+How profiles are indexed (course-scoped facet and word tokens) is in ``search_index``; here
+the criteria become one full-text lookup bounded at ``MAX_MATCHES`` candidates, which are
+counted, scored and sorted, and the page's rows loaded after the sort. Without criteria the
+course's mentors are walked in name order along ``ix_mentor_profile_listing``.
+``docs/performance.md`` has the plans.
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
     Float,
-    Integer,
-    MetaData,
-    Table,
-    Text,
     case,
     cast,
     func,
@@ -57,136 +29,36 @@ from sqlalchemy.orm import contains_eager
 from ..extensions import db
 from ..people.models import Membership
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
+from .search_index import (  # noqa: F401 - search_index names importers take from here
+    LANGUAGES,
+    MAX_SEARCH_NAME,
+    MAX_WORD_LENGTH,
+    availability_token,
+    build_search_document,
+    course_token,
+    fold,
+    index_profile,
+    language_token,
+    mentor_search,
+    mode_token,
+    role_token,
+    search_document_for,
+    search_name,
+    status_token,
+    topic_key,
+    topic_token,
+    words,
+)
 
-#: Languages a mentor may offer (ISO 639-1 codes).
-LANGUAGES = ("en", "it", "de", "fr", "es")
 #: At most this many typed words take part in a search.
 MAX_TEXT_WORDS = 8
 #: At most this many values per facet.
 MAX_FACET_VALUES = 10
-#: Longest word kept in the index (PostgreSQL skips words over 2,047 bytes).
-MAX_WORD_LENGTH = 100
 #: Words shorter than this match whole words only, longer ones also match as a prefix.
 MIN_PREFIX_LENGTH = 2
 #: At most this many matches are counted and ranked: a search without criteria or with a
 #: common word costs the same at 100k mentors as at 1k (the page says "more than 1000").
 MAX_MATCHES = 1000
-#: Longest folded name kept for sorting (``mentor_profile.search_name``).
-MAX_SEARCH_NAME = 200
-
-#: The SQLite FTS5 table (rowid = mentor_profile.id). Not a model: its migration owns it.
-mentor_search = Table(
-    "mentor_search", MetaData(), Column("rowid", Integer), Column("search_document", Text)
-)
-
-_WORD = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    """Return text in lower case without accents, as the index stores it."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
-
-
-def words(text: str) -> list[str]:
-    """Return the folded words of a text (letters and digits; everything else separates)."""
-    return [word[:MAX_WORD_LENGTH] for word in _WORD.findall(fold(text))]
-
-
-def topic_key(label: str) -> str:
-    """Return the form under which two spellings of a topic count as the same topic."""
-    return " ".join(words(label))
-
-
-def topic_token(label: str) -> str:
-    """Return the index token of a topic label."""
-    digest = hashlib.sha256(topic_key(label).encode()).digest()[:8]
-    return "top" + "".join(chr(ord("a") + nibble) for byte in digest for nibble in divmod(byte, 16))
-
-
-def course_token(course_id: int) -> str:
-    """Return the prefix of every index token of a course's profiles."""
-    return f"c{course_id}"
-
-
-def status_token(status: MentorStatus) -> str:
-    """Return the index token of a mentor status."""
-    return f"st{status.value}"
-
-
-def language_token(code: str) -> str:
-    """Return the index token of a language."""
-    return f"lang{code}"
-
-
-def mode_token(mode: str) -> str:
-    """Return the index token of a contact mode."""
-    return "mode" + mode.replace("_", "")
-
-
-def role_token(role: str) -> str:
-    """Return the index token of a role offered."""
-    return "role" + role.replace("_", "")
-
-
-def availability_token(is_taking_mentees: bool) -> str:
-    """Return the index token of availability (approved, not busy, not full)."""
-    return "avail1" if is_taking_mentees else "avail0"
-
-
-def search_name(name: str | None) -> str:
-    """Return a name as search sorts it: folded (lower case, no accents), bounded."""
-    return " ".join(fold(name or "").split())[:MAX_SEARCH_NAME]
-
-
-def index_profile(profile: MentorProfile) -> None:
-    """Write the profile's indexed document and sort name (after any change to either)."""
-    profile.search_document = search_document_for(profile)
-    profile.search_name = search_name(profile.membership.user.display_name)
-
-
-def search_document_for(profile: MentorProfile) -> str:
-    """Return the indexed document of a profile: facet tokens, then the words of its text."""
-    return build_search_document(
-        course_id=profile.course_id,
-        status=profile.status,
-        is_taking_mentees=profile.is_taking_mentees,
-        topics=profile.topics,
-        languages=profile.languages,
-        modes=profile.contact_modes,
-        roles=profile.roles_offered,
-        name=profile.membership.user.display_name or "",
-        headline=profile.headline or "",
-        bio=profile.bio or "",
-    )
-
-
-def build_search_document(
-    *,
-    course_id: int,
-    status: MentorStatus,
-    is_taking_mentees: bool,
-    topics: Sequence[str],
-    languages: Sequence[str],
-    modes: Sequence[str],
-    roles: Sequence[str],
-    name: str,
-    headline: str,
-    bio: str,
-) -> str:
-    """Return the indexed document of a profile's values (bulk seeding builds it this way)."""
-    facets = [
-        status_token(status),
-        availability_token(is_taking_mentees),
-        *(topic_token(topic) for topic in topics),
-        *(language_token(code) for code in languages),
-        *(mode_token(mode) for mode in modes),
-        *(role_token(role) for role in roles),
-    ]
-    text = " ".join((name, headline, " ".join(topics), bio))
-    scope = course_token(course_id)
-    tokens = [*dict.fromkeys(facets), *("w" + word for word in words(text))]
-    return " ".join(scope + token for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -410,18 +282,16 @@ def _statements(
         Membership.course_id == criteria.course_id,
         Membership.is_active == False,  # noqa: E712 - the partial index says "= false"
     )
-    # The course condition repeats what the tokens say: it lets PostgreSQL walk the course's
-    # rows and stop at the bound when the words are common, instead of building the whole
-    # bitmap of matches from the GIN index (which it still chooses for rare words).
-    found = (
-        candidates.where(
-            match,
-            MentorProfile.course_id == criteria.course_id,
-            MentorProfile.membership_id.not_in(left),
-        )
-        .limit(MAX_MATCHES + 1)
-        .subquery("candidates")
-    )
+    conditions = [match, MentorProfile.membership_id.not_in(left)]
+    if dialect == "postgresql":
+        # The course condition repeats what the tokens say: it lets PostgreSQL walk the
+        # course's rows and stop at the bound when the words are common, instead of building
+        # the whole bitmap of matches from the GIN index (which it still chooses for rare
+        # words). Not on SQLite: without statistics (right after a bulk load) its planner
+        # guessed 10 rows per course, walked the course and ran the full-text query once per
+        # mentor (36 s at 10k mentors); without the condition the FTS5 lookup always leads.
+        conditions.append(MentorProfile.course_id == criteria.course_id)
+    found = candidates.where(*conditions).limit(MAX_MATCHES + 1).subquery("candidates")
     ranked = (
         select(found, func.count().over().label("total"))
         .order_by(found.c.score.desc(), found.c.search_name, found.c.id)

@@ -19,12 +19,10 @@ from . import operations, photos, queries
 from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
 from .guidance import (
     CONTACT_MODE_LABELS,
-    LANGUAGE_LABELS,
-    MENTOR_BENEFITS,
-    MENTOR_CONTRIBUTION,
     ROLE_DESCRIPTIONS,
     ROLE_LABELS,
     STATUS_LABELS,
+    language_name,
 )
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search import search_mentors
@@ -35,7 +33,7 @@ bp = Blueprint("mentors", __name__, url_prefix="/course/<int:course_id>/mentors"
 @bp.app_template_global()
 def language_label(code: str) -> Any:
     """Return the name of a language in the reader's language."""
-    return LANGUAGE_LABELS.get(code, code)
+    return language_name(code)
 
 
 @bp.app_template_global()
@@ -71,6 +69,7 @@ def search(membership: Membership) -> Any:
     """Search the course's mentors by words and facets, best matches first (§4.2)."""
     form = SearchForm(MultiDict(request.args))
     form.set_topic_choices(queries.known_topics(membership.course_id))
+    form.set_language_choices(queries.known_languages(membership.course_id))
     result = None
     if form.validate():
         result = search_mentors(
@@ -194,8 +193,6 @@ def edit_profile(membership: Membership) -> Any:
         busy_form=BusyForm(formdata=None),
         is_volunteering=mentor is None,
         saved=request.method == "GET" and request.args.get("saved") == "1",
-        benefits=MENTOR_BENEFITS,
-        contribution=MENTOR_CONTRIBUTION,
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
     )

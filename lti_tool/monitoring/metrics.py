@@ -67,6 +67,7 @@ class OutboxCollector(Collector):
         try:
             health = queries.outbox_health()
             lag_seconds = queries.worker_lag_seconds()
+            last_run = queries.last_run_at()
         except Exception:  # noqa: BLE001 - /ready reports the database; metrics stay available
             db.session.rollback()
             current_app.logger.warning("metrics: the outbox figures could not be read")
@@ -99,6 +100,13 @@ class OutboxCollector(Collector):
         )
         lag.add_metric([], lag_seconds)
         yield lag
+        if last_run is not None:
+            since = GaugeMetricFamily(
+                "lti_tool_worker_last_run_timestamp_seconds",
+                "When the job runner last finished a run (Unix time).",
+            )
+            since.add_metric([], last_run.timestamp())
+            yield since
 
 
 def metrics_of(app: Flask) -> ToolMetrics:

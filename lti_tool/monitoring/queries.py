@@ -14,6 +14,7 @@ from ..lti.models import Deployment
 from ..models_base import utcnow
 from ..notifications.models import EmailStatus, Notification, OutboxEmail
 from ..people.models import Course
+from . import heartbeat
 
 
 @dataclass
@@ -129,5 +130,5 @@ def _aware(moment: datetime) -> datetime:
 
 
 def last_run_at() -> datetime | None:
-    """Return when the job runner last finished a run, if the jobs record it."""
-    return None
+    """Return when the job runner last finished a run (``heartbeat.record_run``)."""
+    return heartbeat.last_run_at()

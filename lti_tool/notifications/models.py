@@ -16,10 +16,11 @@ from ..programme.models import enum_column
 
 
 class EmailStatus(enum.StrEnum):
-    """Queued until the SMTP server takes it; never dropped."""
+    """Queued until the SMTP server takes it; failed after the attempt cap, never dropped."""
 
     QUEUED = "queued"
     SENT = "sent"
+    FAILED = "failed"
 
 
 class Notification(db.Model):
@@ -62,5 +63,11 @@ class OutboxEmail(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The run holding the claim (see ``lti_tool.outbox``); None when nobody does.
+    claimed_by: Mapped[str | None] = mapped_column(String(36))
+    #: Failed attempts after which the server may have stored the message (no final answer).
+    unconfirmed: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Why an administrator stopped retrying it.
+    given_up_reason: Mapped[str | None] = mapped_column(String(500))
 
     notification: Mapped[Notification] = relationship()

@@ -18,6 +18,7 @@ from sqlalchemy import and_, delete, or_, select
 from .. import storage
 from ..audit import record_event
 from ..concerns.models import Concern
+from ..evaluation.models import EvaluationAnswer
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..i18n import normalise_locale
@@ -149,7 +150,8 @@ def anonymise_mentorship(mentorship: Mentorship, now: datetime | None = None) ->
     for form in _all(MenteePreparation, mentorship_id=mentorship.id):
         _blank(form, _MENTEE_FORM_TEXTS)
     for evaluation in _all(Evaluation, mentorship_id=mentorship.id):
-        _blank(evaluation, ("what_helped", "what_to_change"))
+        for answer in _all(EvaluationAnswer, evaluation_id=evaluation.id):
+            _blank(answer, ("text",), nullable=True)
     if mentorship.request is not None:
         _blank(mentorship.request, ("question", "ideas", "expectations"))
         _blank(mentorship.request, ("proposal", "decline_reason"), nullable=True)
@@ -183,7 +185,8 @@ def _blank_written_texts(membership: Membership) -> set[str]:
         if mentorship.ended_by_id == membership.id:
             written |= _blank(mentorship, ("end_reason",), nullable=True)
     for evaluation in _all(Evaluation, author_id=membership.id):
-        written |= _blank(evaluation, ("what_helped", "what_to_change"))
+        for answer in _all(EvaluationAnswer, evaluation_id=evaluation.id):
+            written |= _blank(answer, ("text",), nullable=True)
     for concern in _all(Concern, reporter_id=membership.id):
         written |= _blank(concern, ("text",))
     return written

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from ..concerns.models import Concern
+from ..evaluation.queries import answer_value, answers_of
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..mentoring.models import (
@@ -287,12 +288,15 @@ def _mentorship(mentorship: Mentorship, side: Side) -> dict[str, Any]:
         "my_preparation_forms": forms,
         "my_evaluation": (
             {
-                "process_rating": evaluation.process_rating,
-                "goal_attainment": evaluation.goal_attainment,
-                "usefulness": evaluation.usefulness,
-                "what_helped": evaluation.what_helped,
-                "what_to_change": evaluation.what_to_change,
-                "would_recommend": evaluation.would_recommend,
+                "answers": [
+                    {
+                        "question": str(answer.label),
+                        "key": answer.question.key,
+                        "kind": answer.kind.value,
+                        "answer": answer_value(answer),
+                    }
+                    for answer in answers_of(evaluation.id)
+                ],
                 "submitted_at": _iso(evaluation.submitted_at),
             }
             if evaluation is not None

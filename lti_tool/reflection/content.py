@@ -6,19 +6,57 @@ Written as the project's own text from the facts of the mentoring guide's sectio
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 
-#: The seed's reflection questions, in the order the guide asks them.
-DEFAULT_QUESTIONS: dict[str, LazyString] = {
-    "reach_mentees": _l(
-        "Think about your group of mentees. What do you think is the right way to reach them?"
+
+class Audience(enum.StrEnum):
+    """Who answers a reflection question (§5): mentors (and staff), mentees, staff, everyone."""
+
+    MENTORS = "mentors"
+    MENTEES = "mentees"
+    STAFF = "staff"
+    EVERYONE = "everyone"
+
+
+AUDIENCE_LABELS: dict[Audience, LazyString] = {
+    Audience.MENTORS: _l("Mentors and staff"),
+    Audience.MENTEES: _l("Mentees"),
+    Audience.STAFF: _l("Staff"),
+    Audience.EVERYONE: _l("Everyone"),
+}
+
+#: The default questions, in the order they are asked, each with its audience. Section 5.1's
+#: two questions speak to mentors ("think about your group of mentees"); mentees get their
+#: own (written from the standards seed §3.1), which staff may reword, retire or add to.
+DEFAULT_QUESTIONS: dict[str, tuple[Audience, LazyString]] = {
+    "reach_mentees": (
+        Audience.MENTORS,
+        _l("Think about your group of mentees. What do you think is the right way to reach them?"),
     ),
-    "platform_choice": _l(
-        "Reflect on your way of mentoring. Which platform suits the mentoring programme you "
-        "want to offer?"
+    "platform_choice": (
+        Audience.MENTORS,
+        _l(
+            "Reflect on your way of mentoring. Which platform do you think suits the mentoring "
+            "programme you want to offer best?"
+        ),
+    ),
+    "mentee_question": (
+        Audience.MENTEES,
+        _l(
+            "Think about the question or problem you bring to the mentoring. What do you want "
+            "to have clarified or achieved by its end?"
+        ),
+    ),
+    "mentee_know_how": (
+        Audience.MENTEES,
+        _l(
+            "Which part of your mentor's professional know-how interests you most, and how will "
+            "you make use of it?"
+        ),
     ),
 }
 
@@ -97,9 +135,10 @@ GUIDE: tuple[GuideSection, ...] = (
                 "platforms gather people who are eager to learn."
             ),
             _l(
-                "Young people at a serious disadvantage, the group this programme is for, are "
-                "often not eager at first. Promote mentoring in an appealing way, where they "
-                "already are: on the social networks that are popular with young people."
+                "When a programme is meant for young people at a serious disadvantage, remember "
+                "that they are often not so eager to learn. Then promote mentoring in an "
+                "appealing way that catches their attention, where they already are: on the "
+                "social networks that are popular with young people."
             ),
         ),
     ),
@@ -114,23 +153,23 @@ GUIDE: tuple[GuideSection, ...] = (
                 "can last up to ten weeks; afterwards both can still see what they shared. "
                 "Members must be adults to offer or ask for mentoring."
             ),
-            _l("To become a mentor in a group:"),
+            _l("To become a mentor on Facebook:"),
         ),
         steps=(
             _l(
-                "From your feed, open Groups in the menu on the left and choose the group (if "
-                "you do not see Groups, open See more). Join groups related to the mentoring you "
-                "want to offer: you will reach the right people."
+                "From your Feed, click “Groups” in the menu on the left and select your group. "
+                "If you do not see “Groups”, click “See more”. (Join groups related to the "
+                "mentoring you want to offer: you will have more impact and success.)"
             ),
-            _l("Open Mentorship under the group's cover picture."),
-            _l("Choose Become a mentor on the right."),
+            _l("Click “Mentorship” under the cover photo."),
+            _l("Click “Become a Mentor” on the right."),
             _l(
                 "Add some information about yourself and the topics you want to help others "
-                "with, then send it."
+                "with, then click “Submit”."
             ),
             _l(
-                "You are notified when people want to start a mentorship with you, and you "
-                "decide whom to accept."
+                "You are notified when people want to start a mentorship, and you decide whom "
+                "to choose."
             ),
         ),
     ),
@@ -139,17 +178,24 @@ GUIDE: tuple[GuideSection, ...] = (
         _l("Starting a mentoring group of your own"),
         paragraphs=(
             _l(
-                "You can also create your own group with the mentorship feature and offer "
-                "mentoring there."
+                "You can also create your own mentoring group on Facebook and offer mentoring "
+                "there. The steps:"
             ),
         ),
         steps=(
-            _l("From your feed, open Groups in the menu on the left and choose your group."),
-            _l("Open Settings in the group's menu on the left."),
-            _l("Scroll down to the additional features."),
             _l(
-                "Next to Mentorship, choose Add, then pick a category and save. For more help, "
-                "open the group's learning centre from the menu on the left."
+                "From your Feed, click “Groups” in the menu on the left and select your group. "
+                "If you do not see “Groups”, click “See more”."
+            ),
+            _l("Click “Settings” in the menu on the left."),
+            _l("Scroll down to select additional features."),
+            _l(
+                "To add mentorship, click “Add” next to “Mentorship”, then select a category "
+                "and click “Save”."
+            ),
+            _l(
+                "For more help, click “Learning Center” in the menu on the left of your "
+                "Facebook group."
             ),
         ),
     ),
@@ -158,17 +204,18 @@ GUIDE: tuple[GuideSection, ...] = (
         _l("A professional learning platform for trainers"),
         paragraphs=(
             _l(
-                "LinkedIn Learning offers thousands of professional courses on the skills "
-                "employers need. You can apply to join its team of trainers who share their "
-                "professional experience with the world, working with experienced producers and "
-                "editors so that your content shows at its best."
+                "LinkedIn Learning offers thousands of professional courses on the skills most "
+                "in demand at your company. You can apply to join its team of passionate "
+                "instructors who share their professional experience and knowledge with the "
+                "whole world. You will work with some of the field's leading producers, "
+                "directors and editors, so that your content is presented in the best light."
             ),
-            _l("As a trainer there you can:"),
+            _l("As a LinkedIn Learning instructor you can:"),
         ),
         items=(
             _l("help people reach their professional and personal goals;"),
-            _l("teach skills that people can use in their working lives;"),
-            _l("benefit from the wide visibility of the platform."),
+            _l("learn valuable skills that you can apply to your working life;"),
+            _l("benefit from the huge visibility the platform can offer."),
         ),
     ),
     GuideSection(

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SubmitField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, InputRequired, Length
 
+from .content import AUDIENCE_LABELS, Audience
 from .operations import MAX_ANSWER, MAX_QUESTION
 
 TOO_LONG = _l("Write at most %(max)d characters.")
+NOT_A_CHOICE = _l("Choose among the options shown.")
+
+
+def _audience_field() -> SelectField:
+    return SelectField(
+        _l("Asked of"),
+        choices=[SelectChoice(value.value, label) for value, label in AUDIENCE_LABELS.items()],
+        default=Audience.EVERYONE.value,
+        invalid_choice_message=NOT_A_CHOICE,
+    )
 
 
 class AnswerForm(FlaskForm):
@@ -35,6 +47,22 @@ class QuestionForm(FlaskForm):
             InputRequired(message=_l("This field is required.")),
             Length(max=MAX_QUESTION, message=TOO_LONG),
         ],
+    )
+    audience = _audience_field()
+
+
+class AudienceForm(FlaskForm):
+    """Address a question to another audience."""
+
+    audience = _audience_field()
+
+
+class RewordForm(FlaskForm):
+    """New words for a question in one language (empty: back to the default words)."""
+
+    language = SelectField(_l("Language"), invalid_choice_message=NOT_A_CHOICE)
+    text = TextAreaField(
+        _l("Words in this language"), validators=[Length(max=MAX_QUESTION, message=TOO_LONG)]
     )
 
 

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..models_base import Timestamped, UTCDateTime, utcnow
 from ..people.models import Course, Membership
+from ..programme.models import enum_column
+from .content import Audience
 
 
 class ReflectionQuestion(Timestamped, db.Model):
     """One question of a course's reflection activity (§5).
 
     The seed's questions carry a ``key`` and no ``text``: they are shown translated. Questions
-    staff add carry their own ``text``. A retired question keeps its answers but is not asked.
+    staff add carry their own ``text``; ``texts`` holds the staff's rewording per language. The
+    ``audience`` says who answers it. A retired question keeps its answers but is not asked.
     """
 
     __tablename__ = "reflection_question"
@@ -26,6 +29,10 @@ class ReflectionQuestion(Timestamped, db.Model):
     course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
     key: Mapped[str | None] = mapped_column(String(40))
     text: Mapped[str | None] = mapped_column(Text)
+    texts: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    audience: Mapped[Audience] = mapped_column(
+        enum_column(Audience, "reflection_audience"), default=Audience.EVERYONE
+    )
     position: Mapped[int] = mapped_column(default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

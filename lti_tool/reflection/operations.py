@@ -13,10 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..gradebook import operations as gradebook
+from ..mentoring.models import Mentorship
+from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
 from ..refusals import NotAllowed, Refusal
-from .content import DEFAULT_QUESTIONS
+from ..wording import languages
+from .content import DEFAULT_QUESTIONS, Audience
 from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
 
 #: Characters an answer or a question may have at most.
@@ -29,9 +32,52 @@ ACTIVITY = "reflection"
 ReflectionError = Refusal
 
 
-def _require_participant(member: Membership) -> None:
-    if member.role == CourseRole.STAFF:
-        raise NotAllowed("staff do not answer reflection questions")
+def audiences_for(role: CourseRole, is_approved_mentor: bool, is_mentee: bool) -> set[Audience]:
+    """Return the audiences whose questions a person answers (§5).
+
+    Staff answer the questions for staff and those for mentors; course mentors, and learners
+    approved as mentors, the mentors' questions; learners the mentees' questions (a learner
+    approved as a mentor only when they are someone's mentee too); everyone the questions for
+    everyone.
+    """
+    if role == CourseRole.STAFF:
+        return {Audience.STAFF, Audience.MENTORS, Audience.EVERYONE}
+    if role == CourseRole.MENTOR:
+        return {Audience.MENTORS, Audience.EVERYONE}
+    if is_approved_mentor:
+        found = {Audience.MENTORS, Audience.EVERYONE}
+        return found | {Audience.MENTEES} if is_mentee else found
+    return {Audience.MENTEES, Audience.EVERYONE}
+
+
+def audiences_of(member: Membership) -> set[Audience]:
+    """Return the audiences whose questions the member answers."""
+    if member.role != CourseRole.LEARNER:
+        return audiences_for(member.role, False, False)
+    is_mentor = _is_approved_mentor(member)
+    return audiences_for(member.role, is_mentor, is_mentor and _is_mentee(member))
+
+
+def _is_approved_mentor(member: Membership) -> bool:
+    return (
+        db.session.scalar(
+            select(MentorProfile.id).filter_by(
+                membership_id=member.id, status=MentorStatus.APPROVED
+            )
+        )
+        is not None
+    )
+
+
+def _is_mentee(member: Membership) -> bool:
+    return (
+        db.session.scalar(select(Mentorship.id).filter_by(mentee_id=member.id).limit(1)) is not None
+    )
+
+
+def is_asked_of(member: Membership, question: ReflectionQuestion) -> bool:
+    """Tell whether the question is addressed to the member (by its audience)."""
+    return question.audience in audiences_of(member)
 
 
 def _require_staff(member: Membership, question: ReflectionQuestion | None = None) -> None:
@@ -42,13 +88,19 @@ def _require_staff(member: Membership, question: ReflectionQuestion | None = Non
 
 
 def ensure_default_questions(course_id: int) -> None:
-    """Give a course the seed's questions the first time its reflection is opened."""
+    """Give a course the default questions the first time its reflection is opened."""
     if db.session.scalar(select(ReflectionQuestion.id).filter_by(course_id=course_id).limit(1)):
         return
     try:
         with db.session.begin_nested():
-            for position, key in enumerate(DEFAULT_QUESTIONS, start=1):
-                db.session.add(ReflectionQuestion(course_id=course_id, key=key, position=position))
+            for position, (key, (audience, _words)) in enumerate(
+                DEFAULT_QUESTIONS.items(), start=1
+            ):
+                db.session.add(
+                    ReflectionQuestion(
+                        course_id=course_id, key=key, audience=audience, position=position
+                    )
+                )
     except IntegrityError:
         pass  # another request gave the course its questions at the same moment
 
@@ -64,9 +116,10 @@ def _clean(text: str | None, field: str, limit: int) -> str:
 
 def _answer_for(member: Membership, question: ReflectionQuestion) -> ReflectionAnswer:
     """Return the member's answer row for a question, creating it (empty) when absent."""
-    _require_participant(member)
     if question.course_id != member.course_id:
         raise NotAllowed("a question of another course")
+    if not is_asked_of(member, question):
+        raise NotAllowed("the question is addressed to others")
     if question.is_retired:
         raise ReflectionError(_("This question is no longer asked."))
     answer = db.session.scalar(
@@ -129,9 +182,11 @@ def submit_answer(
 
 
 def is_complete(member: Membership) -> bool:
-    """Tell whether the member has saved an answer to every question still asked."""
+    """Tell whether the member has saved an answer to every question still asked of them."""
     asked = select(ReflectionQuestion.id).where(
-        ReflectionQuestion.course_id == member.course_id, ReflectionQuestion.retired_at.is_(None)
+        ReflectionQuestion.course_id == member.course_id,
+        ReflectionQuestion.retired_at.is_(None),
+        ReflectionQuestion.audience.in_(audiences_of(member)),
     )
     total = db.session.scalar(select(func.count()).select_from(asked.subquery())) or 0
     answered = (
@@ -150,15 +205,23 @@ def is_complete(member: Membership) -> bool:
 # --- questions (staff) -----------------------------------------------------------------------
 
 
-def add_question(staff: Membership, *, text: str) -> ReflectionQuestion:
-    """Add a question of the staff's own at the end of the course's list."""
+def add_question(
+    staff: Membership, *, text: str, audience: str = Audience.EVERYONE
+) -> ReflectionQuestion:
+    """Add a question of the staff's own, for an audience, at the end of the course's list."""
     _require_staff(staff)
     ensure_default_questions(staff.course_id)
     cleaned = _clean(text, "text", MAX_QUESTION)
+    try:
+        chosen = Audience(audience)
+    except ValueError:
+        raise ReflectionError(_("Choose among the options shown."), "audience") from None
     last = db.session.scalar(
         select(func.max(ReflectionQuestion.position)).filter_by(course_id=staff.course_id)
     )
-    question = ReflectionQuestion(course_id=staff.course_id, text=cleaned, position=(last or 0) + 1)
+    question = ReflectionQuestion(
+        course_id=staff.course_id, text=cleaned, audience=chosen, position=(last or 0) + 1
+    )
     db.session.add(question)
     db.session.flush()
     return question
@@ -183,6 +246,36 @@ def move_question(staff: Membership, question: ReflectionQuestion, *, up: bool) 
             ordered[other].position,
             ordered[index].position,
         )
+    db.session.flush()
+
+
+def reword_question(
+    staff: Membership, question: ReflectionQuestion, *, language: str, text: str
+) -> ReflectionQuestion:
+    """Word a question anew for one language; an empty text goes back to the default words."""
+    _require_staff(staff, question)
+    if language not in languages():
+        raise ReflectionError(_("Choose among the options shown."), "language")
+    cleaned = (text or "").strip()
+    if len(cleaned) > MAX_QUESTION:
+        raise ReflectionError(_("Write at most %(max)d characters.", max=MAX_QUESTION), "text")
+    texts = dict(question.texts or {})
+    if cleaned:
+        texts[language] = cleaned
+    else:
+        texts.pop(language, None)
+    question.texts = texts or None
+    db.session.flush()
+    return question
+
+
+def set_audience(staff: Membership, question: ReflectionQuestion, *, audience: str) -> None:
+    """Address a question to another audience (mentors and staff, mentees, staff, everyone)."""
+    _require_staff(staff, question)
+    try:
+        question.audience = Audience(audience)
+    except ValueError:
+        raise ReflectionError(_("Choose among the options shown."), "audience") from None
     db.session.flush()
 
 

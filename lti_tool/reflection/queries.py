@@ -14,17 +14,21 @@ from ..extensions import db
 from ..gradebook.models import GradebookScore, ScoreStatus
 from ..lti.services import HINTS, Problem
 from ..mentoring.models import Mentorship
-from ..mentors.models import MentorProfile
+from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..wording import worded
 from .content import DEFAULT_QUESTIONS
 from .models import ReflectionAnswer, ReflectionQuestion
+from .operations import audiences_for, audiences_of
 
 
 def question_label(question: ReflectionQuestion) -> str | LazyString:
-    """Return the words of a question: the staff's text, or the seed's question translated."""
-    if question.text:
-        return question.text
-    return DEFAULT_QUESTIONS.get(question.key or "", question.key or "")
+    """Return the words of a question for the reader: the staff's rewording in their language,
+    the staff's own text, or the default question translated."""
+    default: Any = question.text
+    if not default and question.key in DEFAULT_QUESTIONS:
+        default = DEFAULT_QUESTIONS[question.key][1]
+    return worded(question.texts, default or question.key or "")
 
 
 def questions_of(course_id: int, *, include_retired: bool = False) -> list[ReflectionQuestion]:
@@ -100,12 +104,14 @@ def _answers_by_question(member: Membership) -> dict[int, ReflectionAnswer]:
 
 
 def progress_of(member: Membership) -> Progress:
-    """Return the member's reflection, question by question."""
+    """Return the member's reflection, question by question: only the questions asked of them."""
     answers = _answers_by_question(member)
+    audiences = audiences_of(member)
     return Progress(
         [
             QuestionItem(question, question_label(question), answers.get(question.id))
             for question in questions_of(member.course_id)
+            if question.audience in audiences
         ]
     )
 
@@ -202,29 +208,52 @@ class CompletionRow:
 
 
 def completion_overview(staff: Membership) -> list[CompletionRow]:
-    """Return every active participant of the staff's course with their answered count."""
-    asked = [question.id for question in questions_of(staff.course_id)]
-    members = db.session.scalars(
-        select(Membership)
-        .options(joinedload(Membership.user))
-        .where(
-            Membership.course_id == staff.course_id,
-            Membership.is_active.is_(True),
-            Membership.role != CourseRole.STAFF,
+    """Return every active participant of the staff's course with their answered count.
+
+    Each person counts only the questions asked of them (by audience).
+    """
+    asked = questions_of(staff.course_id)
+    members = list(
+        db.session.scalars(
+            select(Membership)
+            .options(joinedload(Membership.user))
+            .where(
+                Membership.course_id == staff.course_id,
+                Membership.is_active.is_(True),
+                Membership.role != CourseRole.STAFF,
+            )
+            .order_by(Membership.id)
         )
-        .order_by(Membership.id)
     )
-    done: dict[int, int] = {}
+    approved_mentors = set(
+        db.session.scalars(
+            select(MentorProfile.membership_id).where(
+                MentorProfile.course_id == staff.course_id,
+                MentorProfile.status == MentorStatus.APPROVED,
+            )
+        )
+    )
+    mentees = set(
+        db.session.scalars(
+            select(Mentorship.mentee_id).where(Mentorship.course_id == staff.course_id)
+        )
+    )
+    answered: dict[int, set[int]] = {}
     if asked:
-        for author_id in db.session.scalars(
-            select(ReflectionAnswer.author_id).where(
+        for author_id, question_id in db.session.execute(
+            select(ReflectionAnswer.author_id, ReflectionAnswer.question_id).where(
                 ReflectionAnswer.course_id == staff.course_id,
-                ReflectionAnswer.question_id.in_(asked),
+                ReflectionAnswer.question_id.in_([question.id for question in asked]),
                 ReflectionAnswer.submitted_at.is_not(None),
             )
         ):
-            done[author_id] = done.get(author_id, 0) + 1
-    return [CompletionRow(member, done.get(member.id, 0), len(asked)) for member in members]
+            answered.setdefault(author_id, set()).add(question_id)
+    rows = []
+    for member in members:
+        audiences = audiences_for(member.role, member.id in approved_mentors, member.id in mentees)
+        own = {question.id for question in asked if question.audience in audiences}
+        rows.append(CompletionRow(member, len(answered.get(member.id, set()) & own), len(own)))
+    return rows
 
 
 @dataclass

@@ -17,14 +17,15 @@ from werkzeug.exceptions import Forbidden
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
+from ..mentors.guidance import language_name
 from ..people.models import CourseRole, Membership
+from ..wording import languages
 from . import content, operations, queries
-from .forms import AnswerForm, ButtonForm, MoveForm, QuestionForm
+from .forms import AnswerForm, AudienceForm, ButtonForm, MoveForm, QuestionForm, RewordForm
 from .operations import NotAllowed, ReflectionError
 
 bp = Blueprint("reflection", __name__, url_prefix="/course/<int:course_id>/reflection")
 
-PARTICIPANTS = (CourseRole.LEARNER, CourseRole.MENTOR)
 AUTOSAVE_HEADER = "X-Autosave"
 
 
@@ -44,9 +45,13 @@ def _answer_form(item: queries.QuestionItem) -> AnswerForm:
 
 
 def _render_index(
-    membership: Membership, failed: AnswerForm | None = None, failed_id: int = 0
+    membership: Membership,
+    failed: AnswerForm | None = None,
+    failed_id: int = 0,
+    *,
+    own: bool = False,
 ) -> str:
-    if membership.role == CourseRole.STAFF:
+    if membership.role == CourseRole.STAFF and not own:
         return render_template(
             "reflection/overview.html",
             rows=queries.completion_overview(membership),
@@ -54,6 +59,8 @@ def _render_index(
                 (q, queries.question_label(q)) for q in queries.questions_of(membership.course_id)
             ],
             waiting=len(queries.waiting_scores(membership)),
+            has_own=bool(queries.progress_of(membership).items),
+            audience_labels=content.AUDIENCE_LABELS,
         )
     progress = queries.progress_of(membership)
     forms = {item.question.id: _answer_form(item) for item in progress.items}
@@ -74,8 +81,15 @@ def index(membership: Membership) -> Any:
     return _render_index(membership)
 
 
+@bp.get("/mine")
+@course_view(requires_standards=True)
+def mine(membership: Membership) -> Any:
+    """Show one's own questions and answers (staff answer the questions addressed to them)."""
+    return _render_index(membership, own=True)
+
+
 @bp.post("/questions/<int:question_id>/answer")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@course_view(requires_standards=True)
 def answer(membership: Membership, question_id: int) -> Any:
     """Save an answer as a draft (also by autosave) or as a new version."""
     question = queries.question_in_course(membership.course_id, question_id)
@@ -102,27 +116,33 @@ def answer(membership: Membership, question_id: int) -> Any:
                 moment = format_datetime(saved.draft_saved_at, "short")
                 return jsonify(saved=True, message=_("Draft saved at %(time)s.", time=moment))
             flash(_("Your answer is saved.") if form.submit.data else _("Your draft is saved."))
+            page = ".mine" if membership.role == CourseRole.STAFF else ".index"
             return redirect(
-                url_for(".index", course_id=membership.course_id, _anchor=f"q{question.id}")
+                url_for(page, course_id=membership.course_id, _anchor=f"q{question.id}")
             )
     if is_autosave:
         errors = [str(error) for error in form.text.errors] or [_("The draft was not saved.")]
         return jsonify(saved=False, message=" ".join(errors)), 400
-    return _render_index(membership, form, question.id), 400
+    return _render_index(
+        membership, form, question.id, own=membership.role == CourseRole.STAFF
+    ), 400
 
 
 @bp.get("/questions/<int:question_id>/history")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@course_view(requires_standards=True)
 def history(membership: Membership, question_id: int) -> Any:
     """Show every saved version of one's answer to a question."""
     question = queries.question_in_course(membership.course_id, question_id)
     if question is None:
         abort(404)
+    own = queries.own_answer(membership, question)
+    if own is None and not operations.is_asked_of(membership, question):
+        abort(404)  # a question addressed to others, which the person never answered
     return render_template(
         "reflection/history.html",
         question=question,
         label=queries.question_label(question),
-        answer=queries.own_answer(membership, question),
+        answer=own,
     )
 
 
@@ -153,15 +173,41 @@ def guide(membership: Membership) -> Any:
 # --- questions (staff) -----------------------------------------------------------------------
 
 
-def _render_questions(membership: Membership, form: QuestionForm) -> str:
+def _language_names() -> dict[str, str]:
+    return {code: language_name(code) for code in languages()}
+
+
+def _reword_form(question: Any) -> RewordForm:
+    form = RewordForm(formdata=None, prefix=f"r{question.id}")
+    form.language.choices = list(_language_names().items())
+    return form
+
+
+def _audience_form(question: Any) -> AudienceForm:
+    form = AudienceForm(formdata=None, prefix=f"a{question.id}")
+    form.audience.data = question.audience.value
+    return form
+
+
+def _render_questions(
+    membership: Membership, form: QuestionForm, failed: Any = None, failed_id: int = 0
+) -> str:
+    items = queries.questions_of(membership.course_id, include_retired=True)
+    rewords = {question.id: _reword_form(question) for question in items}
+    audiences = {question.id: _audience_form(question) for question in items}
+    if isinstance(failed, RewordForm):
+        rewords[failed_id] = failed
+    elif isinstance(failed, AudienceForm):
+        audiences[failed_id] = failed
     return render_template(
         "reflection/questions.html",
-        questions=[
-            (q, queries.question_label(q))
-            for q in queries.questions_of(membership.course_id, include_retired=True)
-        ],
+        questions=[(q, queries.question_label(q)) for q in items],
         form=form,
         button=ButtonForm(),
+        rewords=rewords,
+        audiences=audiences,
+        audience_labels=content.AUDIENCE_LABELS,
+        language_names=_language_names(),
     )
 
 
@@ -172,10 +218,12 @@ def questions(membership: Membership) -> Any:
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            operations.add_question(membership, text=form.text.data or "")
+            operations.add_question(
+                membership, text=form.text.data or "", audience=form.audience.data
+            )
         except ReflectionError as error:
             db.session.rollback()
-            form.text.errors = [*form.text.errors, error.message]
+            getattr(form, error.field or "text").errors.append(error.message)
         else:
             db.session.commit()
             flash(_("The question is added."))
@@ -206,6 +254,42 @@ def move(membership: Membership, question_id: int) -> Any:
     operations.move_question(membership, question, up=form.direction.data == "up")
     db.session.commit()
     return redirect(url_for(".questions", course_id=membership.course_id))
+
+
+@bp.post("/questions/<int:question_id>/reword")
+@course_view(CourseRole.STAFF)
+def reword(membership: Membership, question_id: int) -> Any:
+    """Word a question anew in one language (empty: back to the default words)."""
+    question = _staff_question(membership, question_id)
+    form = RewordForm(prefix=f"r{question.id}")
+    form.language.choices = list(_language_names().items())
+    if form.validate_on_submit():
+        try:
+            operations.reword_question(
+                membership, question, language=form.language.data, text=form.text.data or ""
+            )
+        except ReflectionError as error:
+            db.session.rollback()
+            getattr(form, error.field or "text").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("The question's words are saved."))
+            return redirect(url_for(".questions", course_id=membership.course_id))
+    return _render_questions(membership, QuestionForm(formdata=None), form, question.id), 400
+
+
+@bp.post("/questions/<int:question_id>/audience")
+@course_view(CourseRole.STAFF)
+def audience(membership: Membership, question_id: int) -> Any:
+    """Address a question to another audience."""
+    question = _staff_question(membership, question_id)
+    form = AudienceForm(prefix=f"a{question.id}")
+    if form.validate_on_submit():
+        operations.set_audience(membership, question, audience=form.audience.data)
+        db.session.commit()
+        flash(_("The question is addressed to its new audience."))
+        return redirect(url_for(".questions", course_id=membership.course_id))
+    return _render_questions(membership, QuestionForm(formdata=None), form, question.id), 400
 
 
 @bp.post("/questions/<int:question_id>/retire")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .queries import EvaluationAverage, WeekBar
+from ..evaluation.models import QuestionKind
+from ..evaluation.queries import QuestionAverage
+from .queries import WeekBar
 
 WIDTH = 600
 HEIGHT = 220
@@ -57,28 +59,24 @@ def progress_chart(weeks: Sequence[WeekBar]) -> BarChart:
     return BarChart(bars, labels, maximum)
 
 
-def evaluation_chart(averages: Sequence[EvaluationAverage]) -> BarChart:
-    """Return bars of the averaged ratings (1–5) of each side, question by question."""
-    questions = ("process_rating", "goal_attainment", "usefulness")
-    slot = (WIDTH - MARGIN) / len(questions)
-    bar_width = slot / (len(averages) + 1)
+def evaluation_chart(questions: Sequence[QuestionAverage]) -> BarChart:
+    """Return bars of the averaged ratings (1–5) of each side, rating question by question.
+
+    The questions are labelled by their number; the table beside the chart names them.
+    """
+    ratings = [question for question in questions if question.kind == QuestionKind.RATING]
+    slot = (WIDTH - MARGIN) / max(len(ratings), 1)
+    bar_width = slot / 3
     plot = HEIGHT - MARGIN
     bars = []
     labels = []
-    for index, question in enumerate(questions):
+    for index, question in enumerate(ratings):
         left = MARGIN + index * slot
-        labels.append((left + slot / 2, question))
-        for number, average in enumerate(averages):
-            value = getattr(average, question) or 0
+        labels.append((left + slot / 2, str(question.number)))
+        for number, side in enumerate(("mentee", "mentor")):
+            value = question.by_side[side].value or 0
             height = plot * value / 5
             bars.append(
-                Bar(
-                    average.side.value,
-                    left + number * bar_width,
-                    plot - height,
-                    bar_width * 0.9,
-                    height,
-                    value,
-                )
+                Bar(side, left + number * bar_width, plot - height, bar_width * 0.9, height, value)
             )
     return BarChart(bars, labels, 5)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
+from ..evaluation.queries import QuestionAverage
 from .queries import EvaluationAverage, LearnerState, display_name
 
 PROGRESS_COLUMNS = (
@@ -28,10 +29,11 @@ PROGRESS_COLUMNS = (
 EVALUATION_COLUMNS = (
     "side",
     "evaluations",
-    "process_rating_average",
-    "goal_attainment_average",
-    "usefulness_average",
-    "would_recommend_share",
+    "question_number",
+    "question",
+    "kind",
+    "answers",
+    "average",
 )
 
 
@@ -79,19 +81,36 @@ def _yes_no(flag: object, mentorship_id: object) -> str:
     return "yes" if flag else "no"
 
 
-def evaluations_csv(averages: Iterable[EvaluationAverage], *, with_scores: bool) -> str:
-    """Return the averaged evaluations of each side (counts only unless scores may be seen)."""
+def evaluations_csv(
+    averages: Iterable[EvaluationAverage],
+    questions: Sequence[QuestionAverage],
+    *,
+    with_scores: bool,
+) -> str:
+    """Return each side's evaluations, averaged question by question when scores may be seen.
+
+    ``average`` is the mean rating (1–5) of a rating question and the share of "yes" (0–1) of a
+    yes/no question. Without the right to see scores only the number of evaluations is given.
+    """
     lines = [_line(EVALUATION_COLUMNS)]
     for average in averages:
-        scores = (
-            (
-                average.process_rating,
-                average.goal_attainment,
-                average.usefulness,
-                average.recommend_share,
+        side = average.side.value
+        if not with_scores or not questions:
+            lines.append(_line((side, average.count, None, None, None, None, None)))
+            continue
+        for question in questions:
+            found = question.by_side[side]
+            lines.append(
+                _line(
+                    (
+                        side,
+                        average.count,
+                        question.number,
+                        str(question.label),
+                        question.kind.value,
+                        found.answers,
+                        found.value,
+                    )
+                )
             )
-            if with_scores
-            else (None, None, None, None)
-        )
-        lines.append(_line((average.side.value, average.count, *scores)))
     return "".join(lines)

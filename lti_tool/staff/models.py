@@ -14,7 +14,7 @@ from ..programme.models import enum_column
 
 
 class SyncStatus(enum.StrEnum):
-    """running → done | failed; a run reads one roster page per step."""
+    """running → done | failed; a run reads pages per step, retrying a page that failed for now."""
 
     RUNNING = "running"
     DONE = "done"
@@ -45,6 +45,10 @@ class RosterSync(db.Model):
     detail: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Retryable failures (5xx, timeout) of the page at ``next_url`` in a row, and when the job
+    #: runner reads it again; the problem and detail above say what happened meanwhile.
+    retries: Mapped[int] = mapped_column(default=0, server_default="0")
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Two workers (the job runner, a staff page) may step the same run: each page's UPDATE
     # checks that ``pages_done`` is still what the worker read, so a page is never counted twice.

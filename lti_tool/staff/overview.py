@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..concerns.models import Concern, ConcernStatus
+from ..evaluation.queries import QuestionAverage
+from ..evaluation.queries import averages as question_averages
 from ..extensions import db
 from ..mentoring.models import (
     ContactLog,
@@ -77,10 +79,6 @@ class EvaluationAverage:
 
     side: Side
     count: int
-    process_rating: float | None
-    goal_attainment: float | None
-    usefulness: float | None
-    recommend_share: float | None
 
 
 @dataclass
@@ -98,6 +96,7 @@ class Dashboard:
     open_concerns: list[Concern]
     weeks: list[WeekBar]
     evaluations: list[EvaluationAverage]
+    evaluation_questions: list[QuestionAverage]
     latest_sync: RosterSync | None
     mentor_counts: dict[str, int] = field(default_factory=dict)
 
@@ -294,33 +293,22 @@ def progress_weeks(course_id: int, today: date, weeks: int = CHART_WEEKS) -> lis
 
 
 def evaluation_averages(course_id: int) -> list[EvaluationAverage]:
-    """Return the averaged evaluation scores of each side of the course's mentorships."""
+    """Return how many evaluations each side of the course's mentorships submitted."""
     rows = db.session.execute(
-        select(
-            Evaluation.side,
-            func.count(Evaluation.id),
-            func.avg(Evaluation.process_rating),
-            func.avg(Evaluation.goal_attainment),
-            func.avg(Evaluation.usefulness),
-            func.avg(case((Evaluation.would_recommend.is_(True), 1.0), else_=0.0)),
-        )
+        select(Evaluation.side, func.count(Evaluation.id))
         .join(Mentorship, Mentorship.id == Evaluation.mentorship_id)
         .where(Mentorship.course_id == course_id)
         .group_by(Evaluation.side)
     )
-    found = {Side(row[0]): row for row in rows}
+    found = {Side(side): count for side, count in rows}
+    return [EvaluationAverage(side, found.get(side, 0)) for side in (Side.MENTEE, Side.MENTOR)]
 
-    def number(value: Any) -> float | None:
-        return round(float(value), 2) if value is not None else None
 
-    return [
-        EvaluationAverage(
-            side,
-            found[side][1] if side in found else 0,
-            *(number(found[side][index]) if side in found else None for index in range(2, 6)),
-        )
-        for side in (Side.MENTEE, Side.MENTOR)
-    ]
+def evaluation_question_averages(course_id: int) -> list[QuestionAverage]:
+    """Return the averaged answers of each side, question by question (§2 configurable)."""
+    return question_averages(
+        course_id, select(Mentorship.id).where(Mentorship.course_id == course_id)
+    )
 
 
 def latest_sync(course_id: int) -> RosterSync | None:
@@ -355,6 +343,7 @@ def dashboard(
         open_concerns=concerns,
         weeks=progress_weeks(course_id, now.date()),
         evaluations=evaluation_averages(course_id),
+        evaluation_questions=evaluation_question_averages(course_id),
         latest_sync=latest_sync(course_id),
         mentor_counts=mentor_counts(course_id),
     )

@@ -41,6 +41,7 @@ from .overview import (  # noqa: F401 - the names the staff pages import from he
     WeekBar,
     dashboard,
     evaluation_averages,
+    evaluation_question_averages,
     latest_sync,
     roster_sync_in_course,
 )

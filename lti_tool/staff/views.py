@@ -17,7 +17,8 @@ from ..extensions import db
 from ..lti.services import HINTS, Problem
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
-from . import assignment, charts, exports, operations, queries
+from . import assignment, charts, exports, queries
+from . import roster as roster_sync
 from .forms import (
     STATE_LABELS,
     AssignForm,
@@ -57,7 +58,7 @@ def dashboard(membership: Membership) -> Any:
     state = LearnerState(form.state.data) if valid and form.state.data else None
     search = (form.q.data or "") if valid else ""
     page = (form.page.data or 1) if valid else 1
-    operations.queue_first_roster_sync(membership)
+    roster_sync.queue_first_roster_sync(membership)
     programme = programme_for(membership.course)
     db.session.commit()  # before loading: what is rendered is never expired and reloaded
     data = queries.dashboard(membership.course_id, state=state, search=search, page=page)
@@ -70,7 +71,7 @@ def dashboard(membership: Membership) -> Any:
         search=search,
         state_labels=STATE_LABELS,
         progress_chart=charts.progress_chart(data.weeks),
-        evaluation_chart=charts.evaluation_chart(data.evaluations),
+        evaluation_chart=charts.evaluation_chart(data.evaluation_questions),
         show_scores=programme.staff_see_evaluation_scores,
         sync_form=SyncForm(formdata=None),
     )
@@ -104,8 +105,11 @@ def export_evaluations(membership: Membership) -> Response:
     """Download the averaged evaluations of each side as CSV (never one person's answers)."""
     programme = programme_for(membership.course)
     averages = queries.evaluation_averages(membership.course_id)
+    questions = queries.evaluation_question_averages(membership.course_id)
+    body = exports.evaluations_csv(
+        averages, questions, with_scores=programme.staff_see_evaluation_scores
+    )
     db.session.commit()
-    body = exports.evaluations_csv(averages, with_scores=programme.staff_see_evaluation_scores)
     return _csv_response(body, f"evaluations-course-{membership.course_id}.csv")
 
 
@@ -132,7 +136,7 @@ def start_sync(membership: Membership) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.start_roster_sync(membership)
+        roster_sync.start_roster_sync(membership)
     except StaffError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -151,8 +155,8 @@ def continue_sync(membership: Membership, sync_id: int) -> Any:
     if not SyncForm().validate_on_submit():
         abort(400)
     try:
-        operations.continue_roster_sync(sync)
-    except operations.SyncTakenElsewhere:
+        roster_sync.continue_roster_sync(sync)
+    except roster_sync.SyncTakenElsewhere:
         db.session.rollback()  # another worker is reading the roster; show its progress
     else:
         db.session.commit()

@@ -18,13 +18,13 @@ def test_moodle_site_administrator_opens_the_console_of_the_dynamic_registration
     client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
     state.activate(client_id)
 
-    admin = moodle.MoodleUser("2", "Ada", "Admin", "admin@example.org", is_site_admin=True)
-    launched = moodle.login_and_launch(client, transport.client, state, client_id, admin)
+    site_admin = moodle.MoodleUser("2", "Ada", "Admin", "ada@example.org", is_site_admin=True)
+    launched = moodle.login_and_launch(client, transport.client, state, client_id, site_admin)
     course = launched.headers["Location"].split("/")[2]
     console = client.get(f"/course/{course}/admin/")
     teacher = app.test_client()
     editing_teacher = moodle.MoodleUser(
-        "8", "Elena", "Teacher", "elena@example.org", course_role="editingteacher"
+        "8", "Tina", "Teacher", "tina@example.org", course_role="editingteacher"
     )
     taught = moodle.login_and_launch(teacher, transport.client, state, client_id, editing_teacher)
 

@@ -10,6 +10,7 @@ from lti_tool.extensions import db
 from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti import operations as lti_operations
 from lti_tool.lti.models import ResourceLink
+from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.people.models import Course, Membership, User
@@ -97,3 +98,95 @@ def test_the_console_shows_how_late_the_job_runner_is(admin):
     page = admin.get().get_data(as_text=True)
 
     assert "check that the job worker" in page
+
+
+def test_give_up_keeps_the_item_listed_with_the_reason_and_is_audited(admin):
+    own = db.session.scalar(select(Membership))
+    email = _failing_email(own, "own@example.org")
+    db.session.commit()
+
+    answer = admin.post(f"/outbox/emails/{email.id}/give-up", {"reason": "Address left the school"})
+
+    assert answer.status_code == 303
+    db.session.expire_all()
+    stored = db.session.get(OutboxEmail, email.id)
+    assert stored.status == EmailStatus.FAILED
+    assert stored.given_up_reason == "Address left the school"
+    page = admin.get("/outbox").get_data(as_text=True)
+    assert "own@example.org" in page and "Address left the school" in page
+    [event] = db.session.scalars(select(MentoringEvent).filter_by(subject="outbox_email"))
+    assert event.action == "given_up" and event.data["reason"] == "Address left the school"
+
+
+def test_giving_up_needs_a_reason(admin):
+    own = db.session.scalar(select(Membership))
+    email = _failing_email(own, "own@example.org")
+    db.session.commit()
+
+    answer = admin.post(f"/outbox/emails/{email.id}/give-up", {"reason": "  "})
+
+    assert answer.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(OutboxEmail, email.id).status == EmailStatus.QUEUED
+    assert "Say why" in admin.client.get(answer.headers["Location"]).get_data(as_text=True)
+
+
+def test_retry_now_makes_a_failed_email_due_again(admin):
+    own = db.session.scalar(select(Membership))
+    email = _failing_email(own, "own@example.org")
+    email.status = EmailStatus.FAILED
+    db.session.commit()
+
+    admin.post(f"/outbox/emails/{email.id}/retry")
+
+    db.session.expire_all()
+    stored = db.session.get(OutboxEmail, email.id)
+    assert (stored.status, stored.attempts) == (EmailStatus.QUEUED, 0)
+    assert stored.next_attempt_at <= utcnow()
+
+
+def test_an_admin_cannot_retry_or_give_up_another_platforms_items(admin):
+    foreign = _platform_b_member()
+    score = _failing_score(foreign.course, foreign, "Foreign platform secret")
+    email = _failing_email(foreign, "foreign@example.org")
+    db.session.commit()
+    before = (score.attempts, score.next_attempt_at, email.attempts)
+
+    answers = [
+        admin.post(f"/outbox/scores/{score.id}/retry").status_code,
+        admin.post(f"/outbox/scores/{score.id}/give-up", {"reason": "x"}).status_code,
+        admin.post(f"/outbox/emails/{email.id}/retry").status_code,
+        admin.post(f"/outbox/emails/{email.id}/give-up", {"reason": "x"}).status_code,
+    ]
+
+    assert answers == [404, 404, 404, 404]
+    db.session.expire_all()
+    score, email = db.session.get(GradebookScore, score.id), db.session.get(OutboxEmail, email.id)
+    assert (score.attempts, score.next_attempt_at, email.attempts) == before
+    assert score.status == ScoreStatus.QUEUED and email.status == EmailStatus.QUEUED
+    assert list(db.session.scalars(select(MentoringEvent))) == []
+
+
+def test_outbox_actions_need_the_csrf_token(admin):
+    own = db.session.scalar(select(Membership))
+    email = _failing_email(own, "own@example.org")
+    db.session.commit()
+
+    answer = admin.client.post(
+        admin.url(f"/outbox/emails/{email.id}/give-up"), data={"reason": "x"}
+    )
+
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(OutboxEmail, email.id).status == EmailStatus.QUEUED
+
+
+def test_the_console_shows_when_the_job_runner_last_ran(admin, runner):
+    assert "never" in admin.get().get_data(as_text=True)
+
+    result = runner.invoke(args=["jobs", "run-due"])
+
+    assert result.exit_code == 0, result.output
+    page = admin.get().get_data(as_text=True)
+    registration_facts = page.split('data-testid="runner"')[1].split("</dl>")[0]
+    assert "never" not in registration_facts and "20" in registration_facts

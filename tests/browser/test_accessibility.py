@@ -28,6 +28,7 @@ MAX_PAGES = 60
 
 ROLES = {
     "staff": "James Whitfield",
+    "admin": "Ada Marchetti",
     "mentor": "Francesca Moretti",
     "learner": "Giulia Rossi",
 }

@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import json
 import re
-import time
+import socket
+import threading
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lti_tool import create_app, http
 from lti_tool.config import DEFAULTS, ConfigError
 from lti_tool.demo import platform
+from lti_tool.demo.background import start_background
+from lti_tool.demo.history import INTAKE
 from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPLE, find_person
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
+from lti_tool.jobs.runner import run_due
 from lti_tool.lti.models import Deployment, Registration
+from lti_tool.mentoring import operations as mentoring
 from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
@@ -28,8 +33,14 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
+from lti_tool.mentors.operations import can_receive_requests
+from lti_tool.models_base import utcnow
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.reflection import operations as reflection
+from lti_tool.reflection import queries as reflection_queries
 from lti_tool.staff.assignment import propose_matches
+from lti_tool.staff.models import RosterSync
+from lti_tool.staff.roster import start_roster_sync
 from tests.conftest import TOOL_BASE_URL, count_rows
 from tests.support import keys
 from tests.support.html import form_attributes, input_values
@@ -144,8 +155,8 @@ def test_seeding_twice_gives_the_same_data(demo):
     assert registration.product_family_code == "demo"
     assert db.session.scalar(select(Deployment)).is_active
     roles = [m.role for m in db.session.scalars(select(Membership))]
-    assert (roles.count(CourseRole.STAFF), roles.count(CourseRole.MENTOR)) == (2, 4)
-    assert roles.count(CourseRole.LEARNER) == len(PEOPLE) - 6
+    assert (roles.count(CourseRole.STAFF), roles.count(CourseRole.MENTOR)) == (3, 4)
+    assert roles.count(CourseRole.LEARNER) == len(PEOPLE) - 7
     giulia = db.session.scalar(select(User).filter_by(subject=LEARNER))
     assert (giulia.name, giulia.email) == ("Giulia Rossi", "giulia.rossi@example.org")
     assert db.session.scalar(select(Course)).title == COURSE["title"]
@@ -371,7 +382,7 @@ def test_staff_deep_linking_round_trip_places_activities_in_the_demo_course(demo
     assert claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"]["id"] == evaluation.id
     opened = client.get(response.headers["Location"])
     assert opened.status_code == 302
-    assert "/mentorships?link_id=" in opened.headers["Location"]
+    assert "/open/evaluation?link_id=" in opened.headers["Location"]  # the person's own form
     page = client.get(opened.headers["Location"], follow_redirects=True).get_data(as_text=True)
     assert "Emily Carter" in page  # the launched learner, asked to accept the standards first
 
@@ -381,8 +392,8 @@ def test_deep_link_return_refuses_a_token_the_tool_did_not_sign(demo, client):
         {
             "iss": platform.CLIENT_ID,
             "aud": [platform.ISSUER],
-            "iat": int(time.time()),
-            "exp": int(time.time()) + 600,
+            "iat": int(utcnow().timestamp()),
+            "exp": int(utcnow().timestamp()) + 600,
             "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
             "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
             "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "1",
@@ -418,22 +429,60 @@ def test_the_demo_key_is_kept_in_the_instance_folder(demo, demo_instance):
 
 def test_demo_command_migrates_seeds_and_serves_threaded(demo, runner, monkeypatch):
     served: list[tuple[Any, ...]] = []
-    monkeypatch.setattr(
-        "lti_tool.demo.cli.run_simple", lambda *args, **kwargs: served.append((args, kwargs))
-    )
-    demo.config.update(DEMO_MODE=False, PUBLIC_BASE_URL=DEFAULTS["PUBLIC_BASE_URL"])
 
-    result = runner.invoke(args=["demo", "--port", "5077"])
+    class Server:
+        def serve_forever(self):
+            served.append(("served",))
+
+        def server_close(self):
+            served.append(("closed",))
+
+    def make_server(*args, **kwargs):
+        served.append((args, kwargs))
+        return Server()
+
+    monkeypatch.setattr("lti_tool.demo.cli.make_server", make_server)
+    demo.config.update(DEMO_MODE=False, PUBLIC_BASE_URL=DEFAULTS["PUBLIC_BASE_URL"])
+    port = _free_port()
+
+    result = runner.invoke(args=["demo", "--port", str(port)])
 
     assert result.exit_code == 0, result.output
-    assert "http://127.0.0.1:5077/demo/" in result.output
+    assert f"Demo LMS ready: open http://127.0.0.1:{port}/demo/" in result.output
+    assert f"http://127.0.0.1:{port}/demo/outbox" in result.output
     assert demo.config["DEMO_MODE"] is True
-    assert demo.config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5077"
-    (args, kwargs), *_ = served
-    assert args[:2] == ("127.0.0.1", 5077) and kwargs["threaded"] is True
-    assert count_rows(Registration, Deployment, Course, User, Membership) == SEEDED
+    assert demo.config["PUBLIC_BASE_URL"] == f"http://127.0.0.1:{port}"
+    (args, kwargs), *rest = served
+    assert args[:2] == ("127.0.0.1", port) and kwargs["threaded"] is True
+    assert rest == [("served",), ("closed",)]
+    past = len(INTAKE) + 1  # the demo command also plays the course's ten past weeks
+    assert count_rows(Registration, Deployment, Course, User, Membership) == {
+        **SEEDED,
+        "user_account": SEEDED["user_account"] + past,
+        "membership": SEEDED["membership"] + past,
+    }
     keyset_url = db.session.scalar(select(Registration.keyset_url))
-    assert keyset_url == "http://127.0.0.1:5077/demo/jwks.json"
+    assert keyset_url == f"http://127.0.0.1:{port}/demo/jwks.json"
+
+
+def test_demo_command_checks_its_port_before_saying_ready(demo, runner):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = runner.invoke(args=["demo", "--port", str(port)])
+
+    assert result.exit_code != 0
+    assert "Demo LMS ready" not in result.output
+    assert f"Port {port} on 127.0.0.1 is not free" in result.output
+    assert f"make demo DEMO_PORT={port + 1}" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_demo_command_refuses_production_mode(database_url, tmp_path):
@@ -457,3 +506,118 @@ def test_find_person_knows_only_the_demo_people():
     assert find_person(LEARNER).name == "Giulia Rossi"
     assert find_person("nobody") is None
     assert find_person(None) is None
+
+
+# --- Acceptance: the demo shows every part (roster, scores, e-mails) -------------------------
+
+
+def _membership_of(subject: str) -> Membership:
+    return db.session.scalar(
+        select(Membership).join(User).where(User.subject == subject, Membership.is_active)
+    )
+
+
+def test_roster_sync_reads_the_demo_course_incl_people_who_never_launched(demo, client):
+    response, claims = _launch(client, STAFF, link="demo-link-dashboard")
+    nrps = claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"]
+    assert nrps["context_memberships_url"] == TOOL_BASE_URL + "/demo/nrps/memberships"
+    assert client.get(response.headers["Location"]).status_code in (200, 302)
+
+    sync = start_roster_sync(_membership_of(STAFF))
+    db.session.commit()
+    run_due()
+
+    db.session.expire_all()
+    finished = db.session.get(RosterSync, sync.id)
+    assert finished.status == "done", (finished.problem, finished.detail)
+    assert finished.members_seen == len(PEOPLE)  # nobody but Laura has launched
+    page = client.get(f"/course/{finished.course_id}/staff/roster")
+    assert page.status_code == 200
+    assert str(len(PEOPLE)) in page.get_data(as_text=True)
+
+
+def test_a_completion_score_reaches_the_demo_gradebook(demo, client):
+    response, claims = _launch(client, LEARNER, link="demo-link-reflection")
+    ags = claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"]
+    assert ags["lineitems"] == TOOL_BASE_URL + "/demo/ags/lineitems"
+    client.get(response.headers["Location"])
+    learner = _membership_of(LEARNER)
+    reflection.ensure_default_questions(learner.course_id)
+    for question in reflection_queries.progress_of(learner).items:
+        reflection.submit_answer(
+            learner, question.question, text="On Instagram.", share_with_partner=False,
+            share_with_staff=False,
+        )  # fmt: skip
+    db.session.commit()
+    assert "No grade item yet" in client.get("/demo/gradebook").get_data(as_text=True)
+
+    run_due()
+
+    gradebook = client.get("/demo/gradebook").get_data(as_text=True)
+    assert 'data-testid="line-item"' in gradebook
+    row = gradebook.split(f'data-testid="score-{LEARNER}">')[1].split("</tr>")[0]
+    assert "Giulia Rossi" in row and "100.0 / 100.0" in row.replace("100 /", "100.0 /")
+    assert "Completed, FullyGraded" in row
+
+
+def test_a_request_in_the_demo_puts_the_mentors_email_on_the_outbox_page(demo, client):
+    demo.config["DEMO_JOB_INTERVAL_SECONDS"] = 0.2
+    assert "No e-mail yet" in client.get("/demo/outbox").get_data(as_text=True)
+    background = start_background(demo)
+    try:
+        learner = _membership_of("demo-306")  # Emily Carter, no mentor yet
+        mentor = next(
+            profile
+            for profile in db.session.scalars(
+                select(MentorProfile).filter_by(course_id=learner.course_id)
+            )
+            if can_receive_requests(profile)
+        )
+        name = mentor.membership.user.display_name
+        address = mentor.membership.user.email
+        mentoring.send_request(
+            learner, mentor, question="How do I start mentoring online?", ideas="A group",
+            expectations="Advice", preferred_mode="video",
+        )  # fmt: skip
+        db.session.commit()
+
+        # No command: the demo's own job thread delivers it (waiting is not the assertion).
+        page = ""
+        for _attempt in range(600):
+            page = client.get("/demo/outbox").get_data(as_text=True)
+            if "Emily Carter" in page:
+                break
+            threading.Event().wait(0.1)
+    finally:
+        background.stop()
+
+    emails = page.split('data-testid="emails">')[1].split('<li class="card">')
+    [about_emily] = [email for email in emails if "Emily Carter" in email]
+    assert f"{name} &lt;{address}&gt;" in about_emily  # the mentor's e-mail about her request
+
+
+def test_the_demo_has_ten_weeks_of_history_for_its_charts(demo):
+    from datetime import date
+
+    from lti_tool.demo.history import seed_history
+    from lti_tool.staff.overview import progress_weeks
+
+    course = db.session.scalar(select(Course))
+    assert seed_history(course) is True
+    db.session.commit()
+    assert seed_history(course) is False  # once only
+
+    weeks = progress_weeks(course.id, date.today(), weeks=11)[:-1]  # the ten before this one
+    assert len(weeks) == 10
+    for week in weeks:
+        assert week.started + week.contacts + week.concluded > 0, week
+    assert sum(week.concluded for week in weeks) >= 10
+    statuses = [m.status for m in db.session.scalars(select(Mentorship))]
+    assert statuses.count(MentorshipStatus.CONCLUDED) >= 10
+    assert MentorshipStatus.ACTIVE in statuses
+    expired = db.session.scalars(select(ContactRequest).filter_by(status="expired")).all()
+    assert len(expired) == 1
+    history_learners = db.session.scalar(
+        select(func.count()).select_from(User).where(User.subject.like("demo-past-%"))
+    )
+    assert history_learners == len(INTAKE) + 1

@@ -78,7 +78,7 @@ def test_placed_activity_launch_opens_that_activity(launch, client):
 
     opened = client.get(response.headers["Location"])
     assert opened.status_code == 302
-    assert "/mentorships?link_id=" in opened.headers["Location"]
+    assert "/open/evaluation?link_id=" in opened.headers["Location"]  # the own page
 
 
 def test_placed_activity_without_its_own_page_opens_the_programme_home(launch, client):

@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
+from lti_tool.jobs.runner import run_due
 from lti_tool.mentoring import deadlines
 from lti_tool.mentoring.models import ContactRequest, MentoringEvent, RequestStatus
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import refresh_search_document
 from lti_tool.mentors.search import search_mentors
-from lti_tool.notifications.jobs import run_due
 from lti_tool.notifications.models import Notification, OutboxEmail
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.operations import programme_for

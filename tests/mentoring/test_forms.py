@@ -8,8 +8,10 @@ import types
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships
 from lti_tool.mentoring.models import (
@@ -21,6 +23,8 @@ from lti_tool.mentoring.models import (
     MentoringEvent,
     MentorPreparation,
     Mentorship,
+    MentorshipStatus,
+    RequestStatus,
 )
 from lti_tool.notifications.models import Notification, OutboxEmail
 from tests.conftest import count_rows
@@ -94,7 +98,8 @@ def _forms(s):
         "contact": (
             s.mentee,
             f"{m}/contacts",
-            {"held_on": date.today().isoformat(), "mode": "phone", "duration_minutes": "45"},
+            # Yesterday: the scene's contact 1 was logged today by the same person.
+            {"held_on": YESTERDAY.isoformat(), "mode": "phone", "duration_minutes": "45"},
         ),
         "mentor_form": (
             s.mentor,
@@ -147,6 +152,7 @@ REQUIRED = "This field is required."
 TOO_LONG = "Write at most 4000 characters."
 NOT_A_CHOICE = "Choose among the options shown."
 LONG = "x" * 4001
+YESTERDAY = date.today() - timedelta(days=1)
 TOMORROW_AND_MORE = (date.today() + timedelta(days=2)).isoformat()
 
 BAD_INPUT = [
@@ -241,11 +247,100 @@ def test_every_form_has_bad_input_in_the_table():
     assert {row[0] for row in BAD_INPUT} == set(FORMS)
 
 
+def _latest(model, **criteria):
+    return db.session.scalars(
+        select(model).filter_by(**criteria).order_by(model.id.desc()).limit(1)
+    ).first()
+
+
+def _saved_request(s):
+    row = _latest(ContactRequest, mentee_id=s.mentee.membership_id)
+    assert row.mentor_id == s.other_mentor_profile.id
+    assert (row.question, row.ideas, row.expectations, row.preferred_mode) == (
+        REQUEST["question"], REQUEST["ideas"], REQUEST["expectations"], "video",
+    )  # fmt: skip
+    assert row.status == RequestStatus.PENDING
+
+
+def _saved_answer(status, field, text):
+    def check(s):
+        row = db.session.get(ContactRequest, s.request.id)
+        assert (row.status, getattr(row, field)) == (status, text)
+        made = _latest(Mentorship, request_id=row.id)
+        assert (made is not None) == (status == RequestStatus.ACCEPTED)
+
+    return check
+
+
+def _saved_agreement(s):
+    row = _latest(Agreement, mentorship_id=s.mentorship.id)
+    assert row.version == 2 and row.proposed_by_id == s.mentee.membership_id
+    assert (row.goals, row.contact_modes, row.frequency) == (
+        AGREEMENT["goals"], ["video"], AGREEMENT["frequency"],
+    )  # fmt: skip
+
+
+def _saved_contact(s):
+    row = _latest(ContactLog, mentorship_id=s.mentorship.id)
+    assert (row.number, row.held_on, row.mode, row.duration_minutes) == (2, YESTERDAY, "phone", 45)
+
+
+def _saved_mentor_form(s):
+    row = _latest(MentorPreparation, mentorship_id=s.mentorship.id, contact_number=2)
+    assert (row.offered_last, row.offer_next, row.next_goals) == (["knowledge"], "Stories", "Draft")
+
+
+def _saved_mentee_form(s):
+    row = _latest(MenteePreparation, mentorship_id=s.mentorship.id, contact_number=2)
+    assert row.question_next == "Where to start?"
+
+
+def _saved_end(s):
+    row = db.session.get(Mentorship, s.mentorship.id)
+    assert (row.status, row.end_reason) == (MentorshipStatus.ENDED_EARLY, "Moving")
+    assert row.ended_by_id == s.mentee.membership_id
+
+
+def _saved_evaluation(s):
+    row = _latest(Evaluation, mentorship_id=s.ended.id)
+    assert row.author_id == s.other.membership_id
+    assert answers_by_field(row.id) == {
+        "process_rating": 4, "goal_attainment": 3, "usefulness": 5, "what_helped": "",
+        "what_to_change": "", "would_recommend": True,
+    }  # fmt: skip
+
+
+def _saved_concern(s):
+    row = _latest(Concern, reporter_id=s.mentee.membership_id)
+    assert (row.text, row.mentorship_id, row.about_id) == ("Uneasy", None, None)
+
+
+#: What each valid form must have saved, read back from the database.
+SAVED = {
+    "request": _saved_request,
+    "accept": _saved_answer(RequestStatus.ACCEPTED, "proposal", "A call?"),
+    "decline": _saved_answer(RequestStatus.DECLINED, "decline_reason", "Not my field"),
+    "agreement": _saved_agreement,
+    "contact": _saved_contact,
+    "mentor_form": _saved_mentor_form,
+    "mentee_form": _saved_mentee_form,
+    "end": _saved_end,
+    "evaluation": _saved_evaluation,
+    "concern": _saved_concern,
+}
+
+
+def test_every_form_has_its_saved_check():
+    assert set(SAVED) == set(FORMS)
+
+
 @pytest.mark.parametrize("form", FORMS)
-def test_valid_input_goes_through(ready, form):
+def test_valid_input_goes_through_and_is_saved(ready, form):
     response = _send(ready, form)
 
     assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    SAVED[form](ready)
 
 
 def test_a_form_without_its_csrf_token_changes_nothing(ready):

@@ -8,6 +8,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import select
 
+from lti_tool.evaluation.models import EvaluationAnswer
+from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships
 from lti_tool.mentoring.choices import CONTACT_MODES
@@ -144,6 +146,7 @@ def test_an_agreement_needs_goals_modes_and_frequency(pair, changes, field):
     with pytest.raises(MentoringError) as refused:
         agreements.propose_agreement(pair.mentee, pair.mentorship, **{**AGREEMENT, **changes})
     assert refused.value.field == field
+    assert count_rows(Evaluation, EvaluationAnswer) == {"evaluation": 0, "evaluation_answer": 0}
     assert count_rows(Agreement) == {"agreement": 0}
 
 
@@ -419,8 +422,9 @@ def test_both_sides_evaluate_after_the_end(pair, ending):
     )
 
     assert (mine.side, theirs.side) == (Side.MENTEE, Side.MENTOR)
-    assert mine.process_rating == 5 and mine.would_recommend is True
-    assert theirs.would_recommend is False
+    saved = answers_by_field(mine.id)
+    assert saved == EVALUATION
+    assert answers_by_field(theirs.id)["would_recommend"] is False
     assert theirs.author_id == pair.mentor.membership_id
 
 

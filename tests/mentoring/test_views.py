@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements
 from lti_tool.mentoring import requests as request_ops
@@ -273,7 +274,8 @@ def test_ending_early_then_evaluating(people):
     assert db.session.get(Mentorship, mentorship.id).status == MentorshipStatus.ENDED_EARLY
     assert evaluated.status_code == 302
     [evaluation] = db.session.scalars(select(Evaluation)).all()
-    assert (evaluation.process_rating, evaluation.would_recommend) == (4, False)
+    saved = answers_by_field(evaluation.id)
+    assert (saved["process_rating"], saved["would_recommend"]) == (4, False)
     page = _text(people.mentor.get(url))
     assert "You submitted your evaluation." in page
     assert "Luca Learner has not evaluated yet." in page

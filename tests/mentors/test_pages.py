@@ -51,7 +51,8 @@ def test_a_mentors_first_visit_opens_the_profile_with_guidance(app, launch):
     assert profile.status == MentorStatus.APPROVED and profile.capacity == 3
     assert "Your mentor profile" in page
     assert "What mentoring gives you" in page and "New contacts." in page
-    assert "Opens doors: puts the mentee in touch" in page  # the broker role, explained
+    assert "Brokers social, professional and specialist contacts" in page  # the role explained
+    assert "You love passing on your knowledge." in page  # what a mentor brings, for every mentor
     assert 'name="busy" value="1"' in page
 
     response = _save_profile(mentor, course_id)

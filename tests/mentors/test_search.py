@@ -279,3 +279,18 @@ def test_the_main_query_uses_the_full_text_index(pool):
         # Either index answers on a small table; at scale the plans are in docs/performance.md.
         assert "mentor_search_vector_gin" in plan or "ix_mentor_profile_listing" in plan, plan
         assert "Seq Scan on mentor_profile" not in plan, plan
+
+
+def test_the_topic_facet_offers_the_most_common_topics_spellings_merged(search_app):
+    from lti_tool.mentors.queries import known_topics
+
+    course = make_course()
+    specs = [
+        *(MentorSpec(name=f"A{i}", topics=["Leadership", "Finance"]) for i in range(3)),
+        MentorSpec(name="B", topics=["leadership", "Coaching"]),
+        MentorSpec(name="C", topics=["Rare topic"], status=MentorStatus.APPLICANT),
+    ]
+    seed_mentors(course, specs)
+
+    assert known_topics(course.id, limit=2) == ["Finance", "Leadership"]
+    assert "Rare topic" not in known_topics(course.id)  # applicants do not count

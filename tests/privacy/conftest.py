@@ -107,7 +107,9 @@ def journey(app):
 
     reflection.ensure_default_questions(course.id)
     question = db.session.scalars(
-        select(ReflectionQuestion).filter_by(course_id=course.id).order_by(ReflectionQuestion.id)
+        select(ReflectionQuestion)
+        .filter_by(course_id=course.id, audience="mentees")
+        .order_by(ReflectionQuestion.id)
     ).first()
     for version in (1, 2):
         reflection.submit_answer(

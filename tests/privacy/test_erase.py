@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
@@ -107,8 +108,10 @@ def test_erasing_keeps_counts_dates_statuses_and_the_other_sides_rows(journey):
         row.side.value: row
         for row in db.session.scalars(select(Evaluation).filter_by(mentorship_id=finished.id))
     }
-    assert evaluations["mentor"].what_helped == "marta-private what helped"
-    assert (evaluations["mentee"].what_helped, evaluations["mentee"].process_rating) == ("", 5)
+    mentor_answers = answers_by_field(evaluations["mentor"].id)
+    mentee_answers = answers_by_field(evaluations["mentee"].id)
+    assert mentor_answers["what_helped"] == "marta-private what helped"
+    assert (mentee_answers["what_helped"], mentee_answers["process_rating"]) == (None, 5)
     # Otto was told, without her name.
     notice = db.session.scalar(
         select(Notification).filter_by(

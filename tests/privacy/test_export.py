@@ -46,7 +46,12 @@ def test_export_holds_every_kind_of_row_about_the_person(journey):
     assert finished["agreements"][0]["goals"] == "luca-shared goals: three portfolio pieces."
     assert [contact["number"] for contact in finished["contacts"]] == [1, 2, 3, 4]
     assert finished["my_preparation_forms"][0]["needs"] == "luca-private what I need"
-    assert finished["my_evaluation"]["what_helped"] == "luca-private what helped"
+    given = {row["key"]: row["answer"] for row in finished["my_evaluation"]["answers"]}
+    assert given["what_helped"] == "luca-private what helped"
+    assert given["process_rating"] == 5
+    assert finished["my_evaluation"]["answers"][0]["question"] == (
+        "How well did the mentoring process work?"
+    )
     assert active["my_evaluation"] is None
     (answer,) = member["reflection_answers"]
     assert [revision["text"] for revision in answer["revisions"]] == [
@@ -72,7 +77,8 @@ def test_export_leaves_out_the_other_sides_private_forms_and_evaluation(journey)
     mentorship = _membership(mentor_export)["mentorships"][0]
     assert mentorship["side"] == "mentor"
     assert mentorship["my_preparation_forms"][0]["offered_notes"] == "marta-private offered notes"
-    assert mentorship["my_evaluation"]["what_helped"] == "marta-private what helped"
+    given = {row["key"]: row["answer"] for row in mentorship["my_evaluation"]["answers"]}
+    assert given["what_helped"] == "marta-private what helped"
     assert _membership(mentor_export)["mentor_profile"]["headline"] == "Instructional designer"
     assert len(_membership(mentor_export)["requests_received"]) == 1
     # The notices she received name her mentors, but nobody else's address is in her file.

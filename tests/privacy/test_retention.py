@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
+from lti_tool.jobs.runner import run_due
 from lti_tool.mentoring import agreements
 from lti_tool.mentoring import mentorships as mentorship_ops
 from lti_tool.mentoring import requests as request_ops
@@ -21,7 +23,6 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
 )
 from lti_tool.models_base import utcnow
-from lti_tool.notifications.jobs import run_due
 from lti_tool.privacy.operations import anonymise_expired_mentorships
 from tests.mentoring.factories import conclude, make_course, make_member, make_mentor
 
@@ -47,7 +48,8 @@ def _texts(mentorship_id: int) -> list[str]:
     ):
         texts += [form.question_next, form.tried_since, form.needs]
     for evaluation in db.session.scalars(select(Evaluation).filter_by(mentorship_id=mentorship_id)):
-        texts += [evaluation.what_helped, evaluation.what_to_change]
+        answers = answers_by_field(evaluation.id)
+        texts += [answers["what_helped"], answers["what_to_change"]]
     return [text for text in texts if text]
 
 
@@ -107,7 +109,7 @@ def test_only_mentorships_ended_longer_ago_than_the_period_are_anonymised(mentor
         # Statuses, counts, dates and scores stay for the staff's statistics.
         assert mentorship.contacts_done >= 1
         scores = [
-            evaluation.process_rating
+            answers_by_field(evaluation.id)["process_rating"]
             for evaluation in db.session.scalars(
                 select(Evaluation).filter_by(mentorship_id=mentorship.id)
             )

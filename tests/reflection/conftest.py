@@ -13,12 +13,15 @@ from sqlalchemy import select
 from lti_tool.extensions import db
 from lti_tool.reflection import queries
 from lti_tool.reflection.models import ReflectionQuestion
+from lti_tool.reflection.operations import audiences_of
 from tests.mentoring.factories import make_mentor, start
 from tests.mentoring.web import Person, _fresh_g, join
 from tests.support import openedx
 
 REFLECTION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@reflection"
 EVALUATION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@evaluation"
+PREPARATION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@preparation"
+LINKS = {"reflection": REFLECTION_LINK, "evaluation": EVALUATION_LINK}
 
 
 @pytest.fixture
@@ -62,7 +65,7 @@ def open_activity(
         name=name,
         email=f"{user_id}@example.org",
         locale=locale,
-        resource_link_id=REFLECTION_LINK if activity == "reflection" else EVALUATION_LINK,
+        resource_link_id=LINKS.get(activity, PREPARATION_LINK),
         resource_link_title=f"{activity.title()} (graded)",
         custom={"activity": activity},
         extra_claims=ags,
@@ -80,9 +83,13 @@ def declarative_line_item(state: openedx.PlatformState, resource_link_id: str) -
     return openedx.ags_claim(programmatic=False, lineitem_url=item["id"])
 
 
-def questions(course_id: int) -> list[ReflectionQuestion]:
-    """The questions still asked in the course, in order."""
-    return queries.questions_of(course_id)
+def questions(course_id: int, audience: str | None = None) -> list[ReflectionQuestion]:
+    """The questions still asked in the course, in order (of one audience when given)."""
+    return [
+        question
+        for question in queries.questions_of(course_id)
+        if audience is None or question.audience == audience
+    ]
 
 
 def all_questions(course_id: int) -> list[ReflectionQuestion]:
@@ -106,9 +113,15 @@ def answer(person: Person, question_id: int, text: str, **options: Any) -> Any:
     return person.post(f"/reflection/questions/{question_id}/answer", data, headers=headers)
 
 
+def asked_of(person: Person) -> list[ReflectionQuestion]:
+    """The questions still asked of the person (by audience), in order."""
+    audiences = audiences_of(person.membership)
+    return [q for q in questions(person.course_id) if q.audience in audiences]
+
+
 def complete(person: Person, **options: Any) -> None:
-    """Answer every question still asked."""
-    for question in questions(person.course_id):
+    """Answer every question still asked of the person."""
+    for question in asked_of(person):
         response = answer(person, question.id, f"My answer to question {question.id}.", **options)
         assert response.status_code == 302, response.get_data(as_text=True)
 

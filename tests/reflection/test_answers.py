@@ -14,9 +14,10 @@ from .conftest import answer, complete, page_text, questions
 def test_a_draft_is_kept_revised_into_versions_and_shared_only_with_the_mentor(people):
     mentee, mentor = people.mentee, people.mentor
     first_page = page_text(mentee.get("/reflection/"))
-    assert "Think about your group of mentees" in first_page
+    assert "Think about the question or problem you bring" in first_page
+    assert "Think about your group of mentees" not in first_page  # the mentors' question
     assert "0 of 2 questions answered" in first_page
-    first, second = questions(mentee.course_id)
+    first, second = questions(mentee.course_id, "mentees")
 
     saved = answer(mentee, first.id, "Through the youth centre's Instagram.", draft=True)
     assert saved.status_code == 200
@@ -56,9 +57,14 @@ def test_a_draft_is_kept_revised_into_versions_and_shared_only_with_the_mentor(p
 
 
 def test_the_mentee_reads_what_her_mentor_shared_and_staff_what_was_shared_with_staff(people):
-    first = questions(people.mentor.course_id)[0]
+    first = questions(people.mentor.course_id, "mentors")[0]
     answer(people.mentor, first.id, "A mentoring group of my own.", share_with_partner=True)
-    answer(people.other, first.id, "I would ask my trainer.", share_with_staff=True)
+    answer(
+        people.other,
+        questions(people.mentee.course_id, "mentees")[0].id,
+        "I would ask my trainer.",
+        share_with_staff=True,
+    )
 
     assert "A mentoring group of my own." in page_text(people.mentee.get("/reflection/shared"))
     assert "A mentoring group of my own." not in page_text(people.other.get("/reflection/shared"))
@@ -81,7 +87,7 @@ def test_progress_shows_what_is_done_and_staff_see_completion_not_text(people):
 
 
 def test_an_empty_answer_is_refused_beside_the_field_and_nothing_changes(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     answer(people.mentee, first.id, "A first thought.")
 
     refused = answer(people.mentee, first.id, "   ")
@@ -94,7 +100,7 @@ def test_an_empty_answer_is_refused_beside_the_field_and_nothing_changes(people)
 
 
 def test_a_too_long_draft_is_refused_by_the_autosave(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
 
     refused = answer(people.mentee, first.id, "x" * 10_001, draft=True)
 
@@ -118,7 +124,7 @@ AUTHORISATION = [
 
 
 def test_who_may_do_what(people):
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     answered = {}
     for who, method, path, _status in AUTHORISATION:
         person = getattr(people, who)
@@ -135,7 +141,7 @@ def test_a_question_of_another_course_is_not_found(app, launch, people):
     from tests.mentoring.web import join
 
     stranger = join(app, launch, "stranger", context_id="course-v1:Org+Other+2026")
-    first = questions(people.mentee.course_id)[0]
+    first = questions(people.mentee.course_id, "mentees")[0]
     stranger.get("/reflection/")
 
     assert answer(stranger, first.id, "Hello").status_code == 404

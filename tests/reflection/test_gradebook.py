@@ -17,6 +17,7 @@ from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti.services import SCORE_MEDIA_TYPE
 from lti_tool.mentoring.models import MentorshipStatus
 from lti_tool.models_base import utcnow
+from lti_tool.outbox import RetryPolicy
 from tests.conftest import count_rows
 from tests.mentoring.factories import EVALUATION, conclude
 from tests.support import openedx
@@ -245,4 +246,4 @@ def test_back_off_doubles_and_is_capped():
     delays = [gradebook.retry_delay(attempts) for attempts in (1, 2, 3, 4, 30)]
 
     assert delays[:4] == [timedelta(minutes=m) for m in (1, 2, 4, 8)]
-    assert delays[4] == timedelta(seconds=gradebook.RETRY_MAX_SECONDS)
+    assert delays[4] == timedelta(seconds=RetryPolicy().max_seconds)

@@ -7,7 +7,13 @@ import html
 import pytest
 from flask_babel import force_locale, gettext
 
-from lti_tool.reflection.content import DEFAULT_QUESTIONS, GUIDE, GUIDE_INTRO, GUIDE_TITLE
+from lti_tool.reflection.content import (
+    DEFAULT_QUESTIONS,
+    GUIDE,
+    GUIDE_INTRO,
+    GUIDE_TITLE,
+    Audience,
+)
 from tests.mentoring.web import join
 
 from .conftest import page_text
@@ -51,9 +57,14 @@ def guide_strings() -> list[str]:
     return _english(texts)
 
 
-def reflection_strings() -> list[str]:
-    """The reflection page's own words and the seed's questions, in English."""
-    return [*REFLECTION_STRINGS, *_english(DEFAULT_QUESTIONS.values())]
+def questions_for(audience: Audience) -> list[str]:
+    """The default questions asked of an audience, in English."""
+    return _english(words for asked_of, words in DEFAULT_QUESTIONS.values() if asked_of == audience)
+
+
+def reflection_strings(audience: Audience) -> list[str]:
+    """The reflection page's own words and the audience's default questions, in English."""
+    return [*REFLECTION_STRINGS, *questions_for(audience)]
 
 
 @pytest.fixture
@@ -65,27 +76,36 @@ def readers(app, launch):
     }
 
 
-def test_the_guide_and_the_reflection_render_completely_in_english(readers):
-    guide = words(readers["en"].get("/reflection/guide"))
-    reflection = words(readers["en"].get("/reflection/"))
+#: (language, LTI role, the audience whose questions they answer, the audience they never see)
+AUDIENCES = [
+    ("en", "Community TA", Audience.MENTORS, Audience.MENTEES),
+    ("en", "student", Audience.MENTEES, Audience.MENTORS),
+    ("it", "Community TA", Audience.MENTORS, Audience.MENTEES),
+    ("it", "student", Audience.MENTEES, Audience.MENTORS),
+]
 
-    assert [text for text in guide_strings() if text not in guide] == []
-    assert [text for text in reflection_strings() if text not in reflection] == []
+
+@pytest.mark.parametrize(("language", "role", "audience", "others"), AUDIENCES)
+def test_the_guide_and_the_reflection_render_completely_per_audience_and_language(
+    app, launch, language, role, audience, others
+):
+    reader = join(app, launch, f"reader-{language}-{role}", role=role, locale=language)
+    guide = words(reader.get("/reflection/guide"))
+    reflection = words(reader.get("/reflection/"))
+
+    for page, english in ((guide, guide_strings()), (reflection, reflection_strings(audience))):
+        with force_locale(language):
+            shown = {text: gettext(text) for text in english}
+        if language != "en":
+            untranslated = [text for text, words in shown.items() if words == text]
+            assert untranslated == [], "missing from the catalogue"
+            assert [text for text in english if text in page] == []
+        assert [words for words in shown.values() if words not in page] == []
     for name in ("Facebook", "LinkedIn Learning", "Mentspot", "EPIC mentors", "Chronus"):
         assert name in guide
-
-
-def test_the_guide_and_the_reflection_render_completely_in_italian(readers):
-    guide = words(readers["it"].get("/reflection/guide"))
-    reflection = words(readers["it"].get("/reflection/"))
-
-    for page, english in ((guide, guide_strings()), (reflection, reflection_strings())):
-        with force_locale("it"):
-            italian = {text: gettext(text) for text in english}
-        untranslated = [text for text, words in italian.items() if words == text]
-        assert untranslated == [], "missing from the Italian catalogue"
-        assert [words for words in italian.values() if words not in page] == []
-        assert [text for text in english if text in page] == []
+    with force_locale(language):
+        hidden = [gettext(text) for text in questions_for(others)]
+    assert [text for text in hidden if text in reflection] == []
 
 
 def test_the_guide_is_linked_from_the_reflection_and_the_mentor_profile(readers):

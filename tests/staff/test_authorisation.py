@@ -11,7 +11,7 @@ from lti_tool.extensions import db
 from lti_tool.mentoring.models import Mentorship
 from lti_tool.mentoring.rules import NotAllowed
 from lti_tool.notifications.models import Notification
-from lti_tool.staff import assignment, operations
+from lti_tool.staff import assignment, roster
 from lti_tool.staff.models import RosterSync
 from lti_tool.staff.rules import StaffError
 from tests.conftest import count_rows
@@ -116,8 +116,8 @@ def test_staff_of_another_course_see_nothing_of_this_cohort_through_their_own_co
 @pytest.mark.parametrize(
     "operation",
     [
-        lambda member, cohort: operations.start_roster_sync(member),
-        lambda member, cohort: operations.queue_first_roster_sync(member),
+        lambda member, cohort: roster.start_roster_sync(member),
+        lambda member, cohort: roster.queue_first_roster_sync(member),
         lambda member, cohort: assignment.assign_by_hand(
             member, "lena@example.org", cohort.marta.id
         ),

@@ -10,6 +10,9 @@ from datetime import date, timedelta
 from sqlalchemy import event, insert
 
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.models import EvaluationAnswer
+from lti_tool.evaluation.operations import ensure_default_questions
+from lti_tool.evaluation.queries import questions_of
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
@@ -107,7 +110,7 @@ def seed_cohort(course, size: int, mentors: int = 8) -> dict:
     states_by_learner = {
         learner: STATES[number % len(STATES)] for number, learner in enumerate(learners)
     }
-    agreements, logs, forms, evaluations = [], [], [], []
+    agreements, logs, forms, evaluations, given = [], [], [], [], []
     truth_evaluated = 0
     for row, mentorship_id in zip(mentorships, ids, strict=True):
         state = states_by_learner[row["mentee_id"]]
@@ -149,13 +152,17 @@ def seed_cohort(course, size: int, mentors: int = 8) -> dict:
                         "mentorship_id": mentorship_id,
                         "author_id": row["mentee_id"],
                         "side": side,
+                        "submitted_at": now,
+                    }
+                )
+                given.append(
+                    {
                         "process_rating": rating,
                         "goal_attainment": rating - 1,
                         "usefulness": rating,
                         "what_helped": "PRIVATE-EVALUATION",
                         "what_to_change": "PRIVATE-EVALUATION",
                         "would_recommend": side == Side.MENTEE,
-                        "submitted_at": now,
                     }
                 )
     db.session.execute(insert(ContactLog), logs)
@@ -173,7 +180,26 @@ def seed_cohort(course, size: int, mentors: int = 8) -> dict:
     )
     db.session.execute(insert(Agreement), agreements)
     if evaluations:
-        db.session.execute(insert(Evaluation), evaluations)
+        evaluation_ids = db.session.scalars(
+            insert(Evaluation).returning(Evaluation.id, sort_by_parameter_order=True),
+            evaluations,
+        ).all()
+        ensure_default_questions(course.id)
+        questions = {q.key: q for q in questions_of(course.id)}
+        answers = []
+        for evaluation_id, values in zip(evaluation_ids, given, strict=True):
+            for key, value in values.items():
+                column = {"rating": "rating", "yes_no": "agrees", "text": "text"}[
+                    questions[key].kind
+                ]
+                answers.append(
+                    {
+                        "evaluation_id": evaluation_id,
+                        "question_id": questions[key].id,
+                        column: value,
+                    }
+                )
+        db.session.execute(insert(EvaluationAnswer), answers)
     db.session.commit()
     return {
         "states": truth,
@@ -231,8 +257,12 @@ def test_the_dashboard_of_2000_learners_runs_as_many_queries_as_for_24_and_tells
         assert cell(page, f"contacts-{done}") == count
     assert cell(page, "overdue-count") == truth["overdue"]
     assert "The cohort: 2000 learners" in page
-    row = page.split('data-testid="evaluations-mentee">')[1].split("</tr>")[0]
-    assert f"<td>{truth['evaluated']}</td>" in row and "<td>5.0</td>" in row
+    counted = page.split('data-testid="evaluations-mentee">')[1].split("<")[0]
+    assert counted.endswith(f": {truth['evaluated']}")
+    table = page.split('data-testid="evaluation-questions">')[1].split("</table>")[0]
+    process = table.split("How well did the mentoring process work?")[1].split("</tr>")[0]
+    assert "<td>5.0 / 5" in process  # the mentees' average, then the mentors'
+    assert "<td>3.0 / 5" in process
     assert '<svg viewBox="0 0 600 220" role="img"' in page
     assert "The numbers of the chart" in page  # the text alternative of the chart
     filtered = large.get("/staff/?state=ended_early").get_data(as_text=True)
@@ -278,10 +308,16 @@ def test_the_exports_hold_progress_and_averages_only(app):
     assert {row["state"] for row in rows} == set(STATES)
     assert sum(row["state"] == "evaluated" for row in rows) == truth["evaluated"]
     averages = list(csv.DictReader(io.StringIO(evaluations.get_data(as_text=True))))
-    assert [row["side"] for row in averages] == ["mentee", "mentor"]
-    assert averages[0]["evaluations"] == str(truth["evaluated"])
-    assert float(averages[0]["process_rating_average"]) == 5.0
-    assert float(averages[1]["would_recommend_share"]) == 0.0
+    by_question = {(row["side"], row["question"]): row for row in averages}
+    assert {row["side"] for row in averages} == {"mentee", "mentor"}
+    assert {row["evaluations"] for row in averages if row["side"] == "mentee"} == {
+        str(truth["evaluated"])
+    }
+    process = by_question[("mentee", "How well did the mentoring process work?")]
+    assert (float(process["average"]), process["kind"]) == (5.0, "rating")
+    recommend = by_question[("mentor", "Would you recommend this mentoring to others?")]
+    assert float(recommend["average"]) == 0.0
+    assert {row["question"] for row in averages}.isdisjoint({"What helped", "What should change"})
 
     course_programme = programme_for(browser.membership.course)
     course_programme.staff_see_evaluation_scores = False
@@ -292,7 +328,7 @@ def test_the_exports_hold_progress_and_averages_only(app):
         )
     )
     assert hidden[0]["evaluations"] == str(truth["evaluated"])
-    assert hidden[0]["process_rating_average"] == ""
+    assert [row["average"] for row in hidden] == ["", ""]  # one line per side, counts only
     page = browser.get("/staff/").get_data(as_text=True)
     assert "keep evaluation scores from staff" in page
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lti_tool.extensions import db
 from lti_tool.lti.claims import Role
 from lti_tool.people.models import CourseRole, Membership, User
-from lti_tool.staff import operations
+from lti_tool.staff import roster as roster_sync
 from lti_tool.staff.models import RosterSync, SyncStatus
 from tests.mentoring.web import Person, _fresh_g
 from tests.support import openedx
@@ -144,11 +144,11 @@ def test_the_job_runner_starts_and_finishes_syncs_of_courses_staff_launched_into
     openedx_state.members_page_size = 10
     staff_person(app, launch)
 
-    pages = operations.step_running_syncs(pages=10)
+    pages = roster_sync.step_running_syncs(pages=10)
 
     sync = db.session.scalar(select(RosterSync))
     assert (pages, sync.status, sync.members_seen) == (3, SyncStatus.DONE, 25)
-    assert operations.step_running_syncs() == 0
+    assert roster_sync.step_running_syncs() == 0
     output = app.test_cli_runner().invoke(args=["jobs", "run-due"]).output
     assert "roster_pages: 0\n" in output
 
@@ -174,9 +174,9 @@ def test_a_page_another_worker_read_meanwhile_is_not_counted_twice(
     openedx_state.members = roster(25)
     openedx_state.members_page_size = 10
     staff_person(app, launch)
-    assert operations.step_running_syncs(pages=1) == 1
+    assert roster_sync.step_running_syncs(pages=1) == 1
     sync_id = db.session.scalar(select(RosterSync.id))
-    read_page = operations._read_roster_page
+    read_page = roster_sync._read_roster_page
 
     def read_while_another_worker_reads(client, url):
         # The other worker (a staff page, a second runner) reads and commits the same page.
@@ -188,8 +188,8 @@ def test_a_page_another_worker_read_meanwhile_is_not_counted_twice(
             )
         return read_page(client, url)
 
-    monkeypatch.setattr(operations, "_read_roster_page", read_while_another_worker_reads)
-    assert operations.step_running_syncs(pages=1) == 0  # its own reading was rolled back
+    monkeypatch.setattr(roster_sync, "_read_roster_page", read_while_another_worker_reads)
+    assert roster_sync.step_running_syncs(pages=1) == 0  # its own reading was rolled back
 
     sync = db.session.get(RosterSync, sync_id)
     assert (sync.pages_done, sync.members_seen) == (2, 20)

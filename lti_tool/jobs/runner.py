@@ -1,4 +1,5 @@
-"""The time-driven job runner (§7): one plain function that a CLI command (later a queue) calls.
+"""The time-driven job runner (§7): one plain function that cron (``jobs run-due``) and the
+worker (``jobs worker``) call. It sits above the domains and calls them; they never import it.
 
 Safe to run twice and from two places at once: each step takes its rows with atomic claims and
 dedupe keys, so a second run changes nothing and sends nothing.
@@ -13,9 +14,10 @@ from ..extensions import db
 from ..gradebook.operations import deliver_due_scores
 from ..mentoring import deadlines
 from ..models_base import utcnow
+from ..monitoring import heartbeat
+from ..notifications.delivery import deliver_due_emails
 from ..privacy.operations import anonymise_expired_mentorships
-from ..staff.operations import step_running_syncs
-from .delivery import deliver_due_emails
+from ..staff.roster import step_running_syncs
 
 
 @dataclass
@@ -59,11 +61,12 @@ def run_due(now: datetime | None = None) -> JobReport:
     scores = deliver_due_scores(now)
     report.scores_posted = scores.posted
     report.scores_failed = scores.failed
-    report.roster_pages = step_running_syncs()
+    report.roster_pages = step_running_syncs(now=now)
     try:
         report.anonymised = anonymise_expired_mentorships(now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
+    heartbeat.record_run()  # the console's and /metrics' "last run" (issue 13)
     return report

@@ -8,7 +8,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from .jobs import run_due
+from .runner import run_due
+from .worker import work
 
 jobs = AppGroup(
     "jobs", help="Time-driven work: reminders, expiries, e-mail and score delivery, roster sync."
@@ -38,6 +39,13 @@ def run_due_command(now: datetime | None) -> None:
     report = run_due(now)
     for line in report.lines():
         click.echo(line)
+
+
+@jobs.command("worker")
+@click.option("--once", is_flag=True, help="Run the due work once and exit (testing).")
+def worker_command(once: bool) -> None:
+    """Deliver e-mails, scores and roster pages as soon as they are due; stop with SIGTERM."""
+    work(click.echo, once=once)
 
 
 def init_app(app: Flask) -> None:

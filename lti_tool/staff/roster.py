@@ -1,14 +1,14 @@
-"""What course staff change while running the programme (issue 5): roster sync.
+"""Roster sync (Names and Roles, issue 5): read the course roster page by page (staff or jobs).
 
 Assignment by hand, by CSV and by suggested matching lives in :mod:`.assignment`; concerns in
-:mod:`lti_tool.concerns`. Every function checks that the actor is staff of the course
-(``NotAllowed``), refuses bad input with translated messages (``StaffError``), flushes and never
-commits.
+:mod:`lti_tool.concerns`. Every staff-facing function checks that the actor is staff of the
+course, refuses bad input with translated messages (``StaffError``), flushes and never commits.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -21,6 +21,7 @@ from ..extensions import db
 from ..lti.claims import Role, Scope
 from ..lti.services import NRPS_MEDIA_TYPE, Problem, ServiceClient, ServiceError
 from ..models_base import utcnow
+from ..outbox import retry_policy
 from ..people.models import Course, CourseRole, Membership, User
 from ..people.operations import PROFILE_CLAIMS
 from ..people.roles import course_role
@@ -62,9 +63,20 @@ def queue_first_roster_sync(staff: Membership) -> RosterSync | None:
 
 
 def continue_roster_sync(
-    sync: RosterSync, *, pages: int = PAGES_PER_STEP, client: ServiceClient | None = None
+    sync: RosterSync,
+    *,
+    pages: int = PAGES_PER_STEP,
+    client: ServiceClient | None = None,
+    now: datetime | None = None,
 ) -> RosterSync:
-    """Read up to ``pages`` more roster pages; after the last one, mark who left the course."""
+    """Read up to ``pages`` more roster pages; after the last one, mark who left the course.
+
+    A page the platform fails to give for now (5xx, timeout, connection: ``is_retryable``)
+    leaves the sync running: the job runner reads the same page again after the outbox's
+    back-off and goes on from there, so no page before it is read twice. Only an answer that
+    needs a person (401/403: the service is not enabled, credentials refused), or the attempt
+    cap, ends the sync as failed, with the explanation staff see.
+    """
     if not sync.is_running:
         return sync
     course = db.session.get(Course, sync.course_id)
@@ -80,10 +92,27 @@ def continue_roster_sync(
             sync.members_seen += seen
             sync.members_added += added
             sync.members_left += left
+            if sync.retries:
+                sync.retries, sync.retry_at, sync.problem, sync.detail = 0, None, None, None
             db.session.flush()
     except StaleDataError as error:
         raise SyncTakenElsewhere() from error
     except ServiceError as error:
+        policy = retry_policy()
+        if error.is_retryable and sync.retries + 1 < policy.max_attempts:
+            now = now or utcnow()
+            sync.retries += 1
+            sync.retry_at = now + policy.delay(sync.retries)
+            sync.problem = error.problem.value
+            sync.detail = error.detail[:2000]
+            current_app.logger.warning(
+                "Roster sync %s: page failed for now, read again at %s: %s",
+                sync.id,
+                sync.retry_at.isoformat(),
+                error,
+            )
+            db.session.flush()
+            return sync
         sync.status = SyncStatus.FAILED
         sync.problem = error.problem.value
         sync.detail = error.detail[:2000]
@@ -108,7 +137,7 @@ def continue_roster_sync(
     return sync
 
 
-def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
+def step_running_syncs(*, pages: int = PAGES_PER_STEP, now: datetime | None = None) -> int:
     """Job step: start the first sync of courses staff launched into, step running syncs.
 
     Return the number of pages read. Each run is committed on its own, so one platform that
@@ -129,14 +158,18 @@ def step_running_syncs(*, pages: int = PAGES_PER_STEP) -> int:
         _new_sync(course, None)
     db.session.commit()
     read = 0
-    running = select(RosterSync.id).filter_by(status=SyncStatus.RUNNING)
+    now = now or utcnow()
+    running = select(RosterSync.id).where(
+        RosterSync.status == SyncStatus.RUNNING,
+        RosterSync.retry_at.is_(None) | (RosterSync.retry_at <= now),
+    )
     for sync_id in db.session.scalars(running).all():
         sync = db.session.get(RosterSync, sync_id)
         if sync is None:
             continue
         before = sync.pages_done
         try:
-            continue_roster_sync(sync, pages=pages)
+            continue_roster_sync(sync, pages=pages, now=now)
         except SyncTakenElsewhere:
             db.session.rollback()  # another worker read these pages; it counts them
             continue
