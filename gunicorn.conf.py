@@ -6,7 +6,7 @@ by a ``GUNICORN_*`` environment variable named below or on the command line.
 Slow clients: a sync worker is busy for as long as one client takes to send its request or read
 the answer, so a handful of slow connections can occupy every worker (issue 8: eight slow
 clients timed out all four workers). The tool is meant to run behind a buffering reverse proxy
-(nginx: ``deploy/nginx.conf``) that receives the whole request before passing it on and takes
+(nginx: ``docs/deploy/nginx.conf``) that receives the whole request before passing it on and takes
 the whole answer at once; the ``gthread`` worker below additionally keeps idle keep-alive
 connections off the worker threads, and a short ``timeout`` ends a stuck request.
 """
