@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from ..programme.forms import ProgrammeSettingsForm
 
 #: Longest reason an administrator may give for giving up a delivery.

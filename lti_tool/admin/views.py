@@ -18,13 +18,14 @@ from flask_babel import ngettext
 
 from ..core.auth import course_view
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..lti.models import Registration
 from ..lti.operations import tool_urls
 from ..people.models import Membership
 from ..programme import operations as programme_operations
 from . import operations, queries
 from .access import can_administer
-from .forms import ConfirmForm, GiveUpForm, PlatformDefaultsForm, RetireKeyForm, RotateKeysForm
+from .forms import GiveUpForm, PlatformDefaultsForm, RetireKeyForm, RotateKeysForm
 
 bp = Blueprint("admin", __name__, url_prefix="/course/<int:course_id>/admin")
 

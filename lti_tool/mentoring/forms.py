@@ -21,7 +21,6 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..forms import ConfirmForm  # noqa: F401 - the pages of this domain import it from here
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
 from .rules import MAX_FREQUENCY
 

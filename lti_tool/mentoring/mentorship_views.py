@@ -17,13 +17,13 @@ from ..evaluation import operations as evaluation_operations
 from ..evaluation import queries as evaluation_queries
 from ..evaluation.forms import evaluation_form
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..people.models import CourseRole, Membership
 from . import agreements, queries
 from . import mentorships as mentorship_ops
 from .forms import (
     AgreementForm,
     CloseForm,
-    ConfirmForm,
     ContactForm,
     EndEarlyForm,
     MenteePreparationForm,

@@ -18,6 +18,7 @@ from ..concerns import operations as concerns
 from ..core.auth import course_view
 from ..core.views import handle_http_error
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
 from . import queries, requests
@@ -26,7 +27,6 @@ from .forms import (
     AcceptForm,
     AgreementForm,
     ConcernForm,
-    ConfirmForm,
     ContactForm,
     DeclineForm,
     RequestForm,

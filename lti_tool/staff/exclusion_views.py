@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import db
+from ..forms import ConfirmForm
 from ..mentoring import exclusion
-from ..mentoring.forms import ConfirmForm
 from ..mentoring.models import Mentorship, MentorshipStatus
 from ..mentoring.rules import AlreadyDone, MentoringError
 from ..mentors.models import MentorProfile, MentorStatus

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from lti_tool.extensions import db
-from lti_tool.mentoring import operations
+from lti_tool.mentoring import agreements, mentorships, requests
 from lti_tool.mentoring.models import Mentorship
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.models import StandardsAcceptance
@@ -41,7 +41,7 @@ def _requested(learner, mentor):
 
 def _declined(learner, mentor):
     request = send(learner, mentor)
-    operations.decline_request(mentor.membership, request, reason="Not my field, sorry.")
+    requests.decline_request(mentor.membership, request, reason="Not my field, sorry.")
 
 
 def _matched(learner, mentor):
@@ -50,8 +50,8 @@ def _matched(learner, mentor):
 
 def _agreed(learner, mentor):
     mentorship = start(learner, mentor)
-    agreement = operations.propose_agreement(learner, mentorship, **AGREEMENT)
-    operations.confirm_agreement(mentor.membership, agreement)
+    agreement = agreements.propose_agreement(learner, mentorship, **AGREEMENT)
+    agreements.confirm_agreement(mentor.membership, agreement)
 
 
 def _two_contacts(learner, mentor):
@@ -66,7 +66,7 @@ def _concluded(learner, mentor):
 
 def _evaluated(learner, mentor):
     mentorship = conclude(start(learner, mentor))
-    operations.submit_evaluation(learner, mentorship, **EVALUATION)
+    mentorships.submit_evaluation(learner, mentorship, **EVALUATION)
 
 
 @pytest.mark.parametrize(

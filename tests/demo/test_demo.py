@@ -24,7 +24,7 @@ from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.jobs.runner import run_due
 from lti_tool.lti.models import Deployment, Registration
-from lti_tool.mentoring import operations as mentoring
+from lti_tool.mentoring import requests as mentoring
 from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
