@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 from wtforms.validators import ValidationError
 
+from .refusals import Refusal
+
 #: C0 control characters except tab, line feed and carriage return; DEL and C1 controls.
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -34,15 +36,6 @@ class ControlCharactersRefused(BadRequest):
         return str(CONTROL_CHARACTERS_MESSAGE)
 
 
-class TextRefused(ValueError):
-    """A text broke a rule; ``message`` is translated and shown beside ``field``."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
 def has_control_characters(value: str) -> bool:
     """Tell whether the text holds a character no one types (NUL, escape, …)."""
     return CONTROL_CHARACTERS.search(value) is not None
@@ -54,17 +47,16 @@ def clean_text(
     *,
     required: bool,
     limit: int,
-    refusal: type[TextRefused] | Any = TextRefused,
 ) -> str:
-    """Return the text stripped, refusing it when empty (if required), too long or with control
-    characters; ``refusal`` is the error type raised (``message``, ``field``)."""
+    """Return the text stripped, refusing it (:class:`~lti_tool.refusals.Refusal` naming
+    ``field``) when empty (if required), too long or with control characters."""
     value = (value or "").strip()
     if has_control_characters(value):
-        raise refusal(str(CONTROL_CHARACTERS_MESSAGE), field)
+        raise Refusal(str(CONTROL_CHARACTERS_MESSAGE), field)
     if required and not value:
-        raise refusal(_("This field is required."), field)
+        raise Refusal(_("This field is required."), field)
     if len(value) > limit:
-        raise refusal(_("Write at most %(limit)s characters.", limit=limit), field)
+        raise Refusal(_("Write at most %(limit)s characters.", limit=limit), field)
     return value
 
 

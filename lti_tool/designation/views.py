@@ -8,14 +8,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import Forbidden
 
 from ..core.auth import course_view
-from ..core.views import handle_http_error
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..mentoring import exclusion
-from ..mentoring.rules import MentoringError, NotAllowed
+from ..mentoring.rules import MentoringError
 from ..people.models import CourseRole, Membership
 from ..staff import exclusion_views
 from ..staff.csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected
@@ -33,12 +31,6 @@ bp = Blueprint("designation", __name__, url_prefix="/course/<int:course_id>")
 
 staff_only = course_view(CourseRole.STAFF)
 participants = course_view(CourseRole.LEARNER, CourseRole.MENTOR)
-
-
-@bp.errorhandler(NotAllowed)
-def _not_allowed(error: NotAllowed) -> Any:
-    db.session.rollback()
-    return handle_http_error(Forbidden())
 
 
 @bp.app_template_global()

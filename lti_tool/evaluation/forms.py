@@ -7,19 +7,19 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional
 
+from ..forms import NOT_A_CHOICE, REQUIRED, TOO_LONG
+from ..questionnaires.forms import question_text_field
 from .content import KIND_LABELS
 from .models import EvaluationQuestion, QuestionKind
-from .operations import MAX_ANSWER, MAX_QUESTION, RATINGS, field_name
+from .operations import MAX_ANSWER, RATINGS, field_name
 from .queries import question_label
 
-TOO_LONG = _l("Write at most %(max)d characters.")
 RATING_MESSAGE = _l("Choose a rating from 1 to 5.")
 YES_NO_MESSAGE = _l("Answer yes or no.")
-NOT_A_CHOICE = _l("Choose among the options shown.")
 
 
 def _field(question: EvaluationQuestion) -> Any:
@@ -44,7 +44,7 @@ def _field(question: EvaluationQuestion) -> Any:
         )
     validators: list[Any] = [Length(max=MAX_ANSWER, message=TOO_LONG)]
     if question.is_required:
-        validators.insert(0, InputRequired(message=_l("This field is required.")))
+        validators.insert(0, InputRequired(message=REQUIRED))
     return TextAreaField(label, validators=validators)
 
 
@@ -66,13 +66,7 @@ def evaluation_form(questions: Sequence[EvaluationQuestion]) -> FlaskForm:
 class QuestionForm(FlaskForm):
     """A question staff add to the course's evaluation."""
 
-    text = TextAreaField(
-        _l("New question"),
-        validators=[
-            InputRequired(message=_l("This field is required.")),
-            Length(max=MAX_QUESTION, message=TOO_LONG),
-        ],
-    )
+    text = question_text_field()
     kind = SelectField(
         _l("Answered with"),
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
@@ -80,22 +74,3 @@ class QuestionForm(FlaskForm):
         invalid_choice_message=NOT_A_CHOICE,
     )
     is_required = BooleanField(_l("An answer is required (ratings and yes or no)"), default=True)
-
-
-class RewordForm(FlaskForm):
-    """New words for a question in one language (empty: back to the default words)."""
-
-    language = SelectField(_l("Language"), invalid_choice_message=NOT_A_CHOICE)
-    text = TextAreaField(
-        _l("Words in this language"), validators=[Length(max=MAX_QUESTION, message=TOO_LONG)]
-    )
-
-
-class MoveForm(FlaskForm):
-    """Move a question up or down."""
-
-    direction = HiddenField(validators=[AnyOf(["up", "down"])])
-
-
-class ButtonForm(FlaskForm):
-    """A button that only needs the CSRF token (retire, restore)."""

@@ -1,8 +1,9 @@
 """The evaluation's questions (staff configure them, §2) and the answers of one evaluation.
 
-Staff add, reword (per language), move, retire and restore questions, as for the reflection;
-the seed's questions are given to a course the first time its evaluation is needed. Functions
-flush, never commit; a refusal is a :class:`~lti_tool.refusals.Refusal` naming its form field.
+Staff add questions here (with their kind); wording anew, moving, retiring and restoring are
+the shared rules of :mod:`lti_tool.questionnaires`. The seed's questions are given to a course
+the first time its evaluation is needed. Functions flush, never commit; a refusal is a
+:class:`~lti_tool.refusals.Refusal` naming its form field.
 """
 
 from __future__ import annotations
@@ -11,14 +12,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models_base import utcnow
-from ..people.models import CourseRole, Membership
-from ..refusals import NotAllowed, Refusal
-from ..wording import languages
+from ..people.models import Membership
+from ..questionnaires.operations import next_position, question_text, require_staff
+from ..refusals import Refusal
+from ..text import clean_text
 from .content import DEFAULT_QUESTIONS
 from .models import EvaluationAnswer, EvaluationQuestion, QuestionKind
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 #: Ratings of the evaluation, 1 (lowest) to 5 (highest).
 RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
-MAX_QUESTION = 1_000
 MAX_ANSWER = 4_000
 
 
@@ -71,15 +71,6 @@ def asked_questions(course_id: int) -> list[EvaluationQuestion]:
     )
 
 
-def _clean_text(value: Any, field: str, *, required: bool, limit: int) -> str:
-    text = ("" if value is None else str(value)).strip()
-    if required and not text:
-        raise EvaluationError(_("This field is required."), field)
-    if len(text) > limit:
-        raise EvaluationError(_("Write at most %(limit)s characters.", limit=limit), field)
-    return text
-
-
 def _rating(value: Any, field: str, *, required: bool) -> int | None:
     if value in (None, "") and not required:
         return None
@@ -121,7 +112,12 @@ def record_answers(
         elif question.kind == QuestionKind.YES_NO:
             row.agrees = _agrees(value, name, required=question.is_required)
         else:
-            row.text = _clean_text(value, name, required=question.is_required, limit=MAX_ANSWER)
+            row.text = clean_text(
+                None if value is None else str(value),
+                name,
+                required=question.is_required,
+                limit=MAX_ANSWER,
+            )
         rows.append(row)
     for row in rows:
         row.evaluation_id = evaluation.id
@@ -133,89 +129,24 @@ def record_answers(
 # --- questions (staff) -----------------------------------------------------------------------
 
 
-def _require_staff(member: Membership, question: EvaluationQuestion | None = None) -> None:
-    if member.role != CourseRole.STAFF:
-        raise NotAllowed("only staff manage the evaluation questions")
-    if question is not None and question.course_id != member.course_id:
-        raise NotAllowed("a question of another course")
-
-
 def add_question(
     staff: Membership, *, text: str, kind: str, is_required: bool
 ) -> EvaluationQuestion:
     """Add a question of the staff's own at the end of the course's evaluation."""
-    _require_staff(staff)
+    require_staff(staff)
     ensure_default_questions(staff.course_id)
-    cleaned = _clean_text(text, "text", required=True, limit=MAX_QUESTION)
+    cleaned = question_text(text)
     try:
         chosen = QuestionKind(kind)
     except ValueError:
         raise EvaluationError(_("Choose among the options shown."), "kind") from None
-    last = db.session.scalar(
-        select(func.max(EvaluationQuestion.position)).filter_by(course_id=staff.course_id)
-    )
     question = EvaluationQuestion(
         course_id=staff.course_id,
         kind=chosen,
         text=cleaned,
         is_required=bool(is_required) and chosen != QuestionKind.TEXT,
-        position=(last or 0) + 1,
+        position=next_position(EvaluationQuestion, staff.course_id),
     )
     db.session.add(question)
     db.session.flush()
     return question
-
-
-def reword_question(
-    staff: Membership, question: EvaluationQuestion, *, language: str, text: str
-) -> EvaluationQuestion:
-    """Word a question anew for one language; an empty text goes back to the default words."""
-    _require_staff(staff, question)
-    if language not in languages():
-        raise EvaluationError(_("Choose among the options shown."), "language")
-    cleaned = _clean_text(text, "text", required=False, limit=MAX_QUESTION)
-    texts = dict(question.texts or {})
-    if cleaned:
-        texts[language] = cleaned
-    else:
-        texts.pop(language, None)
-    question.texts = texts or None
-    db.session.flush()
-    return question
-
-
-def move_question(staff: Membership, question: EvaluationQuestion, *, up: bool) -> None:
-    """Swap a question with its neighbour above (``up``) or below."""
-    _require_staff(staff, question)
-    ordered = list(
-        db.session.scalars(
-            select(EvaluationQuestion)
-            .filter_by(course_id=staff.course_id)
-            .order_by(EvaluationQuestion.position, EvaluationQuestion.id)
-        )
-    )
-    for position, each in enumerate(ordered, start=1):
-        each.position = position
-    index = ordered.index(question)
-    other = index - 1 if up else index + 1
-    if 0 <= other < len(ordered):
-        ordered[index].position, ordered[other].position = (
-            ordered[other].position,
-            ordered[index].position,
-        )
-    db.session.flush()
-
-
-def retire_question(staff: Membership, question: EvaluationQuestion) -> None:
-    """Stop asking a question; the answers already given stay and keep their averages."""
-    _require_staff(staff, question)
-    if question.retired_at is None:
-        question.retired_at = utcnow()
-    db.session.flush()
-
-
-def restore_question(staff: Membership, question: EvaluationQuestion) -> None:
-    """Ask a retired question again."""
-    _require_staff(staff, question)
-    question.retired_at = None
-    db.session.flush()

@@ -181,9 +181,7 @@ def active_pair_exists(mentee: Membership, profile: MentorProfile) -> bool:
 def clean_text(value: str | None, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
     """Return the text stripped, refusing it when empty (if required), too long or with control
     characters (the tool's one text rule, :func:`lti_tool.text.clean_text`)."""
-    return text_rules.clean_text(
-        value, field, required=required, limit=limit, refusal=MentoringError
-    )
+    return text_rules.clean_text(value, field, required=required, limit=limit)
 
 
 def clean_choices(values: Iterable[str], allowed: dict[str, Any], field: str) -> list[str]:

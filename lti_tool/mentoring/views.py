@@ -12,11 +12,9 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from werkzeug.exceptions import Forbidden
 
 from ..concerns import operations as concerns
 from ..core.auth import course_view
-from ..core.views import handle_http_error
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models_base import utcnow
@@ -32,7 +30,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .rules import AlreadyDone, MentoringError, NotAllowed
+from .rules import AlreadyDone, MentoringError
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -48,12 +46,6 @@ def _labels() -> dict[str, Any]:
         "offer_kind_labels": OFFER_KINDS,
         "technique_labels": TECHNIQUES,
     }
-
-
-@bp.errorhandler(NotAllowed)
-def _not_allowed(error: NotAllowed) -> Any:
-    db.session.rollback()
-    return handle_http_error(Forbidden())
 
 
 # --- requests --------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from ..people.models import CourseRole, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
 from ..refusals import NotAllowed, Refusal
-from ..text import TextRefused, clean_text
+from ..text import clean_text
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search import LANGUAGES, index_profile, topic_key
@@ -162,7 +162,7 @@ def _clean_text(value: str | None, limit: int, field: str) -> str:
     """Clean a profile text by the tool's one text rule (:func:`lti_tool.text.clean_text`)."""
     try:
         return clean_text(value, field, required=False, limit=limit)
-    except TextRefused as refused:
+    except Refusal as refused:
         raise ProfileError({field: refused.message}) from refused
 
 

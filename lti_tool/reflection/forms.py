@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, SelectField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms.validators import Length
 
+from ..forms import NOT_A_CHOICE, TOO_LONG
+from ..questionnaires.forms import question_text_field
 from .content import AUDIENCE_LABELS, Audience
-from .operations import MAX_ANSWER, MAX_QUESTION
-
-TOO_LONG = _l("Write at most %(max)d characters.")
-NOT_A_CHOICE = _l("Choose among the options shown.")
+from .operations import MAX_ANSWER
 
 
 def _audience_field() -> SelectField:
@@ -41,13 +40,7 @@ class AnswerForm(FlaskForm):
 class QuestionForm(FlaskForm):
     """A question staff add to the course's reflection."""
 
-    text = TextAreaField(
-        _l("New question"),
-        validators=[
-            InputRequired(message=_l("This field is required.")),
-            Length(max=MAX_QUESTION, message=TOO_LONG),
-        ],
-    )
+    text = question_text_field()
     audience = _audience_field()
 
 
@@ -55,22 +48,3 @@ class AudienceForm(FlaskForm):
     """Address a question to another audience."""
 
     audience = _audience_field()
-
-
-class RewordForm(FlaskForm):
-    """New words for a question in one language (empty: back to the default words)."""
-
-    language = SelectField(_l("Language"), invalid_choice_message=NOT_A_CHOICE)
-    text = TextAreaField(
-        _l("Words in this language"), validators=[Length(max=MAX_QUESTION, message=TOO_LONG)]
-    )
-
-
-class MoveForm(FlaskForm):
-    """Move a question up or down."""
-
-    direction = HiddenField(validators=[AnyOf(["up", "down"])])
-
-
-class ButtonForm(FlaskForm):
-    """A button that only needs the CSRF token (retire, restore)."""

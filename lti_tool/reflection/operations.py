@@ -17,14 +17,14 @@ from ..mentoring.models import Mentorship
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
+from ..questionnaires.operations import next_position, question_text, require_staff
 from ..refusals import NotAllowed, Refusal
-from ..wording import languages
+from ..text import clean_text
 from .content import DEFAULT_QUESTIONS, Audience
 from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
 
 #: Characters an answer or a question may have at most.
 MAX_ANSWER = 10_000
-MAX_QUESTION = 1_000
 ACTIVITY = "reflection"
 
 
@@ -80,13 +80,6 @@ def is_asked_of(member: Membership, question: ReflectionQuestion) -> bool:
     return question.audience in audiences_of(member)
 
 
-def _require_staff(member: Membership, question: ReflectionQuestion | None = None) -> None:
-    if member.role != CourseRole.STAFF:
-        raise NotAllowed("only staff manage the questions")
-    if question is not None and question.course_id != member.course_id:
-        raise NotAllowed("a question of another course")
-
-
 def ensure_default_questions(course_id: int) -> None:
     """Give a course the default questions the first time its reflection is opened."""
     if db.session.scalar(select(ReflectionQuestion.id).filter_by(course_id=course_id).limit(1)):
@@ -103,15 +96,6 @@ def ensure_default_questions(course_id: int) -> None:
                 )
     except IntegrityError:
         pass  # another request gave the course its questions at the same moment
-
-
-def _clean(text: str | None, field: str, limit: int) -> str:
-    cleaned = (text or "").strip()
-    if not cleaned:
-        raise ReflectionError(_("This field is required."), field)
-    if len(cleaned) > limit:
-        raise ReflectionError(_("Write at most %(max)d characters.", max=limit), field)
-    return cleaned
 
 
 def _answer_for(member: Membership, question: ReflectionQuestion) -> ReflectionAnswer:
@@ -163,7 +147,7 @@ def submit_answer(
 ) -> ReflectionAnswer:
     """Save the answer as a new version; completing the last question queues the score."""
     answer = _answer_for(member, question)
-    cleaned = _clean(text, "text", MAX_ANSWER)
+    cleaned = clean_text(text, "text", required=True, limit=MAX_ANSWER)
     was_complete = is_complete(member)
     now = utcnow()
     answer.is_shared_with_partner = bool(share_with_partner)
@@ -209,86 +193,29 @@ def add_question(
     staff: Membership, *, text: str, audience: str = Audience.EVERYONE
 ) -> ReflectionQuestion:
     """Add a question of the staff's own, for an audience, at the end of the course's list."""
-    _require_staff(staff)
+    require_staff(staff)
     ensure_default_questions(staff.course_id)
-    cleaned = _clean(text, "text", MAX_QUESTION)
+    cleaned = question_text(text)
     try:
         chosen = Audience(audience)
     except ValueError:
         raise ReflectionError(_("Choose among the options shown."), "audience") from None
-    last = db.session.scalar(
-        select(func.max(ReflectionQuestion.position)).filter_by(course_id=staff.course_id)
-    )
     question = ReflectionQuestion(
-        course_id=staff.course_id, text=cleaned, audience=chosen, position=(last or 0) + 1
+        course_id=staff.course_id,
+        text=cleaned,
+        audience=chosen,
+        position=next_position(ReflectionQuestion, staff.course_id),
     )
     db.session.add(question)
     db.session.flush()
     return question
 
 
-def move_question(staff: Membership, question: ReflectionQuestion, *, up: bool) -> None:
-    """Swap a question with its neighbour above (``up``) or below in the course's order."""
-    _require_staff(staff, question)
-    ordered = list(
-        db.session.scalars(
-            select(ReflectionQuestion)
-            .filter_by(course_id=staff.course_id)
-            .order_by(ReflectionQuestion.position, ReflectionQuestion.id)
-        )
-    )
-    for position, each in enumerate(ordered, start=1):
-        each.position = position  # close gaps and ties first
-    index = ordered.index(question)
-    other = index - 1 if up else index + 1
-    if 0 <= other < len(ordered):
-        ordered[index].position, ordered[other].position = (
-            ordered[other].position,
-            ordered[index].position,
-        )
-    db.session.flush()
-
-
-def reword_question(
-    staff: Membership, question: ReflectionQuestion, *, language: str, text: str
-) -> ReflectionQuestion:
-    """Word a question anew for one language; an empty text goes back to the default words."""
-    _require_staff(staff, question)
-    if language not in languages():
-        raise ReflectionError(_("Choose among the options shown."), "language")
-    cleaned = (text or "").strip()
-    if len(cleaned) > MAX_QUESTION:
-        raise ReflectionError(_("Write at most %(max)d characters.", max=MAX_QUESTION), "text")
-    texts = dict(question.texts or {})
-    if cleaned:
-        texts[language] = cleaned
-    else:
-        texts.pop(language, None)
-    question.texts = texts or None
-    db.session.flush()
-    return question
-
-
 def set_audience(staff: Membership, question: ReflectionQuestion, *, audience: str) -> None:
     """Address a question to another audience (mentors and staff, mentees, staff, everyone)."""
-    _require_staff(staff, question)
+    require_staff(staff, question)
     try:
         question.audience = Audience(audience)
     except ValueError:
         raise ReflectionError(_("Choose among the options shown."), "audience") from None
-    db.session.flush()
-
-
-def retire_question(staff: Membership, question: ReflectionQuestion) -> None:
-    """Stop asking a question; its answers stay with their authors."""
-    _require_staff(staff, question)
-    if question.retired_at is None:
-        question.retired_at = utcnow()
-    db.session.flush()
-
-
-def restore_question(staff: Membership, question: ReflectionQuestion) -> None:
-    """Ask a retired question again."""
-    _require_staff(staff, question)
-    question.retired_at = None
     db.session.flush()

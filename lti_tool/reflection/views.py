@@ -12,27 +12,20 @@ from typing import Any
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
-from werkzeug.exceptions import Forbidden
 
 from ..core.auth import course_view
-from ..core.views import handle_http_error
 from ..extensions import db
-from ..mentors.guidance import language_name
+from ..forms import ConfirmForm
 from ..people.models import CourseRole, Membership
-from ..wording import languages
+from ..questionnaires.forms import RewordForm
+from ..questionnaires.views import add_question_routes, language_names, reword_form
+from ..refusals import Refusal, apply_refusal
 from . import content, operations, queries
-from .forms import AnswerForm, AudienceForm, ButtonForm, MoveForm, QuestionForm, RewordForm
-from .operations import NotAllowed, ReflectionError
+from .forms import AnswerForm, AudienceForm, QuestionForm
 
 bp = Blueprint("reflection", __name__, url_prefix="/course/<int:course_id>/reflection")
 
 AUTOSAVE_HEADER = "X-Autosave"
-
-
-@bp.errorhandler(NotAllowed)
-def _not_allowed(error: NotAllowed) -> Any:
-    db.session.rollback()
-    return handle_http_error(Forbidden())
 
 
 def _answer_form(item: queries.QuestionItem) -> AnswerForm:
@@ -67,7 +60,7 @@ def _render_index(
     if failed is not None and failed_id in forms:
         forms[failed_id] = failed
     elif failed is not None:  # a question no longer asked: no field to show the refusal beside
-        for error in failed.text.errors:
+        for error in [*failed.form_errors, *failed.text.errors]:
             flash(error)
     return render_template("reflection/index.html", progress=progress, forms=forms)
 
@@ -107,9 +100,9 @@ def answer(membership: Membership, question_id: int) -> Any:
                 share_with_partner=form.share_with_partner.data,
                 share_with_staff=form.share_with_staff.data,
             )
-        except ReflectionError as error:
+        except Refusal as error:
             db.session.rollback()
-            form.text.errors = [*form.text.errors, error.message]
+            apply_refusal(form, error)
         else:
             db.session.commit()
             if is_autosave:
@@ -173,16 +166,6 @@ def guide(membership: Membership) -> Any:
 # --- questions (staff) -----------------------------------------------------------------------
 
 
-def _language_names() -> dict[str, str]:
-    return {code: language_name(code) for code in languages()}
-
-
-def _reword_form(question: Any) -> RewordForm:
-    form = RewordForm(formdata=None, prefix=f"r{question.id}")
-    form.language.choices = list(_language_names().items())
-    return form
-
-
 def _audience_form(question: Any) -> AudienceForm:
     form = AudienceForm(formdata=None, prefix=f"a{question.id}")
     form.audience.data = question.audience.value
@@ -193,7 +176,7 @@ def _render_questions(
     membership: Membership, form: QuestionForm, failed: Any = None, failed_id: int = 0
 ) -> str:
     items = queries.questions_of(membership.course_id, include_retired=True)
-    rewords = {question.id: _reword_form(question) for question in items}
+    rewords = {question.id: reword_form(question) for question in items}
     audiences = {question.id: _audience_form(question) for question in items}
     if isinstance(failed, RewordForm):
         rewords[failed_id] = failed
@@ -203,11 +186,14 @@ def _render_questions(
         "reflection/questions.html",
         questions=[(q, queries.question_label(q)) for q in items],
         form=form,
-        button=ButtonForm(),
+        button=ConfirmForm(),
         rewords=rewords,
         audiences=audiences,
-        audience_labels=content.AUDIENCE_LABELS,
-        language_names=_language_names(),
+        hints={
+            q.id: _("asked of: %(audience)s", audience=content.AUDIENCE_LABELS[q.audience])
+            for q in items
+        },
+        language_names=language_names(),
     )
 
 
@@ -221,9 +207,9 @@ def questions(membership: Membership) -> Any:
             operations.add_question(
                 membership, text=form.text.data or "", audience=form.audience.data
             )
-        except ReflectionError as error:
+        except Refusal as error:
             db.session.rollback()
-            getattr(form, error.field or "text").errors.append(error.message)
+            apply_refusal(form, error)
         else:
             db.session.commit()
             flash(_("The question is added."))
@@ -236,53 +222,22 @@ def questions(membership: Membership) -> Any:
     return _render_questions(membership, form)
 
 
-def _staff_question(membership: Membership, question_id: int) -> Any:
-    question = queries.question_in_course(membership.course_id, question_id)
-    if question is None:
-        abort(404)
-    return question
-
-
-@bp.post("/questions/<int:question_id>/move")
-@course_view(CourseRole.STAFF)
-def move(membership: Membership, question_id: int) -> Any:
-    """Move a question one place up or down."""
-    question = _staff_question(membership, question_id)
-    form = MoveForm()
-    if not form.validate_on_submit():
-        abort(400)
-    operations.move_question(membership, question, up=form.direction.data == "up")
-    db.session.commit()
-    return redirect(url_for(".questions", course_id=membership.course_id))
-
-
-@bp.post("/questions/<int:question_id>/reword")
-@course_view(CourseRole.STAFF)
-def reword(membership: Membership, question_id: int) -> Any:
-    """Word a question anew in one language (empty: back to the default words)."""
-    question = _staff_question(membership, question_id)
-    form = RewordForm(prefix=f"r{question.id}")
-    form.language.choices = list(_language_names().items())
-    if form.validate_on_submit():
-        try:
-            operations.reword_question(
-                membership, question, language=form.language.data, text=form.text.data or ""
-            )
-        except ReflectionError as error:
-            db.session.rollback()
-            getattr(form, error.field or "text").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(_("The question's words are saved."))
-            return redirect(url_for(".questions", course_id=membership.course_id))
-    return _render_questions(membership, QuestionForm(formdata=None), form, question.id), 400
+add_question_routes(
+    bp,
+    find=queries.question_in_course,
+    render=lambda membership, reword, question_id: _render_questions(
+        membership, QuestionForm(formdata=None), reword, question_id
+    ),
+)
 
 
 @bp.post("/questions/<int:question_id>/audience")
 @course_view(CourseRole.STAFF)
 def audience(membership: Membership, question_id: int) -> Any:
     """Address a question to another audience."""
-    question = _staff_question(membership, question_id)
+    question = queries.question_in_course(membership.course_id, question_id)
+    if question is None:
+        abort(404)
     form = AudienceForm(prefix=f"a{question.id}")
     if form.validate_on_submit():
         operations.set_audience(membership, question, audience=form.audience.data)
@@ -290,32 +245,6 @@ def audience(membership: Membership, question_id: int) -> Any:
         flash(_("The question is addressed to its new audience."))
         return redirect(url_for(".questions", course_id=membership.course_id))
     return _render_questions(membership, QuestionForm(formdata=None), form, question.id), 400
-
-
-@bp.post("/questions/<int:question_id>/retire")
-@course_view(CourseRole.STAFF)
-def retire(membership: Membership, question_id: int) -> Any:
-    """Stop asking a question; answers already given stay."""
-    question = _staff_question(membership, question_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    operations.retire_question(membership, question)
-    db.session.commit()
-    flash(_("The question is retired; the answers already given are kept."))
-    return redirect(url_for(".questions", course_id=membership.course_id))
-
-
-@bp.post("/questions/<int:question_id>/restore")
-@course_view(CourseRole.STAFF)
-def restore(membership: Membership, question_id: int) -> Any:
-    """Ask a retired question again."""
-    question = _staff_question(membership, question_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    operations.restore_question(membership, question)
-    db.session.commit()
-    flash(_("The question is asked again."))
-    return redirect(url_for(".questions", course_id=membership.course_id))
 
 
 # --- gradebook (staff) -----------------------------------------------------------------------
