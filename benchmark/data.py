@@ -15,7 +15,8 @@ from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from lti_tool.programme.operations import accept_standards
-from tests.mentors.factories import MentorSpec, make_course, seed_mentors
+from tests.mentors.factories import MentorSpec, seed_mentors
+from tests.support.factories import make_course
 
 from . import platform
 

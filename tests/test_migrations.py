@@ -48,7 +48,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
     from flask_migrate import downgrade, upgrade
 
     from lti_tool.mentoring.models import Mentorship, MentorshipStatus
-    from tests.mentoring.factories import make_course, make_member, make_mentor
+    from tests.support.factories import make_course, make_member, make_mentor
 
     app = create_app(_test_config(database_url, tmp_path))
     with app.app_context():

@@ -14,8 +14,9 @@ from lti_tool.mentoring.rules import MentoringError, clean_text
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
 from tests.conftest import count_rows
-from tests.mentoring.factories import make_mentor, start
+from tests.mentoring.factories import start
 from tests.mentoring.web import join
+from tests.support.factories import make_mentor
 
 TOO_LARGE = 2**64
 TABLES = (ContactRequest, Mentorship, Concern, MentoringEvent, Notification, Membership)

@@ -13,18 +13,9 @@ from lti_tool.mentoring import agreements, mentorships, requests
 from lti_tool.mentoring.models import Mentorship
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.models import StandardsAcceptance
-from tests.mentoring.factories import (
-    AGREEMENT,
-    EVALUATION,
-    conclude,
-    log,
-    make_course,
-    make_member,
-    make_mentor,
-    send,
-    start,
-)
+from tests.mentoring.factories import AGREEMENT, EVALUATION, conclude, log, send, start
 from tests.mentoring.web import sign_into
+from tests.support.factories import make_course, make_member, make_mentor
 
 CURRENT = re.compile(r'data-step="(\w+)" aria-current="step"')
 DONE = re.compile(r'class="journey-step is-done"\s+data-step="(\w+)"')

@@ -17,8 +17,9 @@ from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.notifications.models import Notification, OutboxEmail
 from lti_tool.people.models import CourseRole
 from tests.conftest import count_rows
-from tests.mentoring.factories import make_course, make_member, make_mentor, send, start
+from tests.mentoring.factories import send, start
 from tests.mentoring.web import _fresh_g, sign_into
+from tests.support.factories import make_course, make_member, make_mentor
 from tests.support.html import input_values
 
 PROFILE_FORM = {

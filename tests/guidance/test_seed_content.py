@@ -26,9 +26,10 @@ from lti_tool.mentors.guidance import (
     ROLE_LABELS,
 )
 from lti_tool.programme.standards import STANDARDS
-from tests.mentoring.factories import make_mentor, send, start
+from tests.mentoring.factories import send, start
 from tests.mentoring.web import join
 from tests.reflection.conftest import page_text
+from tests.support.factories import make_mentor
 
 LANGUAGES = ["en", "it"]
 

@@ -13,7 +13,8 @@ from lti_tool.extensions import db
 from lti_tool.notifications.delivery import deliver_due_emails
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.notifications.operations import notify
-from tests.notifications.support import SmtpSink, make_course, make_member, now
+from tests.notifications.support import SmtpSink, now
+from tests.support.factories import make_course, make_member
 
 EMAILS = 120
 

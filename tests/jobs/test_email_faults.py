@@ -21,7 +21,8 @@ from lti_tool.notifications.delivery import UNCONFIRMED_NOTE, deliver_due_emails
 from lti_tool.notifications.models import EmailStatus, OutboxEmail
 from lti_tool.notifications.operations import notify
 from lti_tool.outbox import give_up, retry_now
-from tests.notifications.support import SmtpSink, make_course, make_member, now
+from tests.notifications.support import SmtpSink, now
+from tests.support.factories import make_course, make_member
 
 TIMEOUT = 1.0
 

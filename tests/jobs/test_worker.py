@@ -29,7 +29,8 @@ from lti_tool.extensions import db
 from lti_tool.notifications.models import EmailStatus, OutboxEmail
 from lti_tool.notifications.operations import notify
 from tests.conftest import TOOL_BASE_URL
-from tests.notifications.support import SmtpSink, make_course, make_member
+from tests.notifications.support import SmtpSink
+from tests.support.factories import make_course, make_member
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"

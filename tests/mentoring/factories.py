@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentoring import mentorships
 from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import ContactRequest, Mentorship
-from lti_tool.mentors.models import MentorProfile, MentorStatus
+from lti_tool.mentors.models import MentorProfile
 from lti_tool.models_base import utcnow
-from lti_tool.people.models import Course, CourseRole, Membership, User
-from lti_tool.programme.operations import accept_standards
-
-_numbers = itertools.count(1)
+from lti_tool.people.models import Membership
 
 REQUEST = {
     "question": "How do I move from teaching to instructional design?",
@@ -53,77 +47,6 @@ EVALUATION = {
     "what_to_change": "Start earlier.",
     "would_recommend": True,
 }
-
-
-def make_course(title: str = "Mentoring for adult learners") -> Course:
-    """Create a course of its own platform and deployment."""
-    number = next(_numbers)
-    registration = Registration(
-        issuer=f"https://lms{number}.mentoring.test",
-        client_id=f"client-{number}",
-        auth_login_url=f"https://lms{number}.mentoring.test/auth",
-        auth_token_url=f"https://lms{number}.mentoring.test/token",
-        keyset_url=f"https://lms{number}.mentoring.test/jwks",
-    )
-    deployment = Deployment(registration=registration, deployment_id="1", is_active=True)
-    course = Course(deployment=deployment, context_id=f"course-{number}", title=title)
-    db.session.add_all([registration, deployment, course])
-    db.session.flush()
-    return course
-
-
-def make_member(
-    course: Course,
-    role: CourseRole = CourseRole.LEARNER,
-    *,
-    name: str | None = None,
-    email: str | None = None,
-    locale: str | None = None,
-) -> Membership:
-    """Create a person with a membership of the course who accepted the standards."""
-    number = next(_numbers)
-    user = User(
-        issuer=course.deployment.registration.issuer,
-        subject=f"user-{number}",
-        name=name if name is not None else f"Person {number}",
-        email=email,
-        locale=locale,
-    )
-    membership = Membership(course=course, user=user, role=role)
-    db.session.add(membership)
-    db.session.flush()
-    if role != CourseRole.STAFF:
-        accept_standards(membership, accepted=True, confirmed_of_age=True)
-    return membership
-
-
-def make_mentor(
-    course: Course,
-    *,
-    capacity: int = 3,
-    status: MentorStatus = MentorStatus.APPROVED,
-    contact_modes: list[str] | None = None,
-    is_busy: bool = False,
-    membership: Membership | None = None,
-    **person: Any,
-) -> MentorProfile:
-    """Create a mentor of the course with a profile (approved unless told otherwise)."""
-    if membership is None:
-        membership = make_member(course, CourseRole.MENTOR, **person)
-    profile = MentorProfile(
-        course_id=course.id,
-        membership=membership,
-        headline="Instructional designer",
-        topics=["instructional design"],
-        languages=["en", "it"],
-        contact_modes=contact_modes if contact_modes is not None else ["video", "phone"],
-        capacity=capacity,
-        is_busy=is_busy,
-        status=status,
-    )
-    db.session.add(profile)
-    db.session.flush()
-    return profile
 
 
 def send(mentee: Membership, profile: MentorProfile, **changes: Any) -> ContactRequest:

@@ -27,19 +27,9 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.notifications.models import Notification
 from tests.conftest import count_rows
+from tests.support.factories import make_course, make_member, make_mentor
 
-from .factories import (
-    AGREEMENT,
-    MENTEE_FORM,
-    MENTOR_FORM,
-    REQUEST,
-    log,
-    make_course,
-    make_member,
-    make_mentor,
-    send,
-    start,
-)
+from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST, log, send, start
 from .web import OTHER_COURSE, join, sign_into
 
 TABLES = (

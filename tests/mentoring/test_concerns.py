@@ -13,8 +13,9 @@ from lti_tool.mentoring.rules import MentoringError, NotAllowed
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
 from tests.conftest import count_rows
+from tests.support.factories import make_member
 
-from .factories import make_member, start
+from .factories import start
 
 
 def test_a_mentee_reports_a_concern_about_their_mentorship_and_staff_are_told(cohort):

@@ -21,14 +21,8 @@ from lti_tool.notifications.models import Notification, OutboxEmail
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.operations import programme_for
 from tests.conftest import count_rows
-from tests.notifications.support import (
-    SmtpSink,
-    make_course,
-    make_member,
-    make_mentor,
-    make_request,
-    now,
-)
+from tests.notifications.support import SmtpSink, make_request, now
+from tests.support.factories import make_course, make_member, make_mentor
 
 DAY = timedelta(days=1)
 

@@ -24,19 +24,9 @@ from lti_tool.mentoring.rules import AlreadyDone, MentoringError, NotAllowed
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.notifications.models import Notification
 from tests.conftest import count_rows
+from tests.support.factories import make_member, make_mentor
 
-from .factories import (
-    AGREEMENT,
-    EVALUATION,
-    MENTEE_FORM,
-    MENTOR_FORM,
-    conclude,
-    log,
-    make_member,
-    make_mentor,
-    send,
-    start,
-)
+from .factories import AGREEMENT, EVALUATION, MENTEE_FORM, MENTOR_FORM, conclude, log, send, start
 
 
 def _notices(kind, recipient=None):

@@ -28,8 +28,9 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.notifications.models import Notification, OutboxEmail
 from tests.conftest import count_rows
+from tests.support.factories import make_course, make_member, make_mentor
 
-from .factories import AGREEMENT, REQUEST, log, make_course, make_member, make_mentor, send, start
+from .factories import AGREEMENT, REQUEST, log, send, start
 from .web import join
 
 TABLES = (

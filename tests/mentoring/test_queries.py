@@ -11,18 +11,9 @@ from lti_tool.mentoring import agreements, mentorships, queries
 from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import Side
 from lti_tool.programme.operations import programme_for
+from tests.support.factories import make_member
 
-from .factories import (
-    AGREEMENT,
-    EVALUATION,
-    MENTEE_FORM,
-    MENTOR_FORM,
-    conclude,
-    log,
-    make_member,
-    send,
-    start,
-)
+from .factories import AGREEMENT, EVALUATION, MENTEE_FORM, MENTOR_FORM, conclude, log, send, start
 
 
 def test_the_inbox_shows_waiting_requests_first_soonest_due(cohort):

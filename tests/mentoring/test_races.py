@@ -31,8 +31,9 @@ from lti_tool.mentoring.rules import AlreadyDone, MentoringError
 from lti_tool.mentors.models import MentorProfile
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
+from tests.support.factories import make_member
 
-from .factories import REQUEST, log, make_member, send, start
+from .factories import REQUEST, log, send, start
 
 #: Writes that start a thread's changes (FOR UPDATE reads lock as well).
 _WRITES = ("INSERT", "UPDATE", "DELETE")

@@ -24,8 +24,9 @@ from lti_tool.people.models import CourseRole
 from lti_tool.programme.models import MatchingMode
 from lti_tool.programme.operations import programme_for
 from tests.conftest import count_rows
+from tests.support.factories import make_member, make_mentor
 
-from .factories import REQUEST, make_member, make_mentor, past, send, start
+from .factories import REQUEST, past, send, start
 
 
 def _notices(kind, recipient=None):

@@ -25,8 +25,9 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.notifications.models import Notification
 from tests.conftest import count_rows
+from tests.support.factories import make_mentor
 
-from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST, conclude, make_mentor, start
+from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST, conclude, start
 from .web import join
 
 FORM_OF_REQUEST = {

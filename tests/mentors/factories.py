@@ -11,52 +11,12 @@ from flask import Flask
 from sqlalchemy import insert
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.search import build_search_document, search_name
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from tests.support.html import input_values
 
 _numbers = itertools.count(1)
-
-
-def make_course(title: str = "Mentoring course") -> Course:
-    """Create a course of its own platform registration and deployment."""
-    number = next(_numbers)
-    registration = Registration(
-        issuer=f"https://lms{number}.test",
-        client_id=f"client-{number}",
-        auth_login_url="https://lms.test/auth",
-        auth_token_url="https://lms.test/token",
-        keyset_url="https://lms.test/jwks",
-    )
-    deployment = Deployment(registration=registration, deployment_id="1", is_active=True)
-    course = Course(deployment=deployment, context_id=f"course-{number}", title=title)
-    db.session.add(course)
-    db.session.flush()
-    return course
-
-
-def make_member(
-    course: Course,
-    role: CourseRole = CourseRole.LEARNER,
-    name: str | None = None,
-    email: str | None = None,
-    locale: str | None = None,
-) -> Membership:
-    """Create a user and their membership of a course."""
-    number = next(_numbers)
-    user = User(
-        issuer=course.deployment.registration.issuer,
-        subject=f"user-{number}",
-        name=name or f"Person {number}",
-        email=email,
-        locale=locale,
-    )
-    membership = Membership(course=course, user=user, role=role)
-    db.session.add(membership)
-    db.session.flush()
-    return membership
 
 
 @dataclass

@@ -13,7 +13,7 @@ from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.operations import programme_for
 from tests.conftest import count_rows
-from tests.mentors.factories import make_course, make_member
+from tests.support.factories import make_course, make_member
 
 OFFER = {
     "headline": "Leading teams through change",

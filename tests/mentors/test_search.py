@@ -15,7 +15,8 @@ from lti_tool.mentors import search as mentor_search
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.mentors.search import search_mentors, topic_key
 from tests.conftest import _test_config
-from tests.mentors.factories import MentorSpec, make_course, seed_mentors
+from tests.mentors.factories import MentorSpec, seed_mentors
+from tests.support.factories import make_course
 
 TOPICS = [
     "Leadership",

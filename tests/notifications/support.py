@@ -13,70 +13,10 @@ from aiosmtpd.controller import Controller
 from flask import Flask
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentoring.models import ContactRequest, RequestStatus
-from lti_tool.mentors.models import MentorProfile, MentorStatus
+from lti_tool.mentors.models import MentorProfile
 from lti_tool.models_base import utcnow
-from lti_tool.people.models import Course, CourseRole, Membership, User
-
-_counter = iter(range(1, 1_000_000))
-
-
-def make_course(title: str = "Mentoring for adult learners") -> Course:
-    """Create a course of its own platform and deployment."""
-    number = next(_counter)
-    registration = Registration(
-        issuer=f"https://lms{number}.test",
-        client_id=f"client-{number}",
-        auth_login_url=f"https://lms{number}.test/auth",
-        auth_token_url=f"https://lms{number}.test/token",
-        keyset_url=f"https://lms{number}.test/jwks",
-    )
-    deployment = Deployment(registration=registration, deployment_id="1", is_active=True)
-    course = Course(deployment=deployment, context_id=f"course-{number}", title=title)
-    db.session.add_all([registration, deployment, course])
-    db.session.flush()
-    return course
-
-
-def make_member(
-    course: Course,
-    role: CourseRole = CourseRole.LEARNER,
-    *,
-    name: str | None = None,
-    email: str | None = None,
-    locale: str | None = None,
-    user: User | None = None,
-    is_active: bool = True,
-) -> Membership:
-    """Create a person (or reuse ``user``) with a membership of the course."""
-    if user is None:
-        number = next(_counter)
-        user = User(
-            issuer=course.deployment.registration.issuer,
-            subject=f"user-{number}",
-            name=name,
-            email=email,
-            locale=locale,
-        )
-    membership = Membership(course=course, user=user, role=role, is_active=is_active)
-    db.session.add(membership)
-    db.session.flush()
-    return membership
-
-
-def make_mentor(course: Course, **person: Any) -> MentorProfile:
-    """Create an approved mentor of the course."""
-    membership = make_member(course, CourseRole.MENTOR, **person)
-    profile = MentorProfile(
-        course_id=course.id,
-        membership=membership,
-        headline="Mentor",
-        status=MentorStatus.APPROVED,
-    )
-    db.session.add(profile)
-    db.session.flush()
-    return profile
+from lti_tool.people.models import Membership
 
 
 def make_request(

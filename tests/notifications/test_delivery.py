@@ -17,7 +17,8 @@ from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.notifications.operations import notify, render_notice
 from lti_tool.people.models import CourseRole
 from tests.conftest import count_rows
-from tests.notifications.support import SmtpSink, make_course, make_member, now
+from tests.notifications.support import SmtpSink, now
+from tests.support.factories import make_course, make_member
 
 
 def _queue_request_notice(member, mentee="Zoë Müller"):

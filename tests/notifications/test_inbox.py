@@ -16,7 +16,7 @@ from lti_tool.notifications.models import Notification
 from lti_tool.notifications.operations import notify
 from lti_tool.people.models import Membership, User
 from lti_tool.programme.operations import accept_standards
-from tests.notifications.support import make_course, make_member
+from tests.support.factories import make_course, make_member
 from tests.support.html import input_values
 
 OTHER_COURSE = "course-v1:Org+Other+2026"

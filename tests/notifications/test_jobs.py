@@ -8,7 +8,8 @@ from datetime import timedelta
 from lti_tool.extensions import db
 from lti_tool.notifications.models import EmailStatus, OutboxEmail
 from lti_tool.notifications.operations import notify
-from tests.notifications.support import SmtpSink, make_course, make_member, now
+from tests.notifications.support import SmtpSink, now
+from tests.support.factories import make_course, make_member
 
 
 def _counts(result):

@@ -12,13 +12,14 @@ from lti_tool.extensions import db
 from lti_tool.gradebook.models import GradebookScore
 from lti_tool.mentoring.models import MenteePreparation, MentorPreparation
 from lti_tool.models_base import utcnow
-from tests.mentoring.factories import conclude, make_member, start
+from tests.mentoring.factories import conclude, start
 from tests.reflection.conftest import (
     PREPARATION_LINK,
     declarative_line_item,
     open_activity,
     page_text,
 )
+from tests.support.factories import make_member
 
 
 def test_the_preparation_placement_opens_the_next_contacts_form(people, launch):

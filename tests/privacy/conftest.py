@@ -20,17 +20,8 @@ from lti_tool.mentoring import requests as request_ops
 from lti_tool.people.models import CourseRole
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection.models import ReflectionQuestion
-from tests.mentoring.factories import (
-    AGREEMENT,
-    EVALUATION,
-    MENTOR_FORM,
-    conclude,
-    log,
-    make_course,
-    make_member,
-    make_mentor,
-    send,
-)
+from tests.mentoring.factories import AGREEMENT, EVALUATION, MENTOR_FORM, conclude, log, send
+from tests.support.factories import make_course, make_member, make_mentor
 
 MENTEE_REQUEST = {
     "question": "luca-shared question: how do I start in instructional design?",

@@ -24,8 +24,9 @@ from lti_tool.people.models import Membership, User
 from lti_tool.privacy.operations import erase_person
 from lti_tool.reflection.models import ReflectionAnswer, ReflectionRevision
 from tests.conftest import count_rows
-from tests.mentoring.factories import make_member, send
+from tests.mentoring.factories import send
 from tests.mentoring.web import join
+from tests.support.factories import make_member
 
 
 def _database_text() -> str:
@@ -150,7 +151,7 @@ def test_erasing_a_mentor_keeps_the_mentees_mentorships(journey):
 
 
 def test_a_mentor_profile_nobody_refers_to_is_deleted(app):
-    from tests.mentoring.factories import make_course, make_mentor
+    from tests.support.factories import make_course, make_mentor
 
     profile = make_mentor(make_course(), name="Ida Idle")
     profile_id, user = profile.id, profile.membership.user

@@ -6,8 +6,9 @@ import json
 
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships
-from tests.mentoring.factories import MENTEE_FORM, MENTOR_FORM, make_mentor, start
+from tests.mentoring.factories import MENTEE_FORM, MENTOR_FORM, start
 from tests.mentoring.web import join
+from tests.support.factories import make_mentor
 
 
 def _pair(app, launch):

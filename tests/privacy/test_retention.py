@@ -24,7 +24,8 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.models_base import utcnow
 from lti_tool.privacy.operations import anonymise_expired_mentorships
-from tests.mentoring.factories import conclude, make_course, make_member, make_mentor
+from tests.mentoring.factories import conclude
+from tests.support.factories import make_course, make_member, make_mentor
 
 from .conftest import MENTEE_AGREEMENT, MENTEE_FORM, MENTOR_PRIVATE_FORM, evaluate
 

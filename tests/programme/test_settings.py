@@ -10,7 +10,8 @@ from lti_tool.people.models import CourseRole
 from lti_tool.programme import operations
 from lti_tool.programme.models import MatchingMode, Programme
 from tests.conftest import count_rows
-from tests.mentors.factories import csrf_of, enter, make_course, make_member
+from tests.mentors.factories import csrf_of, enter
+from tests.support.factories import make_course, make_member
 from tests.support.html import input_values
 
 GOOD = {

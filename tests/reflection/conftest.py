@@ -14,9 +14,10 @@ from lti_tool.extensions import db
 from lti_tool.reflection import queries
 from lti_tool.reflection.models import ReflectionQuestion
 from lti_tool.reflection.operations import audiences_of
-from tests.mentoring.factories import make_mentor, start
+from tests.mentoring.factories import start
 from tests.mentoring.web import Person, _fresh_g, join
 from tests.support import openedx
+from tests.support.factories import make_mentor
 
 REFLECTION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@reflection"
 EVALUATION_LINK = "block-v1:Org+Mentoring+2026+type@lti_consumer+block@evaluation"

@@ -8,8 +8,8 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.people.models import CourseRole
-from tests.mentoring.factories import make_course, make_member, make_mentor
 from tests.mentoring.web import sign_into
+from tests.support.factories import make_course, make_member, make_mentor
 
 
 @pytest.fixture

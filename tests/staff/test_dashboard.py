@@ -29,9 +29,9 @@ from lti_tool.mentoring.models import (
 from lti_tool.models_base import utcnow
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.operations import programme_for
-from tests.mentoring.factories import make_course, make_member
 from tests.mentoring.web import sign_into
 from tests.mentors.factories import MentorSpec, seed_mentors
+from tests.support.factories import make_course, make_member
 
 from .test_matching import seed_learners
 

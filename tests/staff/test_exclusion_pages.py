@@ -11,8 +11,9 @@ from lti_tool.mentoring.models import ContactRequest, Mentorship, MentorshipStat
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.people.models import Membership
 from tests.conftest import count_rows
-from tests.mentoring.factories import make_mentor, send, start
+from tests.mentoring.factories import send, start
 from tests.mentoring.web import join
+from tests.support.factories import make_mentor
 
 
 @pytest.fixture

@@ -21,9 +21,10 @@ from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole, Membership, User
 from lti_tool.staff import assignment, matching
 from tests.conftest import count_rows
-from tests.mentoring.factories import conclude, make_course, make_member, make_mentor, send, start
+from tests.mentoring.factories import conclude, send, start
 from tests.mentoring.web import sign_into
 from tests.mentors.factories import MentorSpec, seed_mentors
+from tests.support.factories import make_course, make_member, make_mentor
 
 LOCALES = ["it", "en", "de_CH", "fr", None, "pt_BR", "en-GB", "it_IT"]
 TOPICS = ["instructional design", "career change", "public speaking", "data analysis", "writing"]
