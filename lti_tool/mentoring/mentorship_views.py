@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, render_template
+from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
@@ -30,14 +30,12 @@ from .forms import (
     MentorPreparationForm,
 )
 from .models import MentorshipStatus, Side
-from .rules import AlreadyDone, MentoringError
 from .views import (
     PARTICIPANTS,
-    _answer_again,
+    _act,
     _evaluation_url,
     _mentorship_or_404,
     _mentorship_url,
-    _refuse,
     _render_mentorship,
     bp,
 )
@@ -73,25 +71,19 @@ def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
     """Propose a (new version of the) mentoring agreement."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = AgreementForm()
-    if form.validate_on_submit():
-        try:
-            agreements.propose_agreement(
-                membership,
-                found,
-                goals=form.goals.data,
-                contact_modes=form.contact_modes.data,
-                frequency=form.frequency.data,
-                other_commitments=form.other_commitments.data,
-            )
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "agreement"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Agreement proposed. It is in force once the other side confirms it."))
-            return redirect(_mentorship_url(found, "agreement"))
-    return _render_mentorship(membership, found, agreement_form=form)
+    return _act(
+        form,
+        lambda: agreements.propose_agreement(
+            membership,
+            found,
+            goals=form.goals.data,
+            contact_modes=form.contact_modes.data,
+            frequency=form.frequency.data,
+            other_commitments=form.other_commitments.data,
+        ),
+        then=_mentorship_url(found, "agreement"),
+        message=_("Agreement proposed. It is in force once the other side confirms it."),
+    ) or _render_mentorship(membership, found, agreement_form=form)
 
 
 @bp.post("/mentorships/<int:mentorship_id>/agreement/<int:agreement_id>/confirm")
@@ -103,18 +95,12 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
     if agreement is None:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            agreements.confirm_agreement(membership, agreement)
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "agreement"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("You confirmed the agreement."))
-            return redirect(_mentorship_url(found, "agreement"))
-    return _render_mentorship(membership, found, confirm_form=form)
+    return _act(
+        form,
+        lambda: agreements.confirm_agreement(membership, agreement),
+        then=_mentorship_url(found, "agreement"),
+        message=_("You confirmed the agreement."),
+    ) or _render_mentorship(membership, found, confirm_form=form)
 
 
 @bp.post("/mentorships/<int:mentorship_id>/contacts")
@@ -123,27 +109,22 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
     """Log a contact the pair held."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = ContactForm()
-    if form.validate_on_submit():
-        try:
-            contact = mentorship_ops.log_contact(
-                membership,
-                found,
-                held_on=form.held_on.data,
-                mode=form.mode.data,
-                duration_minutes=form.duration_minutes.data,
-            )
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "contacts"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            if contact.confirmed_by_id == membership.id:
-                flash(_("Contact %(number)s confirmed.", number=contact.number))
-            else:
-                flash(_("Contact %(number)s logged.", number=contact.number))
-            return redirect(_mentorship_url(found, "contacts"))
-    return _render_mentorship(membership, found, contact_form=form)
+    return _act(
+        form,
+        lambda: mentorship_ops.log_contact(
+            membership,
+            found,
+            held_on=form.held_on.data,
+            mode=form.mode.data,
+            duration_minutes=form.duration_minutes.data,
+        ),
+        then=_mentorship_url(found, "contacts"),
+        message=lambda contact: (
+            _("Contact %(number)s confirmed.", number=contact.number)
+            if contact.confirmed_by_id == membership.id
+            else _("Contact %(number)s logged.", number=contact.number)
+        ),
+    ) or _render_mentorship(membership, found, contact_form=form)
 
 
 @bp.route("/mentorships/<int:mentorship_id>/contacts/<int:number>", methods=["GET", "POST"])
@@ -162,16 +143,15 @@ def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
         mine = record.mentee_preparations.get(number)
         form = MenteePreparationForm(obj=mine)
         save = agreements.save_mentee_preparation
-    if form.validate_on_submit():
-        values = {name: value for name, value in form.data.items() if name != "csrf_token"}
-        try:
-            save(membership, found, number, **values)
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your form for contact %(number)s is saved.", number=number))
-            return redirect(_mentorship_url(found, "preparation"))
+    values = {name: value for name, value in form.data.items() if name != "csrf_token"}
+    done = _act(
+        form,
+        lambda: save(membership, found, number, **values),
+        then=_mentorship_url(found, "preparation"),
+        message=_("Your form for contact %(number)s is saved.", number=number),
+    )
+    if done is not None:
+        return done
     return render_template(
         "mentoring/preparation.html",
         record=record,
@@ -189,22 +169,16 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
     """End a mentorship early, after a talk, with a reason."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = EndEarlyForm()
-    if form.validate_on_submit():
-        try:
-            mentorship_ops.end_mentorship_early(
-                membership,
-                found,
-                reason=form.reason.data,
-                talked_it_over=form.talked_it_over.data,
-            )
-        except AlreadyDone as done:
-            return _answer_again(done, _evaluation_url(found))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("The mentorship has ended. Please evaluate it."))
-            return redirect(_evaluation_url(found))
+    done = _act(
+        form,
+        lambda: mentorship_ops.end_mentorship_early(
+            membership, found, reason=form.reason.data, talked_it_over=form.talked_it_over.data
+        ),
+        then=_evaluation_url(found),
+        message=_("The mentorship has ended. Please evaluate it."),
+    )
+    if done is not None:
+        return done
     return render_template(
         "mentoring/end_early.html",
         record=queries.mentorship_record(membership, found),
@@ -228,18 +202,15 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
     if record is None:
         abort(404)
     form = evaluation_form(questions)
-    if form.validate_on_submit():
-        answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-        try:
-            mentorship_ops.submit_evaluation(membership, found, **answers)
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "ending"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you: your evaluation is saved."))
-            return redirect(_mentorship_url(found, "ending"))
+    answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
+    done = _act(
+        form,
+        lambda: mentorship_ops.submit_evaluation(membership, found, **answers),
+        then=_mentorship_url(found, "ending"),
+        message=_("Thank you: your evaluation is saved."),
+    )
+    if done is not None:
+        return done
     mine = record.my_evaluation
     return render_template(
         "mentoring/evaluation.html",
@@ -259,18 +230,12 @@ def confirm_contact(membership: Membership, mentorship_id: int, number: int) -> 
     if contact is None:
         abort(404)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            mentorship_ops.confirm_contact(membership, found, contact)
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "contacts"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Contact %(number)s confirmed.", number=number))
-            return redirect(_mentorship_url(found, "contacts"))
-    return _render_mentorship(membership, found, confirm_form=form), 400
+    return _act(
+        form,
+        lambda: mentorship_ops.confirm_contact(membership, found, contact),
+        then=_mentorship_url(found, "contacts"),
+        message=_("Contact %(number)s confirmed.", number=number),
+    ) or (_render_mentorship(membership, found, confirm_form=form), 400)
 
 
 @bp.post("/mentorships/<int:mentorship_id>/close")
@@ -279,15 +244,9 @@ def close_continuation(membership: Membership, mentorship_id: int) -> Any:
     """Close a concluded mentorship the pair continued: nothing more is logged."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = CloseForm()
-    if form.validate_on_submit():
-        try:
-            mentorship_ops.close_continuation(membership, found, note=form.note.data)
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(found, "ending"))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("The mentorship is closed. Thank you both."))
-            return redirect(_mentorship_url(found, "ending"))
-    return _render_mentorship(membership, found, confirm_form=form), 400
+    return _act(
+        form,
+        lambda: mentorship_ops.close_continuation(membership, found, note=form.note.data),
+        then=_mentorship_url(found, "ending"),
+        message=_("The mentorship is closed. Thank you both."),
+    ) or (_render_mentorship(membership, found, confirm_form=form), 400)

@@ -7,6 +7,7 @@ operation is shown beside its field and nothing is saved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -19,6 +20,7 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal, apply_refusal
 from . import queries, requests
 from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_STATUSES, TECHNIQUES
 from .forms import (
@@ -30,7 +32,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .rules import AlreadyDone, MentoringError
+from .rules import AlreadyDone
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -60,24 +62,21 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    if form.validate_on_submit():
-        try:
-            sent = requests.send_request(
-                membership,
-                profile,
-                question=form.question.data,
-                ideas=form.ideas.data,
-                expectations=form.expectations.data,
-                preferred_mode=form.mode.data,
-            )
-        except AlreadyDone as done:
-            return _answer_again(done, _request_url(done.outcome))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your request was sent. The mentor will answer by the deadline shown."))
-            return redirect(_request_url(sent))
+    done = _act(
+        form,
+        lambda: requests.send_request(
+            membership,
+            profile,
+            question=form.question.data,
+            ideas=form.ideas.data,
+            expectations=form.expectations.data,
+            preferred_mode=form.mode.data,
+        ),
+        then=_request_url,
+        message=_("Your request was sent. The mentor will answer by the deadline shown."),
+    )
+    if done is not None:
+        return done
     refusal = requests.request_refusal(membership, profile)
     return render_template(
         "mentoring/new_request.html", form=form, profile=profile, refusal=refusal
@@ -121,20 +120,12 @@ def accept_request(membership: Membership, request_id: int) -> Any:
     """Accept a request with a proposal; the mentorship starts."""
     contact_request = _request_or_404(membership, request_id)
     form = AcceptForm()
-    if form.validate_on_submit():
-        try:
-            mentorship = requests.accept_request(
-                membership, contact_request, proposal=form.proposal.data
-            )
-        except AlreadyDone as done:
-            return _answer_again(done, _mentorship_url(done.outcome))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("You accepted the request. Your mentorship has started."))
-            return redirect(_mentorship_url(mentorship))
-    return _render_request(membership, contact_request, accept_form=form)
+    return _act(
+        form,
+        lambda: requests.accept_request(membership, contact_request, proposal=form.proposal.data),
+        then=_mentorship_url,
+        message=_("You accepted the request. Your mentorship has started."),
+    ) or _render_request(membership, contact_request, accept_form=form)
 
 
 @bp.post("/requests/<int:request_id>/decline")
@@ -143,18 +134,12 @@ def decline_request(membership: Membership, request_id: int) -> Any:
     """Decline a request with a reason."""
     contact_request = _request_or_404(membership, request_id)
     form = DeclineForm()
-    if form.validate_on_submit():
-        try:
-            requests.decline_request(membership, contact_request, reason=form.reason.data)
-        except AlreadyDone as done:
-            return _answer_again(done, url_for(".inbox", course_id=membership.course_id))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("You declined the request. The mentee has been told."))
-            return redirect(url_for(".inbox", course_id=membership.course_id))
-    return _render_request(membership, contact_request, decline_form=form)
+    return _act(
+        form,
+        lambda: requests.decline_request(membership, contact_request, reason=form.reason.data),
+        then=url_for(".inbox", course_id=membership.course_id),
+        message=_("You declined the request. The mentee has been told."),
+    ) or _render_request(membership, contact_request, decline_form=form)
 
 
 @bp.post("/requests/<int:request_id>/withdraw")
@@ -163,18 +148,12 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     """Withdraw one's own request while it waits for an answer."""
     contact_request = _request_or_404(membership, request_id)
     form = ConfirmForm()
-    if form.validate_on_submit():
-        try:
-            requests.withdraw_request(membership, contact_request)
-        except AlreadyDone as done:
-            return _answer_again(done, url_for(".my_requests", course_id=membership.course_id))
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("You withdrew your request."))
-            return redirect(url_for(".my_requests", course_id=membership.course_id))
-    return _render_request(membership, contact_request, withdraw_form=form)
+    return _act(
+        form,
+        lambda: requests.withdraw_request(membership, contact_request),
+        then=url_for(".my_requests", course_id=membership.course_id),
+        message=_("You withdrew your request."),
+    ) or _render_request(membership, contact_request, withdraw_form=form)
 
 
 # --- concerns --------------------------------------------------------------------------------
@@ -196,42 +175,49 @@ def report_concern(membership: Membership) -> Any:
     )
     if request.method == "GET":
         form.mentorship.data = request.args.get("mentorship", 0, type=int)
-    if form.validate_on_submit():
-        chosen = {item.mentorship.id: item.mentorship for item in items}
-        try:
-            concerns.report_concern(
-                membership,
-                text=form.text.data,
-                mentorship=chosen.get(form.mentorship.data),
-                about=people.get(form.about.data),
-            )
-        except MentoringError as error:
-            _refuse(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your concern was sent to the course staff. Only they can read it."))
-            return redirect(url_for(".mentorships", course_id=membership.course_id))
-    return render_template("mentoring/concern.html", form=form)
+    chosen = {item.mentorship.id: item.mentorship for item in items}
+    return _act(
+        form,
+        lambda: concerns.report_concern(
+            membership,
+            text=form.text.data,
+            mentorship=chosen.get(form.mentorship.data),
+            about=people.get(form.about.data),
+        ),
+        then=url_for(".mentorships", course_id=membership.course_id),
+        message=_("Your concern was sent to the course staff. Only they can read it."),
+    ) or render_template("mentoring/concern.html", form=form)
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _refuse(form: FlaskForm, error: MentoringError) -> None:
-    """Undo anything the refused operation did, and show its message beside its field."""
-    db.session.rollback()
-    field = form._fields.get(error.field) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        form.form_errors.append(error.message)
-
-
-def _answer_again(done: AlreadyDone, url: str) -> Any:
-    """A form sent again (a double click): show the first result with a neutral message."""
-    db.session.rollback()
-    flash(done.message)
-    return redirect(url)
+def _act(
+    form: FlaskForm,
+    operation: Callable[[], Any],
+    *,
+    then: str | Callable[[Any], str],
+    message: str | Callable[[Any], str],
+) -> Any | None:
+    """The one way a journey form acts: a valid form runs ``operation``, commits, says
+    ``message`` and redirects to ``then`` (given the operation's result). A form sent again (a
+    double click) is answered with the first result and a neutral message; a refusal is undone
+    and shown beside its field, and ``None`` tells the view to render the form again."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = operation()
+    except AlreadyDone as done:
+        db.session.rollback()
+        flash(done.message)
+        return redirect(then(done.outcome) if callable(then) else then)
+    except Refusal as error:
+        db.session.rollback()
+        apply_refusal(form, error)
+        return None
+    db.session.commit()
+    flash(message(result) if callable(message) else message)
+    return redirect(then(result) if callable(then) else then)
 
 
 def _request_or_404(membership: Membership, request_id: int) -> ContactRequest:
