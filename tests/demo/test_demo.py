@@ -144,6 +144,16 @@ def test_demo_pages_answer_404_outside_demo_mode(app, client):
         assert client.post(url).status_code == 404, url
 
 
+def test_the_demo_lms_page_has_a_plain_title_and_answers_the_frames_storage_once(demo, client):
+    """The platform's storage script runs once, in the page (not in its title or header):
+    twice, every message of the tool's frame would be answered twice."""
+    page = client.get("/demo/").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", page, re.S)
+    assert title is not None and title.group(1).startswith("Demo LMS ·"), title
+    assert "<script" not in title.group(1)
+    assert page.count('addEventListener("message"') == 1
+
+
 def test_seeding_twice_gives_the_same_data(demo):
     seed_demo()
     db.session.commit()
