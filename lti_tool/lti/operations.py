@@ -37,7 +37,12 @@ def add_registration(
     auto_activate_deployments: bool = False,
     product_family_code: str | None = None,
 ) -> Registration:
-    """Register a platform's client id; listed deployment ids are trusted (active) at once."""
+    """Register a platform's client id; listed deployment ids are trusted (active) at once.
+
+    The tool's first signing key is made here too, if there is none yet: created on first use
+    instead, inside the transaction of the first service call, it would not be in the JWKS the
+    platform fetches to check that very call (the first roster sync of a new install failed).
+    """
     existing = db.session.scalar(select(Registration).filter_by(issuer=issuer, client_id=client_id))
     if existing is not None:
         raise RegistrationError(
@@ -59,6 +64,7 @@ def add_registration(
         registration.deployments.append(
             Deployment(deployment_id=deployment_id, is_active=True, activated_at=utcnow())
         )
+    signing_key()
     db.session.flush()
     return registration
 

@@ -73,3 +73,28 @@ def test_first_key_is_created_when_none_exists(client, app):
 
     assert len(kids) == 1
     assert _jwks_kids(client) == kids
+
+
+def test_the_first_service_call_of_a_new_install_is_signed_with_a_published_key(client, app):
+    """A platform checks the first client assertion against the JWKS it fetches while the
+    tool's call (and its transaction) is still open: the key must be published already."""
+    from lti_tool.extensions import db
+    from lti_tool.lti.models import ToolKey
+
+    db.session.query(ToolKey).delete()
+    db.session.commit()
+    operations.add_registration(
+        issuer="https://new-lms.test",
+        client_id="new-client",
+        auth_login_url="https://new-lms.test/auth",
+        auth_token_url="https://new-lms.test/token",
+        keyset_url="https://new-lms.test/jwks",
+        deployment_ids=["1"],
+    )
+    db.session.commit()
+
+    signer = operations.signing_key()  # the first service call, its transaction still open
+    with app.app_context():  # the platform's JWKS fetch: another request, another connection
+        published = [key.kid for key in operations.current_keys()]
+    assert signer.kid in published
+    db.session.rollback()
