@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "MENTOR_ROLES": [],
     "REGISTRATION_ALLOWED_PLATFORMS": [],
     "BABEL_DEFAULT_LOCALE": "en",
-    "LANGUAGES": ["en", "it", "de"],
+    "LANGUAGES": ["en", "it", "de", "fr"],
     "COOKIE_SECURE": None,
     "TRUSTED_PROXIES": 0,
     "DEMO_HOST": "127.0.0.1",

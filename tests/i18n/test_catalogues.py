@@ -33,7 +33,7 @@ def extracted(tmp_path_factory):
         return {message.id for message in read_po(handle) if message.id}
 
 
-@pytest.mark.parametrize("language", ["en", "it", "de"])
+@pytest.mark.parametrize("language", ["en", "it", "de", "fr"])
 def test_catalogue_is_complete_and_compiled(extracted, language):
     folder = ROOT / "translations" / language / "LC_MESSAGES"
     with (folder / "messages.po").open("rb") as handle:

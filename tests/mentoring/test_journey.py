@@ -94,7 +94,9 @@ def _make_profile(mentor: Person) -> MentorProfile:
     return profile
 
 
-@pytest.mark.parametrize("locale", [None, "it", "de"], ids=["english", "italian", "german"])
+@pytest.mark.parametrize(
+    "locale", [None, "it", "de", "fr"], ids=["english", "italian", "german", "french"]
+)
 def test_the_whole_journey(app, launch, locale):
     language = locale or "en"
     mentee = join(app, launch, "journey-mentee", name="Luca Learner", locale=locale, accept=None)
