@@ -24,6 +24,8 @@ class Refusal(ValueError):
         errors: dict[str, str] | None = None,
     ) -> None:
         errors = dict(errors or {})
+        if field is None and len(errors) == 1:
+            field = next(iter(errors))
         if message is None:
             message = " ".join(str(text) for text in errors.values())
         super().__init__(message)

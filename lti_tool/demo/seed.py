@@ -17,7 +17,7 @@ from ..mentoring import agreements, mentorships, requests
 from ..mentoring.models import ContactRequest
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.operations import create_profile, set_busy
-from ..models_base import utcnow
+from ..models_base import clock_at, utcnow
 from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
 from ..programme.operations import accept_standards
@@ -116,11 +116,13 @@ def seed_mentorship_in_progress(memberships: dict[str, Membership]) -> None:
     ):
         return
     accept_standards(mentee, accepted=True, confirmed_of_age=True)
-    request = requests.send_request(mentee, profile, **plan["request"])
-    mentorship = requests.accept_request(mentor, request, proposal=plan["proposal"])
-    agreement = agreements.propose_agreement(mentor, mentorship, **plan["agreement"])
-    agreements.confirm_agreement(mentee, agreement)
     contact = plan["first_contact"]
+    # The pair started a few days before their first contact (none can precede the start).
+    with clock_at(utcnow() - timedelta(days=contact["days_ago"] + 3)):
+        request = requests.send_request(mentee, profile, **plan["request"])
+        mentorship = requests.accept_request(mentor, request, proposal=plan["proposal"])
+        agreement = agreements.propose_agreement(mentor, mentorship, **plan["agreement"])
+        agreements.confirm_agreement(mentee, agreement)
     mentorships.log_contact(
         mentor,
         mentorship,

@@ -18,11 +18,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, StopValidation
+from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
-from .rules import MAX_FREQUENCY
+from .rules import MAX_FREQUENCY, contact_date_refusal
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Write at most %(max)d characters.")
@@ -136,7 +136,17 @@ class AgreementForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    """A contact the pair held: date, form and duration."""
+    """A contact the pair held: date, form and duration (of ``mentorship``, whose dates the
+    date must fall within)."""
+
+    mentorship: Any = None
+
+    def validate_held_on(self, field: Any) -> None:
+        """Refuse a date before the mentorship or in the future, with the other fields' errors."""
+        if self.mentorship is not None and field.data is not None:
+            refusal = contact_date_refusal(self.mentorship, field.data)
+            if refusal:
+                raise ValidationError(refusal)
 
     held_on = DateField(
         _l("Date of the contact"),

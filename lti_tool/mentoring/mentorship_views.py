@@ -109,6 +109,7 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
     """Log a contact the pair held."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = ContactForm()
+    form.mentorship = found
     return _act(
         form,
         lambda: mentorship_ops.log_contact(

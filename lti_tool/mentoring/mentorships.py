@@ -27,12 +27,12 @@ from .models import (
     MentorshipStatus,
 )
 from .rules import (
-    LATEST_UTC_OFFSET,
     AlreadyDone,
     MentoringError,
     NotAllowed,
     active_places,
     clean_text,
+    contact_date_refusal,
     lock,
     mentorship_path,
     name_for,
@@ -62,15 +62,18 @@ def log_contact(
     side = require_side(member, mentorship)
     lock(mentorship)
     require_not_ended_early(mentorship)
-    if held_on > (utcnow() + LATEST_UTC_OFFSET).date():
-        raise MentoringError(_("A contact cannot be logged before it took place."), "held_on")
+    errors = {}  # every field's problem at once
+    date_refusal = contact_date_refusal(mentorship, held_on)
+    if date_refusal:
+        errors["held_on"] = date_refusal
     if mode not in CONTACT_MODES:
-        raise MentoringError(_("Choose how the contact took place."), "mode")
+        errors["mode"] = _("Choose how the contact took place.")
     if not 1 <= duration_minutes <= MAX_DURATION_MINUTES:
-        raise MentoringError(
-            _("Give a duration between 1 and %(most)s minutes.", most=MAX_DURATION_MINUTES),
-            "duration_minutes",
+        errors["duration_minutes"] = _(
+            "Give a duration between 1 and %(most)s minutes.", most=MAX_DURATION_MINUTES
         )
+    if errors:
+        raise MentoringError(errors=errors)
     same_day = db.session.scalar(
         select(ContactLog).filter_by(mentorship_id=mentorship.id, held_on=held_on)
     )

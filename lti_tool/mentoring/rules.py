@@ -7,11 +7,11 @@ The verbs live by sub-domain: :mod:`.requests` (§4.3), :mod:`.mentorships` (§4
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import LazyString, force_locale
+from flask_babel import LazyString, force_locale, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -34,6 +34,8 @@ from .models import (
 
 #: The latest time zone on Earth is UTC+14: a contact held "today" there is not in the future.
 LATEST_UTC_OFFSET = timedelta(hours=14)
+#: The earliest time zone is UTC-12: a mentorship started at 00:30 UTC began the day before there.
+EARLIEST_UTC_OFFSET = timedelta(hours=12)
 #: The longest "frequency" of an agreement (its column is 200 characters).
 MAX_FREQUENCY = 200
 
@@ -51,6 +53,31 @@ class AlreadyDone(MentoringError):
     def __init__(self, message: str, outcome: Any = None) -> None:
         super().__init__(message)
         self.outcome = outcome
+
+
+def contact_dates(mentorship: Mentorship) -> tuple[date, date]:
+    """The first and the last day a contact of the mentorship can be dated: not before the
+    mentorship started, not after today (in any time zone of its two people)."""
+    from ..models_base import utcnow
+
+    return (
+        (mentorship.started_at - EARLIEST_UTC_OFFSET).date(),
+        (utcnow() + LATEST_UTC_OFFSET).date(),
+    )
+
+
+def contact_date_refusal(mentorship: Mentorship, held_on: date) -> str | None:
+    """Why a contact of the mentorship cannot carry this date, or ``None`` (the one rule the
+    operation and the contact form both apply, so every field's error shows at once)."""
+    first_day, last_day = contact_dates(mentorship)
+    if held_on > last_day:
+        return _("A contact cannot be logged before it took place.")
+    if held_on < first_day:
+        return _(
+            "A contact cannot be dated before the mentorship started (%(date)s).",
+            date=format_date(first_day, "long"),
+        )
+    return None
 
 
 def lock(row: Any) -> None:

@@ -32,7 +32,7 @@ from .forms import (
     RequestForm,
 )
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
-from .rules import AlreadyDone
+from .rules import AlreadyDone, contact_dates
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
 
@@ -279,6 +279,7 @@ def _render_mentorship(
         agreement_form=agreement_form,
         confirm_form=confirm_form or ConfirmForm(formdata=None),
         contact_form=contact_form,
+        contact_dates=contact_dates(found),
         side=Side,
         status=MentorshipStatus,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from lti_tool.extensions import db
 from lti_tool.mentoring import mentorships
 from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import ContactRequest, Mentorship
@@ -54,12 +55,16 @@ def send(mentee: Membership, profile: MentorProfile, **changes: Any) -> ContactR
     return request_ops.send_request(mentee, profile, **{**REQUEST, **changes})
 
 
-def start(mentee: Membership, profile: MentorProfile) -> Mentorship:
-    """Send and accept a request: an active mentorship."""
+def start(mentee: Membership, profile: MentorProfile, *, days_ago: int = 90) -> Mentorship:
+    """Send and accept a request: an active mentorship, started ``days_ago`` (so that its
+    contacts can be dated in the past: none can precede the start)."""
     request = send(mentee, profile)
-    return request_ops.accept_request(
+    mentorship = request_ops.accept_request(
         profile.membership, request, proposal="A first call next Tuesday?"
     )
+    mentorship.started_at = utcnow() - timedelta(days=days_ago)
+    db.session.flush()
+    return mentorship
 
 
 def log(member: Membership, mentorship: Mentorship, *, days_ago: int = 0) -> Any:

@@ -10,6 +10,7 @@ nothing changes in the database when the answer is a refusal.
 from __future__ import annotations
 
 import types
+from datetime import date, timedelta
 
 import pytest
 
@@ -31,6 +32,8 @@ from tests.support.factories import make_course, make_member, make_mentor
 
 from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST, log, send, start
 from .web import OTHER_COURSE, join, sign_into
+
+A_MONTH_AGO = (date.today() - timedelta(days=30)).isoformat()
 
 TABLES = (
     ContactRequest,
@@ -163,7 +166,11 @@ PAGES = [
     (
         "POST",
         "/mentorships/{mentorship.id}/contacts",
-        {"held_on": "2026-01-05", "mode": "phone", "duration_minutes": "30"},
+        {
+            "held_on": (date.today() - timedelta(days=30)).isoformat(),
+            "mode": "phone",
+            "duration_minutes": "30",
+        },
         {**PAIR_ONLY, "mentee": FOUND, "mentor": FOUND, "staff": FORBIDDEN},
     ),
     ("GET", "/mentorships/{mentorship.id}/contacts/1", None, {**PAIR_ONLY, "staff": FORBIDDEN}),

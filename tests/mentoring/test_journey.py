@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,10 +31,13 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import create_profile
+from lti_tool.models_base import clock_at
 from lti_tool.notifications.models import Notification
 
 from .factories import AGREEMENT, MENTEE_FORM, MENTOR_FORM, REQUEST
 from .web import Person, join
+
+FOUR_WEEKS_AGO = datetime.now(UTC) - timedelta(days=28)
 
 CATALOGUE = (
     Path(__file__).resolve().parents[2] / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -132,18 +135,20 @@ def test_the_whole_journey(app, launch, locale):
         shown = _visit(mentee, f"/mentors/{profile.id}", language)
         assert mentee.url(request_path) in shown
 
-    # 3. The request.
+    # 3. The request, four weeks ago (the four contacts below are dated over those weeks, and
+    #    none can precede the mentorship).
     _visit(mentee, request_path, language)
-    detail = _send(
-        mentee,
-        request_path,
-        {
-            "question": REQUEST["question"],
-            "ideas": REQUEST["ideas"],
-            "expectations": REQUEST["expectations"],
-            "mode": "video",
-        },
-    )
+    with clock_at(FOUR_WEEKS_AGO):
+        detail = _send(
+            mentee,
+            request_path,
+            {
+                "question": REQUEST["question"],
+                "ideas": REQUEST["ideas"],
+                "expectations": REQUEST["expectations"],
+                "mode": "video",
+            },
+        )
     request = db.session.scalar(select(ContactRequest))
     assert detail.endswith(f"/requests/{request.id}")
     _visit(mentee, f"/requests/{request.id}", language)
@@ -153,9 +158,10 @@ def test_the_whole_journey(app, launch, locale):
     inbox = _visit(mentor, "/requests/inbox", language)
     assert f"/requests/{request.id}" in inbox
     _visit(mentor, f"/requests/{request.id}", language)
-    started = _send(
-        mentor, f"/requests/{request.id}/accept", {"proposal": "A video call on Tuesday?"}
-    )
+    with clock_at(FOUR_WEEKS_AGO + timedelta(hours=3)):
+        started = _send(
+            mentor, f"/requests/{request.id}/accept", {"proposal": "A video call on Tuesday?"}
+        )
     mentorship = db.session.scalar(select(Mentorship))
     base = f"/mentorships/{mentorship.id}"
     assert started.endswith(base)

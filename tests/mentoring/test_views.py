@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 import types
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from lti_tool.concerns.models import Concern
@@ -14,8 +15,10 @@ from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements
 from lti_tool.mentoring import requests as request_ops
+from lti_tool.mentoring.mentorships import log_contact
 from lti_tool.mentoring.models import (
     Agreement,
+    ContactLog,
     ContactRequest,
     Evaluation,
     MentorPreparation,
@@ -23,7 +26,9 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     RequestStatus,
 )
+from lti_tool.mentoring.rules import contact_dates
 from lti_tool.notifications.models import Notification
+from lti_tool.refusals import Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_mentor
 
@@ -207,7 +212,12 @@ def test_the_mentorship_page_agreement_contacts_and_progress(people):
     page = _text(people.mentor.get(url))
     confirmed = people.mentor.post(f"{url}/agreement/{agreement_id}/confirm")
     logged = people.mentor.post(
-        f"{url}/contacts", {"held_on": "2026-01-05", "mode": "phone", "duration_minutes": "50"}
+        f"{url}/contacts",
+        {
+            "held_on": (date.today() - timedelta(days=30)).isoformat(),
+            "mode": "phone",
+            "duration_minutes": "50",
+        },
     )
 
     assert proposed.status_code == confirmed.status_code == logged.status_code == 302
@@ -366,3 +376,50 @@ def test_both_sides_log_the_same_meeting_one_contact_then_they_close_the_continu
     page = _text(people.mentee.get(path))
     assert 'data-testid="continuation-closed"' in page and "Goals reached." in page
     assert people.mentee.post(f"{path}/close", {"note": ""}).status_code == 302  # already
+
+
+def test_a_contact_before_the_mentorship_started_is_refused_with_the_other_errors_at_once(people):
+    mentorship = start(people.mentee.membership, people.profile, days_ago=10)
+    db.session.commit()
+    url = f"/mentorships/{mentorship.id}"
+    page = people.mentee.get(url).get_data(as_text=True)
+    first_day, last_day = contact_dates(mentorship)
+    assert first_day <= mentorship.started_at.date() and last_day >= date.today()
+    # The date input offers only the days a contact can carry.
+    date_input = re.search(r'<input id="held_on"[^>]*>', page).group(0)
+    assert f'min="{first_day.isoformat()}"' in date_input
+    assert f'max="{last_day.isoformat()}"' in date_input
+
+    refused = people.mentee.post(
+        f"{url}/contacts",
+        {
+            "held_on": (first_day - timedelta(days=1)).isoformat(),
+            "mode": "carrier_pigeon",
+            "duration_minutes": "0",
+        },
+    )
+
+    text = _text(refused)
+    assert refused.status_code != 302
+    assert "A contact cannot be dated before the mentorship started" in text
+    assert "Choose among the options shown." in text
+    assert "Give a duration between 1 and 600 minutes." in text
+    assert text.count('aria-invalid="true"') == 3  # every field's error in one round
+    assert count_rows(ContactLog) == {"contact_log": 0}
+
+
+def test_the_date_rule_is_the_operations_too_and_speaks_the_readers_language(people, app):
+    mentorship = start(people.mentee.membership, people.profile, days_ago=3)
+    too_early = mentorship.started_at.date() - timedelta(days=5)
+
+    with force_locale("fr"), pytest.raises(Refusal) as refused:
+        log_contact(
+            people.mentee.membership, mentorship, held_on=too_early, mode="video",
+            duration_minutes=600_000,
+        )  # fmt: skip
+
+    assert refused.value.errors["held_on"].startswith(
+        "Un contact ne peut pas être daté d'avant le début de la relation de mentorat"
+    )
+    assert "duration_minutes" in refused.value.errors
+    assert count_rows(ContactLog) == {"contact_log": 0}

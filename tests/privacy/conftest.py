@@ -8,7 +8,7 @@ Every text the mentee wrote carries ``luca-shared`` (seen by the mentor too) or 
 from __future__ import annotations
 
 import types
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from lti_tool.concerns import operations as concerns
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships
 from lti_tool.mentoring import requests as request_ops
+from lti_tool.models_base import utcnow
 from lti_tool.people.models import CourseRole
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection.models import ReflectionQuestion
@@ -63,11 +64,13 @@ def evaluate(member, mentorship, marker):
 def mentorship_between(mentee, profile, **request):
     """Send a request with the mentee's texts and accept it: an active mentorship."""
     sent = send(mentee, profile, **{**MENTEE_REQUEST, **request})
-    return request_ops.accept_request(
+    mentorship = request_ops.accept_request(
         profile.membership,
         sent,
         proposal=f"{profile.membership.user.name} proposes a first call on Tuesday.",
     )
+    mentorship.started_at = utcnow() - timedelta(days=90)  # its contacts are dated since then
+    return mentorship
 
 
 @pytest.fixture

@@ -71,6 +71,7 @@ def mentorships(app):
             preferred_mode="video",
         )
         mentorship = request_ops.accept_request(mentor.membership, request, proposal="A call?")
+        mentorship.started_at = utcnow() - 90 * DAY  # its contacts are dated since then
         agreements.propose_agreement(mentee, mentorship, **MENTEE_AGREEMENT)
         mentorship_ops.log_contact(
             mentee, mentorship, held_on=utcnow().date(), mode="video", duration_minutes=60
