@@ -250,4 +250,4 @@ def close_continuation(membership: Membership, mentorship_id: int) -> Any:
         lambda: mentorship_ops.close_continuation(membership, found, note=form.note.data),
         then=_mentorship_url(found, "ending"),
         message=_("The mentorship is closed. Thank you both."),
-    ) or (_render_mentorship(membership, found, confirm_form=form), 400)
+    ) or (_render_mentorship(membership, found, close_form=form), 400)

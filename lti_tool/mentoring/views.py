@@ -26,6 +26,7 @@ from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_ST
 from .forms import (
     AcceptForm,
     AgreementForm,
+    CloseForm,
     ConcernForm,
     ContactForm,
     DeclineForm,
@@ -264,6 +265,7 @@ def _render_mentorship(
     agreement_form: AgreementForm | None = None,
     confirm_form: FlaskForm | None = None,
     contact_form: ContactForm | None = None,
+    close_form: CloseForm | None = None,
 ) -> Any:
     record = queries.mentorship_record(membership, found)
     if record is None:
@@ -279,6 +281,7 @@ def _render_mentorship(
         agreement_form=agreement_form,
         confirm_form=confirm_form or ConfirmForm(formdata=None),
         contact_form=contact_form,
+        close_form=close_form or CloseForm(formdata=None),
         contact_dates=contact_dates(found),
         side=Side,
         status=MentorshipStatus,

@@ -90,9 +90,9 @@ def test_bad_input_is_refused_beside_the_field_and_nothing_changes(
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    error = page.split(f'id="{name}-error"', 1)[1].split("</span>", 1)[0]
+    error = page.split(f'id="{name}-error"', 1)[1].split("</p>", 1)[0]
     assert message in error
-    assert f'aria-describedby="{name}-help {name}-error"' in page or (
+    assert f'aria-describedby="{name}-hint {name}-error"' in page or (
         f'aria-describedby="{name}-error"' in page
     )
     assert "Nothing was saved" in page
