@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import insert, select, text
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentors.models import ContactMode, MentorRole, MentorStatus
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.platforms.models import Deployment, Registration
 from lti_tool.programme.operations import accept_standards
 from tests.mentors.factories import MentorSpec, seed_mentors
 from tests.support.factories import make_course

@@ -58,6 +58,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         designation,
         evaluation,
         gradebook,
+        home,
         jobs,
         lti,
         mentoring,
@@ -88,6 +89,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         jobs,
         admin,
         demo,
+        home,
     ):
         package.init_app(app)
 

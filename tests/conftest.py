@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from lti_tool import create_app, ratelimits
 from lti_tool.extensions import cache, db
 from lti_tool.lti import keys as tool_keys
-from lti_tool.lti.models import ToolKey
+from lti_tool.platforms.models import ToolKey
 from tests.support import keys, openedx
 
 TOOL_BASE_URL = "http://tool.test"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..lti.claims import Role
 from ..people.models import Membership
+from ..platforms.claims import Role
 
 #: Launch roles of a platform administrator: Moodle sends both for site administrators, Open
 #: edX sends both for global staff (LMS-FACTS.md). A course's ``membership#Administrator`` (Open

@@ -17,11 +17,11 @@ from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..gradebook.operations import _platform_key as gradebook_platform_key
 from ..lti import operations as lti_operations
-from ..lti.models import Deployment, Registration, ToolKey
 from ..models_base import utcnow
 from ..notifications.models import OutboxEmail
 from ..outbox import DeliveryBackoff
 from ..people.models import Membership
+from ..platforms.models import Deployment, Registration, ToolKey
 
 AdminError = lti_operations.RegistrationError
 

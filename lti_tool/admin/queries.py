@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from ..audit import MentoringEvent
 from ..extensions import db
 from ..gradebook.models import GradebookScore, ScoreStatus
 from ..lti import operations as lti_operations
-from ..lti.models import Deployment, ToolKey
-from ..mentoring.models import MentoringEvent
 from ..monitoring import queries as monitoring
 from ..notifications.models import EmailStatus, Notification, OutboxEmail
 from ..people.models import Course, Membership, User
+from ..platforms.models import Deployment, ToolKey
 from ..staff.models import RosterSync, SyncStatus
 
 #: Audit subjects the console writes; its history lists these.

@@ -19,9 +19,9 @@ from flask_babel import ngettext
 from ..core.auth import course_view
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..lti.models import Registration
 from ..lti.operations import tool_urls
 from ..people.models import Membership
+from ..platforms.models import Registration
 from ..programme import operations as programme_operations
 from . import operations, queries
 from .access import can_administer

@@ -9,9 +9,8 @@ from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, UTCDateTime, utcnow
+from ..models_base import Timestamped, UTCDateTime, enum_column, utcnow
 from ..people.models import Membership
-from ..programme.models import enum_column
 
 
 class ConcernStatus(enum.StrEnum):

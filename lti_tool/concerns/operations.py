@@ -1,6 +1,6 @@
 """Reporting a concern, recording what staff did about it, and closing it (§3).
 
-Functions check who may act, refuse bad input with translated messages (``MentoringError``),
+Functions check who may act, refuse bad input with translated messages (``Refusal``),
 flush and never commit. The audit trail says that a report exists, never what it says.
 """
 
@@ -12,7 +12,6 @@ from ..audit import record_event
 from ..extensions import db
 from ..mentoring.models import Mentorship
 from ..mentoring.rules import (
-    MentoringError,
     NotAllowed,
     clean_text,
     require_participant,
@@ -22,6 +21,7 @@ from ..mentoring.rules import (
 from ..models_base import utcnow
 from ..notifications.operations import notify_staff
 from ..people.models import Membership
+from ..refusals import Refusal
 from .models import Concern, ConcernAction, ConcernStatus
 
 MAX_ACTION_TEXT = 4000
@@ -42,7 +42,7 @@ def report_concern(
         if about.course_id != member.course_id:
             raise NotAllowed("a person of another course")
         if about.id == member.id:
-            raise MentoringError(_("Choose someone other than yourself."), "about")
+            raise Refusal(_("Choose someone other than yourself."), "about")
     concern = Concern(
         course_id=member.course_id,
         reporter=member,
@@ -63,7 +63,7 @@ def close_concern(staff: Membership, concern: Concern, *, action_taken: str) -> 
     """Close an open concern, as course staff, saying what was done."""
     require_staff(staff, concern.course_id)
     if concern.status != ConcernStatus.OPEN:
-        raise MentoringError(_("This concern is already closed."))
+        raise Refusal(_("This concern is already closed."))
     concern.action_taken = clean_text(action_taken, "action_taken", required=True)
     concern.status = ConcernStatus.CLOSED
     concern.closed_at = utcnow()
@@ -77,7 +77,7 @@ def record_concern_action(staff: Membership, concern: Concern, *, text: str) -> 
     """Record what staff did about a concern (it stays open)."""
     require_staff(staff, concern.course_id)
     if concern.status != ConcernStatus.OPEN:
-        raise MentoringError(_("This concern is already closed."), "text")
+        raise Refusal(_("This concern is already closed."), "text")
     text = clean_text(text, "text", required=True, limit=MAX_ACTION_TEXT)
     action = ConcernAction(concern_id=concern.id, staff_id=staff.id, text=text, created_at=utcnow())
     db.session.add(action)

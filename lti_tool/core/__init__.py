@@ -1,4 +1,4 @@
-"""Pages every role shares: course home, activity pages, health check, error pages."""
+"""What every page relies on: the signed-in membership, view guards and the error pages."""
 
 from typing import Any
 
@@ -25,7 +25,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def init_app(app: Flask) -> None:
-    """Register the bounded ``int`` converter, the text guard, the core pages and error pages.
+    """Register the bounded ``int`` converter, the text guard and the error pages.
 
     The converter must be in place before any blueprint adds its routes: core registers first.
     """
@@ -33,10 +33,8 @@ def init_app(app: Flask) -> None:
 
     from ..refusals import NotAllowed, Refusal
     from ..text import refuse_control_characters
-    from .navigation import nav_for
-    from .views import (
+    from .errors import (
         ROLE_LABELS,
-        bp,
         handle_csrf_error,
         handle_http_error,
         handle_not_allowed,
@@ -45,9 +43,7 @@ def init_app(app: Flask) -> None:
 
     app.url_map.converters["int"] = BoundedIntegerConverter
     app.before_request(refuse_control_characters)
-    app.register_blueprint(bp)
     app.jinja_env.globals["course_role_label"] = ROLE_LABELS.get
-    app.jinja_env.globals["course_nav"] = nav_for
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(Refusal, handle_refusal)

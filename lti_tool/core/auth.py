@@ -6,12 +6,11 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import Forbidden
 
 from ..people.models import CourseRole
-from ..programme.operations import has_accepted_standards
 from .session import membership_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -26,11 +25,10 @@ class ParticipationBarred(Forbidden):
     )
 
 
-def course_view(*roles: CourseRole, requires_standards: bool = False) -> Callable[[F], F]:
+def course_view(*roles: CourseRole) -> Callable[[F], F]:
     """Require a launched membership of the URL's course, with one of ``roles`` if given.
 
-    With ``requires_standards``, learners and mentors who have not accepted the current
-    programme standards are sent to accept them first (§3); staff are not participants.
+    Participant pages add the standards gate: ``lti_tool.programme.access.participant_view``.
     """
 
     def decorator(view: F) -> F:
@@ -47,14 +45,6 @@ def course_view(*roles: CourseRole, requires_standards: bool = False) -> Callabl
                 raise ParticipationBarred()
             if roles and membership.role not in roles:
                 abort(403)
-            if (
-                requires_standards
-                and membership.role != CourseRole.STAFF
-                and not has_accepted_standards(membership)
-            ):
-                return redirect(
-                    url_for("programme.standards", course_id=course_id, next=request.full_path)
-                )
             g.membership = membership
             return view(membership, **kwargs)
 

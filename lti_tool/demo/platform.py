@@ -26,11 +26,11 @@ from flask_babel import lazy_gettext as _l
 from jwcrypto.jwk import JWK
 
 from .. import http
-from ..core.urls import public_url
 from ..extensions import cache
 from ..lti import keys
 from ..lti.activities import ACTIVITIES, activity_for
-from ..lti.claims import DEEP_LINKING_CONTENT_TYPE, LTI_VERSION, Claim, MessageType
+from ..platforms.claims import DEEP_LINKING_CONTENT_TYPE, LTI_VERSION, Claim, MessageType
+from ..urls import public_url
 from .roster import COURSE, DemoPerson, find_person
 from .services import service_claims
 

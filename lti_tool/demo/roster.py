@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..lti.claims import Role
+from ..platforms.claims import Role
 
 
 class DemoRole(enum.StrEnum):

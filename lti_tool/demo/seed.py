@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..lti import operations
-from ..lti.models import Deployment, Registration
 from ..mentoring import agreements, mentorships, requests
 from ..mentoring.models import ContactRequest
 from ..mentors.models import MentorProfile, MentorStatus
@@ -20,6 +19,7 @@ from ..mentors.operations import create_profile, set_busy
 from ..models_base import clock_at, utcnow
 from ..people.models import Course, Membership
 from ..people.operations import upsert_course, upsert_membership, upsert_user
+from ..platforms.models import Deployment, Registration
 from ..programme.operations import accept_standards
 from .history import seed_history
 from .platform import (

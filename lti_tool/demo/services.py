@@ -18,10 +18,10 @@ import jwt
 import requests
 
 from .. import http
-from ..core.urls import public_url
 from ..extensions import cache
-from ..lti.claims import Claim, Scope
 from ..models_base import utcnow
+from ..platforms.claims import Claim, Scope
+from ..urls import public_url
 from .roster import COURSE, PEOPLE
 
 TOKEN_LIFETIME = 3600

@@ -8,11 +8,11 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..core.urls import public_url
 from ..extensions import csrf
-from ..lti.claims import Scope
 from ..lti.login import origin_of
 from ..lti.services import LINEITEM_CONTAINER_MEDIA_TYPE, LINEITEM_MEDIA_TYPE, NRPS_MEDIA_TYPE
+from ..platforms.claims import Scope
+from ..urls import public_url
 from . import platform, services
 from .background import received_emails
 from .forms import LaunchForm

@@ -13,8 +13,8 @@ from ..core.auth import course_view
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..mentoring import exclusion
-from ..mentoring.rules import MentoringError
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal
 from ..staff import exclusion_views
 from ..staff.csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected
 from . import operations, queries
@@ -184,7 +184,7 @@ def withdraw(membership: Membership, designation_id: int) -> Any:
         db.session.rollback()
         flash(error.message, "error")
         return _render_designate(membership, status=409)
-    except MentoringError as error:
+    except Refusal as error:
         db.session.rollback()
         form.form_errors.append(error.message)
         return _render_withdrawal(membership, designation, profile, form, status=400)
@@ -268,4 +268,4 @@ def answer(membership: Membership) -> Any:
         flash(_("You are now a mentor of this course. Complete your profile so mentees find you."))
         return redirect(url_for("mentors.edit_profile", course_id=membership.course_id))
     flash(_("You declined the invitation. The course staff were told."))
-    return redirect(url_for("core.home", course_id=membership.course_id))
+    return redirect(url_for("home.index", course_id=membership.course_id))

@@ -9,9 +9,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, UTCDateTime
-from ..people.models import Course
-from ..programme.models import enum_column
+from ..models_base import Timestamped, UTCDateTime, enum_column, utcnow
+from ..people.models import Course, Side
 
 
 class QuestionKind(enum.StrEnum):
@@ -72,3 +71,20 @@ class EvaluationAnswer(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
 
     question: Mapped[EvaluationQuestion] = relationship()
+
+
+class Evaluation(db.Model):
+    """One side's evaluation of the process and the results at the end (§4.6).
+
+    The answers are rows of ``evaluation_answer``, one per question the course asked
+    (``lti_tool.evaluation``): staff configure the questions (§2).
+    """
+
+    __tablename__ = "evaluation"
+    __table_args__ = (UniqueConstraint("mentorship_id", "side"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
+    side: Mapped[Side] = mapped_column(enum_column(Side, "mentorship_side"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

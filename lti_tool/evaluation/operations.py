@@ -9,7 +9,7 @@ the first time its evaluation is needed. Functions flush, never commit; a refusa
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -21,10 +21,7 @@ from ..questionnaires.operations import next_position, question_text, require_st
 from ..refusals import Refusal
 from ..text import clean_text
 from .content import DEFAULT_QUESTIONS
-from .models import EvaluationAnswer, EvaluationQuestion, QuestionKind
-
-if TYPE_CHECKING:
-    from ..mentoring.models import Evaluation
+from .models import Evaluation, EvaluationAnswer, EvaluationQuestion, QuestionKind
 
 #: Ratings of the evaluation, 1 (lowest) to 5 (highest).
 RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)

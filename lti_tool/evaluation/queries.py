@@ -11,7 +11,7 @@ from sqlalchemy import case, func, select
 from ..extensions import db
 from ..wording import worded
 from .content import DEFAULT_QUESTIONS
-from .models import EvaluationAnswer, EvaluationQuestion, QuestionKind
+from .models import Evaluation, EvaluationAnswer, EvaluationQuestion, QuestionKind
 
 
 def question_label(question: EvaluationQuestion) -> Any:
@@ -122,7 +122,6 @@ def averages(course_id: int, mentorship_ids: Any) -> list[QuestionAverage]:
     ``mentorship_ids`` is a selectable of the mentorship ids to count; a retired question keeps
     its averages while it has answers.
     """
-    from ..mentoring.models import Evaluation
 
     rows = db.session.execute(
         select(

@@ -9,10 +9,9 @@ from sqlalchemy import Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..lti.models import ResourceLink
-from ..models_base import UTCDateTime, utcnow
+from ..models_base import UTCDateTime, enum_column, utcnow
 from ..people.models import Membership
-from ..programme.models import enum_column
+from ..platforms.models import ResourceLink
 
 
 class ScoreStatus(enum.StrEnum):

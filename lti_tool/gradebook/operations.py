@@ -32,8 +32,6 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..lti.activities import ACTIVITIES
-from ..lti.claims import Scope
-from ..lti.models import ResourceLink
 from ..lti.services import (
     ActivityProgress,
     GradingProgress,
@@ -47,6 +45,8 @@ from ..lti.services import (
 from ..models_base import utcnow
 from ..outbox import Breakers, Deadline, Outbox, RetryPolicy, retry_policy, run_batches
 from ..people.models import Membership
+from ..platforms.claims import Scope
+from ..platforms.models import ResourceLink
 from .models import GradebookScore, ScoreStatus
 
 #: Score a completion earns (the line items deep linking creates have this maximum).

@@ -6,7 +6,8 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the LTI endpoints, the shared HTTP session and the admin commands."""
     from .. import http
-    from . import cli, models  # noqa: F401
+    from ..platforms import models  # noqa: F401  (tables)
+    from . import cli
     from .views import bp
 
     http.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .claims import Claim, MessageType
+from ..platforms.claims import Claim, MessageType
 
 #: Claims that must be JSON objects when present, and those objects' required string ids.
 _OBJECT_CLAIMS = {

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models_base import utcnow
+from ..platforms.models import Deployment, Registration, ToolKey
 from . import operations
-from .models import Deployment, Registration, ToolKey
 
 registrations = AppGroup("registrations", help="Platforms (LMS) registered with the tool.")
 deployments = AppGroup("deployments", help="Deployments of registered platforms.")

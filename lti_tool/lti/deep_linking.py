@@ -6,8 +6,8 @@ from typing import Any
 
 from pylti1p3.deep_link import DeepLink
 
+from ..platforms.claims import DEEP_LINKING_CONTENT_TYPE, Claim
 from .activities import Activity
-from .claims import DEEP_LINKING_CONTENT_TYPE, Claim
 
 LINE_ITEM_TAG = "completion"
 #: Platforms whose deep-linking return page hands the items to the frame that asked for them

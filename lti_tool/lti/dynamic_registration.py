@@ -22,11 +22,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import http
-from ..core.urls import public_url
 from ..extensions import db
+from ..platforms.claims import MessageType, Scope
+from ..platforms.models import Registration
+from ..urls import public_url
 from . import operations
-from .claims import MessageType, Scope
-from .models import Registration
 
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"

@@ -22,9 +22,9 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
 from .. import http
-from ..core.urls import public_url
+from ..platforms.claims import Claim, MessageType
+from ..urls import public_url
 from .claim_checks import claim_type_problem
-from .claims import Claim, MessageType
 from .login import (
     NONCE_KEY,
     STATE_KEY,

@@ -22,9 +22,9 @@ from urllib.parse import urlencode, urlsplit
 from flask import Response, request
 
 from ..core.session import cookie_attributes
-from ..core.urls import public_url
 from ..extensions import cache
 from ..soft_cache import CACHE_ERRORS
+from ..urls import public_url
 from .tool_conf import DatabaseToolConf
 
 #: How long the state and nonce of a login wait for the launch that completes it.

@@ -10,14 +10,14 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from ..core.urls import public_url
 from ..extensions import db
 from ..models_base import utcnow
 from ..people.models import Course
+from ..platforms.claims import Claim
+from ..platforms.models import Deployment, Registration, ResourceLink, ToolKey
+from ..urls import public_url
 from . import keys
 from .activities import activity_for
-from .claims import Claim
-from .models import Deployment, Registration, ResourceLink, ToolKey
 
 
 class RegistrationError(ValueError):

@@ -26,8 +26,8 @@ from pylti1p3.service_connector import ServiceConnector, TServiceConnectorRespon
 
 from .. import http
 from ..extensions import cache
-from .claims import Scope
-from .models import Registration
+from ..platforms.claims import Scope
+from ..platforms.models import Registration
 from .tool_conf import DatabaseToolConf
 
 NRPS_MEDIA_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"

@@ -10,8 +10,8 @@ from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import and_, select
 
 from ..extensions import db
+from ..platforms.models import Deployment, Registration
 from . import keys, operations
-from .models import Deployment, Registration
 
 
 class InactiveDeployment(Exception):

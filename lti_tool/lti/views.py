@@ -19,14 +19,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core.session import cookie_attributes, membership_for, sign_in
-from ..core.urls import public_url
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
 from ..people.models import Course, CourseRole
 from ..people.operations import launch_rows, sync_launch
+from ..platforms.claims import Claim
+from ..platforms.models import Deployment, Registration
+from ..urls import public_url
 from . import dynamic_registration, operations
 from .activities import ACTIVITIES
-from .claims import Claim
 from .deep_linking import content_item, deep_link_of, returns_into_parent_frame
 from .forms import DeepLinkForm
 from .launch import ToolMessageLaunch
@@ -39,7 +40,6 @@ from .login import (
     remember_login,
     start_login,
 )
-from .models import Deployment, Registration
 from .tool_conf import InactiveDeployment
 
 bp = Blueprint("lti", __name__, url_prefix="/lti")
@@ -206,7 +206,7 @@ def launch() -> Any:
         target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
     else:
         link = operations.sync_resource_link(membership.course, claims, rows.link)
-        target = url_for("core.activity", course_id=membership.course_id, link_id=link.id)
+        target = url_for("home.activity", course_id=membership.course_id, link_id=link.id)
     sign_in(membership)  # before the commit, which would expire what it reads
     db.session.commit()
     remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))

@@ -14,19 +14,13 @@ from ..extensions import db
 from ..gradebook.operations import queue_completion_scores
 from ..models_base import utcnow
 from ..notifications.operations import notify
-from ..people.models import Membership
+from ..people.models import Membership, Side
+from ..refusals import Refusal
 from .choices import CONTACT_MODES, OFFER_KINDS, TECHNIQUES
-from .models import (
-    Agreement,
-    MenteePreparation,
-    MentorPreparation,
-    Mentorship,
-    Side,
-)
+from .models import Agreement, MenteePreparation, MentorPreparation, Mentorship
 from .rules import (
     MAX_FREQUENCY,
     AlreadyDone,
-    MentoringError,
     NotAllowed,
     clean_choices,
     clean_text,
@@ -60,7 +54,7 @@ def propose_agreement(
     other_commitments = clean_text(other_commitments, "other_commitments", required=False)
     modes = clean_choices(contact_modes, CONTACT_MODES, "contact_modes")
     if not modes:
-        raise MentoringError(_("Choose at least one form of contact."), "contact_modes")
+        raise Refusal(_("Choose at least one form of contact."), "contact_modes")
     current = db.session.scalar(
         select(Agreement)
         .filter_by(mentorship_id=mentorship.id)
@@ -126,7 +120,7 @@ def confirm_agreement(member: Membership, agreement: Agreement) -> Agreement:
         select(func.max(Agreement.version)).filter_by(mentorship_id=mentorship.id)
     )
     if agreement.version != latest:
-        raise MentoringError(_("A newer version of the agreement exists: confirm that one."))
+        raise Refusal(_("A newer version of the agreement exists: confirm that one."))
     confirmed_at = (
         agreement.mentee_confirmed_at if side == Side.MENTEE else agreement.mentor_confirmed_at
     )

@@ -48,5 +48,3 @@ MENTORSHIP_STATUSES: dict[str, LazyString] = {
 RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
 #: The longest contact one can log, in minutes (ten hours).
 MAX_DURATION_MINUTES = 600
-#: The longest free text of any mentoring form.
-MAX_TEXT = 4000

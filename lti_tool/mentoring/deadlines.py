@@ -17,7 +17,7 @@ from flask_babel import LazyString
 from sqlalchemy import func, select, update
 from werkzeug.routing import BuildError
 
-from ..audit import record_event
+from ..audit import MentoringEvent, record_event
 from ..extensions import db
 from ..i18n import normalise_locale
 from ..mentors.models import MentorProfile, MentorStatus
@@ -27,7 +27,7 @@ from ..notifications.operations import notify, notify_staff
 from ..people.models import Course, Membership
 from ..programme.models import Programme
 from ..programme.operations import programme_for
-from .models import ContactRequest, MentoringEvent, RequestStatus
+from .models import ContactRequest, RequestStatus
 from .rules import name_for
 
 #: Pages the notices link to, as ``(endpoint, URL value taking the row id)``; a page that does

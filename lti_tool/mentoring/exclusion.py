@@ -22,11 +22,11 @@ from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal
 from .mentorships import ask_for_evaluations, recount_places, start_mentorship, take_place
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from .rules import (
     AlreadyDone,
-    MentoringError,
     NotAllowed,
     active_pair_exists,
     in_language_of,
@@ -114,7 +114,7 @@ def remove_mentor_from_programme(
     require_staff(by, membership.course_id)
     profile = db.session.scalar(select(MentorProfile).filter_by(membership_id=membership.id))
     if profile is None:
-        raise MentoringError(_("This person has no mentor profile in this course."))
+        raise Refusal(_("This person has no mentor profile in this course."))
     if profile.status == status:
         raise AlreadyDone(_("This mentor is already out of the programme."), profile)
     handover = handover or {}
@@ -172,15 +172,15 @@ def hand_over(staff: Membership, mentorship: Mentorship, target: MentorProfile) 
         raise NotAllowed("a mentor of another course")
     mentee = mentorship.mentee
     if target.id == mentorship.mentor_id or target.membership_id == mentee.id:
-        raise MentoringError(_("Choose another mentor for this mentee."), "handover")
+        raise Refusal(_("Choose another mentor for this mentee."), "handover")
     lock(mentorship)
     if mentorship.status != MentorshipStatus.ACTIVE:
-        raise MentoringError(_("Only a mentorship in progress can be handed over."), "handover")
+        raise Refusal(_("Only a mentorship in progress can be handed over."), "handover")
     take_place(target)
     if target.status != MentorStatus.APPROVED or target.membership.barred_at is not None:
-        raise MentoringError(_("This mentor is not approved."), "handover")
+        raise Refusal(_("This mentor is not approved."), "handover")
     if active_pair_exists(mentee, target):
-        raise MentoringError(_("These two already have a mentorship in progress."), "handover")
+        raise Refusal(_("These two already have a mentorship in progress."), "handover")
     _end(staff, mentorship, in_language_of(mentee, HANDED_OVER))
     successor = start_mentorship(mentee, target, request=None, assigned_by=staff)
     successor.handed_over_from_id = mentorship.id
@@ -216,7 +216,7 @@ def end_mentorship_by_staff(staff: Membership, mentorship: Mentorship) -> Mentor
     if mentorship.status == MentorshipStatus.ENDED_EARLY:
         raise AlreadyDone(_("This mentorship has already ended."), mentorship)
     if mentorship.status != MentorshipStatus.ACTIVE:
-        raise MentoringError(_("Only a mentorship in progress can be ended early."))
+        raise Refusal(_("Only a mentorship in progress can be ended early."))
     _end(staff, mentorship, in_language_of(mentorship.mentee, ENDED_BY_PROGRAMME))
     record_event(mentorship.course_id, staff, "mentorship", mentorship.id, "ended_by_programme")
     mentee, mentor = mentorship.mentee, mentorship.mentor.membership
@@ -245,7 +245,7 @@ def bar_participant(
     """
     require_staff(staff, member.course_id)
     if member.role == CourseRole.STAFF:
-        raise MentoringError(_("Course staff cannot be barred from the programme."))
+        raise Refusal(_("Course staff cannot be barred from the programme."))
     lock(member)
     if member.barred_at is not None:
         raise AlreadyDone(_("This person is already barred from the programme."), member)

@@ -1,5 +1,5 @@
 """Forms of the mentoring journey: requests, answers, agreement, contacts, preparation,
-ending, evaluation and concerns. Every text has a length limit, every choice is checked."""
+ending and evaluation. Every text has a length limit, every choice is checked."""
 
 from __future__ import annotations
 
@@ -15,29 +15,14 @@ from wtforms import (
     SelectField,
     SelectMultipleField,
     StringField,
-    TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, MAX_TEXT, OFFER_KINDS, TECHNIQUES
+from ..forms import NOT_A_CHOICE, REQUIRED, TOO_LONG, optional_text, required_text
+from .choices import CONTACT_MODES, MAX_DURATION_MINUTES, OFFER_KINDS, TECHNIQUES
 from .rules import MAX_FREQUENCY, contact_date_refusal
-
-REQUIRED = _l("This field is required.")
-TOO_LONG = _l("Write at most %(max)d characters.")
-
-
-def _required_text(label: Any, limit: int = MAX_TEXT, **kwargs: Any) -> TextAreaField:
-    return TextAreaField(
-        label,
-        validators=[InputRequired(message=REQUIRED), Length(max=limit, message=TOO_LONG)],
-        **kwargs,
-    )
-
-
-def _optional_text(label: Any, limit: int = MAX_TEXT, **kwargs: Any) -> TextAreaField:
-    return TextAreaField(label, validators=[Length(max=limit, message=TOO_LONG)], **kwargs)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -45,9 +30,6 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
-
-
-NOT_A_CHOICE = _l("Choose among the options shown.")
 
 
 def at_least_one(message: Any) -> Any:
@@ -67,14 +49,14 @@ def _choices(labels: dict[str, Any]) -> list[SelectChoice]:
 class RequestForm(FlaskForm):
     """The mentee's contact request: question, ideas, expectations and preferred mode."""
 
-    question = _required_text(
+    question = required_text(
         _l("Your question or problem"),
         description=_l("What would you like your mentor's view and support on?"),
     )
-    ideas = _required_text(
+    ideas = required_text(
         _l("Your ideas"), description=_l("What have you thought of or tried so far?")
     )
-    expectations = _required_text(
+    expectations = required_text(
         _l("What you expect of the mentoring"),
         description=_l("For example: advice, contacts, feedback on a plan, a sounding board."),
     )
@@ -94,7 +76,7 @@ class RequestForm(FlaskForm):
 class AcceptForm(FlaskForm):
     """Accept a request with a proposal of how to proceed."""
 
-    proposal = _required_text(
+    proposal = required_text(
         _l("Your proposal of how to proceed"),
         description=_l("For example: when and how you would like to hold the first conversation."),
     )
@@ -103,7 +85,7 @@ class AcceptForm(FlaskForm):
 class DeclineForm(FlaskForm):
     """Decline a request with a short reason."""
 
-    reason = _required_text(
+    reason = required_text(
         _l("Your reason"),
         description=_l("A short, friendly reason: the mentee can then ask another mentor."),
     )
@@ -112,13 +94,13 @@ class DeclineForm(FlaskForm):
 class CloseForm(FlaskForm):
     """Close a concluded mentorship the pair continued, with an optional note (standard 7)."""
 
-    note = _optional_text(_l("Closing note (optional)"))
+    note = optional_text(_l("Closing note (optional)"))
 
 
 class AgreementForm(FlaskForm):
     """A version of the mentoring agreement: goals, form and frequency of contacts."""
 
-    goals = _required_text(_l("Goals of the mentoring"))
+    goals = required_text(_l("Goals of the mentoring"))
     contact_modes = MultiCheckboxField(
         _l("Forms of contact"),
         choices=_choices(CONTACT_MODES),
@@ -132,7 +114,7 @@ class AgreementForm(FlaskForm):
             Length(max=MAX_FREQUENCY, message=TOO_LONG),
         ],
     )
-    other_commitments = _optional_text(_l("Other commitments (optional)"))
+    other_commitments = optional_text(_l("Other commitments (optional)"))
 
 
 class ContactForm(FlaskForm):
@@ -177,29 +159,29 @@ class MentorPreparationForm(FlaskForm):
     offered_last = MultiCheckboxField(
         _l("What I offered the mentee last time"), choices=_choices(OFFER_KINDS)
     )
-    offered_notes = _optional_text(_l("Notes on what I offered"))
-    offer_next = _optional_text(_l("What I will offer the mentee next time"))
+    offered_notes = optional_text(_l("Notes on what I offered"))
+    offer_next = optional_text(_l("What I will offer the mentee next time"))
     techniques_used = MultiCheckboxField(
         _l("Which communication techniques I used"), choices=_choices(TECHNIQUES)
     )
-    techniques_notes = _optional_text(_l("Notes on the techniques"))
-    techniques_more = _optional_text(_l("Which techniques I will use more next time"))
-    mentee_needs = _optional_text(_l("Which needs the mentee expressed last time"))
-    next_goals = _optional_text(_l("Which goals emerged for the next conversation"))
+    techniques_notes = optional_text(_l("Notes on the techniques"))
+    techniques_more = optional_text(_l("Which techniques I will use more next time"))
+    mentee_needs = optional_text(_l("Which needs the mentee expressed last time"))
+    next_goals = optional_text(_l("Which goals emerged for the next conversation"))
 
 
 class MenteePreparationForm(FlaskForm):
     """The mentee's preparation of a contact."""
 
-    question_next = _optional_text(_l("My question for this contact"))
-    tried_since = _optional_text(_l("What I have tried since the last contact"))
-    needs = _optional_text(_l("What I need from my mentor"))
+    question_next = optional_text(_l("My question for this contact"))
+    tried_since = optional_text(_l("What I have tried since the last contact"))
+    needs = optional_text(_l("What I need from my mentor"))
 
 
 class EndEarlyForm(FlaskForm):
     """End a mentorship early, after a talk, with a reason (standard 10)."""
 
-    reason = _required_text(_l("Why the mentorship ends early"))
+    reason = required_text(_l("Why the mentorship ends early"))
     talked_it_over = BooleanField(
         _l("We talked it over and decided to end the mentorship."),
         validators=[
@@ -208,32 +190,3 @@ class EndEarlyForm(FlaskForm):
             )
         ],
     )
-
-
-class ConcernForm(FlaskForm):
-    """A confidential concern for the course staff, about a mentorship or a person."""
-
-    text = _required_text(
-        _l("Your concern"),
-        description=_l("Only the course staff read it. Describe what happened."),
-    )
-    mentorship = SelectField(
-        _l("About a mentorship (optional)"),
-        coerce=int,
-        default=0,
-        invalid_value_message=NOT_A_CHOICE,
-        invalid_choice_message=NOT_A_CHOICE,
-    )
-    about = SelectField(
-        _l("About a person (optional)"),
-        coerce=int,
-        default=0,
-        invalid_value_message=NOT_A_CHOICE,
-        invalid_choice_message=NOT_A_CHOICE,
-    )
-
-    def offer(self, mentorships: list[tuple[int, str]], people: list[tuple[int, str]]) -> None:
-        """Offer the member's own mentorships and the people they dealt with."""
-        nobody = SelectChoice("0", _l("None in particular"))
-        self.mentorship.choices = [nobody] + [SelectChoice(str(i), name) for i, name in mentorships]
-        self.about.choices = [nobody] + [SelectChoice(str(i), name) for i, name in people]

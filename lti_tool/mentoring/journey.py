@@ -12,17 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..evaluation.models import Evaluation
 from ..extensions import db
 from ..mentors.models import MentorProfile
 from ..people.models import Membership
-from .models import (
-    Agreement,
-    ContactRequest,
-    Evaluation,
-    Mentorship,
-    MentorshipStatus,
-    RequestStatus,
-)
+from .models import Agreement, ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 
 
 class Step(enum.StrEnum):

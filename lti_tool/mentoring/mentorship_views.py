@@ -12,13 +12,13 @@ from flask import abort, render_template
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from ..core.auth import course_view
 from ..evaluation import operations as evaluation_operations
 from ..evaluation import queries as evaluation_queries
 from ..evaluation.forms import evaluation_form
 from ..extensions import db
 from ..forms import ConfirmForm
-from ..people.models import CourseRole, Membership
+from ..people.models import CourseRole, Membership, Side
+from ..programme.access import participant_view
 from . import agreements, queries
 from . import mentorships as mentorship_ops
 from .forms import (
@@ -29,14 +29,14 @@ from .forms import (
     MenteePreparationForm,
     MentorPreparationForm,
 )
-from .models import MentorshipStatus, Side
+from .models import MentorshipStatus
 from .views import (
     PARTICIPANTS,
-    _act,
     _evaluation_url,
     _mentorship_or_404,
     _mentorship_url,
     _render_mentorship,
+    act,
     bp,
 )
 
@@ -44,7 +44,7 @@ from .views import (
 
 
 @bp.get("/mentorships")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def mentorships(membership: Membership) -> Any:
     """List the member's mentorships past and present, as mentee and as mentor."""
     return render_template(
@@ -53,7 +53,7 @@ def mentorships(membership: Membership) -> Any:
 
 
 @bp.get("/mentorships/<int:mentorship_id>")
-@course_view(requires_standards=True)
+@participant_view()
 def mentorship(membership: Membership, mentorship_id: int) -> Any:
     """Show a mentorship: everything to its members, only its progress to course staff."""
     if membership.role == CourseRole.STAFF:
@@ -66,12 +66,12 @@ def mentorship(membership: Membership, mentorship_id: int) -> Any:
 
 
 @bp.post("/mentorships/<int:mentorship_id>/agreement")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
     """Propose a (new version of the) mentoring agreement."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = AgreementForm()
-    return _act(
+    return act(
         form,
         lambda: agreements.propose_agreement(
             membership,
@@ -87,7 +87,7 @@ def propose_agreement(membership: Membership, mentorship_id: int) -> Any:
 
 
 @bp.post("/mentorships/<int:mentorship_id>/agreement/<int:agreement_id>/confirm")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: int) -> Any:
     """Confirm the latest version of the agreement."""
     found = _mentorship_or_404(membership, mentorship_id)
@@ -95,7 +95,7 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
     if agreement is None:
         abort(404)
     form = ConfirmForm()
-    return _act(
+    return act(
         form,
         lambda: agreements.confirm_agreement(membership, agreement),
         then=_mentorship_url(found, "agreement"),
@@ -104,13 +104,13 @@ def confirm_agreement(membership: Membership, mentorship_id: int, agreement_id: 
 
 
 @bp.post("/mentorships/<int:mentorship_id>/contacts")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def log_contact(membership: Membership, mentorship_id: int) -> Any:
     """Log a contact the pair held."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = ContactForm()
     form.mentorship = found
-    return _act(
+    return act(
         form,
         lambda: mentorship_ops.log_contact(
             membership,
@@ -129,7 +129,7 @@ def log_contact(membership: Membership, mentorship_id: int) -> Any:
 
 
 @bp.route("/mentorships/<int:mentorship_id>/contacts/<int:number>", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
     """Prepare and follow up one contact: one's own form, and the other side's to read."""
     found = _mentorship_or_404(membership, mentorship_id)
@@ -145,7 +145,7 @@ def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
         form = MenteePreparationForm(obj=mine)
         save = agreements.save_mentee_preparation
     values = {name: value for name, value in form.data.items() if name != "csrf_token"}
-    done = _act(
+    done = act(
         form,
         lambda: save(membership, found, number, **values),
         then=_mentorship_url(found, "preparation"),
@@ -165,12 +165,12 @@ def preparation(membership: Membership, mentorship_id: int, number: int) -> Any:
 
 
 @bp.route("/mentorships/<int:mentorship_id>/end", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def end_early(membership: Membership, mentorship_id: int) -> Any:
     """End a mentorship early, after a talk, with a reason."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = EndEarlyForm()
-    done = _act(
+    done = act(
         form,
         lambda: mentorship_ops.end_mentorship_early(
             membership, found, reason=form.reason.data, talked_it_over=form.talked_it_over.data
@@ -189,7 +189,7 @@ def end_early(membership: Membership, mentorship_id: int) -> Any:
 
 
 @bp.route("/mentorships/<int:mentorship_id>/evaluation", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def evaluation(membership: Membership, mentorship_id: int) -> Any:
     """Evaluate the process and the results once the mentorship has ended (the course's
     configured questions, §2)."""
@@ -204,7 +204,7 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
         abort(404)
     form = evaluation_form(questions)
     answers = {name: field.data for name, field in form._fields.items() if name != "csrf_token"}
-    done = _act(
+    done = act(
         form,
         lambda: mentorship_ops.submit_evaluation(membership, found, **answers),
         then=_mentorship_url(found, "ending"),
@@ -223,7 +223,7 @@ def evaluation(membership: Membership, mentorship_id: int) -> Any:
 
 
 @bp.post("/mentorships/<int:mentorship_id>/contacts/<int:number>/confirm")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def confirm_contact(membership: Membership, mentorship_id: int, number: int) -> Any:
     """Confirm a contact the other side logged, as they logged it."""
     found = _mentorship_or_404(membership, mentorship_id)
@@ -231,7 +231,7 @@ def confirm_contact(membership: Membership, mentorship_id: int, number: int) -> 
     if contact is None:
         abort(404)
     form = ConfirmForm()
-    return _act(
+    return act(
         form,
         lambda: mentorship_ops.confirm_contact(membership, found, contact),
         then=_mentorship_url(found, "contacts"),
@@ -240,12 +240,12 @@ def confirm_contact(membership: Membership, mentorship_id: int, number: int) -> 
 
 
 @bp.post("/mentorships/<int:mentorship_id>/close")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def close_continuation(membership: Membership, mentorship_id: int) -> Any:
     """Close a concluded mentorship the pair continued: nothing more is logged."""
     found = _mentorship_or_404(membership, mentorship_id)
     form = CloseForm()
-    return _act(
+    return act(
         form,
         lambda: mentorship_ops.close_continuation(membership, found, note=form.note.data),
         then=_mentorship_url(found, "ending"),

@@ -11,24 +11,20 @@ from sqlalchemy import func, select
 
 from ..audit import record_event
 from ..evaluation import operations as evaluation_operations
+from ..evaluation.models import Evaluation
 from ..extensions import db
 from ..gradebook.operations import queue_completion_scores
 from ..mentors.models import MentorProfile
+from ..mentors.operations import refresh_search_document
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership
 from ..programme.operations import programme_for
+from ..refusals import Refusal
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES
-from .models import (
-    ContactLog,
-    ContactRequest,
-    Evaluation,
-    Mentorship,
-    MentorshipStatus,
-)
+from .models import ContactLog, ContactRequest, Mentorship, MentorshipStatus
 from .rules import (
     AlreadyDone,
-    MentoringError,
     NotAllowed,
     active_places,
     clean_text,
@@ -38,7 +34,6 @@ from .rules import (
     name_for,
     other_member,
     path_to,
-    refresh_search_document,
     require_not_ended_early,
     require_side,
 )
@@ -73,7 +68,7 @@ def log_contact(
             "Give a duration between 1 and %(most)s minutes.", most=MAX_DURATION_MINUTES
         )
     if errors:
-        raise MentoringError(errors=errors)
+        raise Refusal(errors=errors)
     same_day = db.session.scalar(
         select(ContactLog).filter_by(mentorship_id=mentorship.id, held_on=held_on)
     )
@@ -133,7 +128,7 @@ def confirm_contact(member: Membership, mentorship: Mentorship, contact: Contact
     lock(mentorship)
     db.session.refresh(contact)
     if contact.logged_by_id == member.id:
-        raise MentoringError(_("The other side confirms the contacts you log."))
+        raise Refusal(_("The other side confirms the contacts you log."))
     if contact.confirmed_by_id is not None:
         raise AlreadyDone(_("This contact is already confirmed."), contact)
     return _confirm(
@@ -174,7 +169,7 @@ def close_continuation(member: Membership, mentorship: Mentorship, *, note: str)
     if mentorship.continuation_closed_at is not None:
         raise AlreadyDone(_("This mentorship is already closed."), mentorship)
     if mentorship.status != MentorshipStatus.CONCLUDED:
-        raise MentoringError(_("Only a concluded mentorship that continued can be closed."))
+        raise Refusal(_("Only a concluded mentorship that continued can be closed."))
     mentorship.continuation_note = clean_text(note, "note", required=False) or None
     mentorship.continuation_closed_at = utcnow()
     db.session.flush()
@@ -201,9 +196,9 @@ def end_mentorship_early(
     if mentorship.status == MentorshipStatus.ENDED_EARLY:
         raise AlreadyDone(_("This mentorship has already ended."), mentorship)
     if mentorship.status != MentorshipStatus.ACTIVE:
-        raise MentoringError(_("Only a mentorship in progress can be ended early."))
+        raise Refusal(_("Only a mentorship in progress can be ended early."))
     if not talked_it_over:
-        raise MentoringError(
+        raise Refusal(
             _("End a mentorship only after talking it over with the other person."),
             "talked_it_over",
         )
@@ -237,7 +232,7 @@ def submit_evaluation(member: Membership, mentorship: Mentorship, **answers: Any
     side = require_side(member, mentorship)
     lock(mentorship)
     if mentorship.status == MentorshipStatus.ACTIVE:
-        raise MentoringError(_("You can evaluate the mentorship once it has ended."))
+        raise Refusal(_("You can evaluate the mentorship once it has ended."))
     if db.session.scalar(select(Evaluation.id).filter_by(mentorship_id=mentorship.id, side=side)):
         raise AlreadyDone(_("You have already evaluated this mentorship."), mentorship)
     evaluation = Evaluation(
@@ -285,7 +280,7 @@ def take_place(profile: MentorProfile) -> None:
     """Refuse a new mentee beyond the mentor's capacity, counting with the mentor's row locked."""
     lock(profile)
     if active_places(profile) >= profile.capacity:
-        raise MentoringError(
+        raise Refusal(
             _(
                 "The mentor already has as many mentees as they can take (%(capacity)s).",
                 capacity=profile.capacity,

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ..mentors.models import MentorProfile
-from ..models_base import Timestamped, UTCDateTime, utcnow
+from ..models_base import Timestamped, UTCDateTime, enum_column, utcnow
 from ..people.models import Membership
-from ..programme.models import enum_column
 
 
 class RequestStatus(enum.StrEnum):
@@ -33,13 +31,6 @@ class MentorshipStatus(enum.StrEnum):
     ACTIVE = "active"
     CONCLUDED = "concluded"
     ENDED_EARLY = "ended_early"
-
-
-class Side(enum.StrEnum):
-    """Which side of a mentorship a person is on."""
-
-    MENTEE = "mentee"
-    MENTOR = "mentor"
 
 
 class ContactRequest(Timestamped, db.Model):
@@ -219,35 +210,3 @@ class MenteePreparation(Timestamped, db.Model):
     question_next: Mapped[str] = mapped_column(Text, default="")
     tried_since: Mapped[str] = mapped_column(Text, default="")
     needs: Mapped[str] = mapped_column(Text, default="")
-
-
-class Evaluation(db.Model):
-    """One side's evaluation of the process and the results at the end (§4.6).
-
-    The answers are rows of ``evaluation_answer``, one per question the course asked
-    (``lti_tool.evaluation``): staff configure the questions (§2).
-    """
-
-    __tablename__ = "evaluation"
-    __table_args__ = (UniqueConstraint("mentorship_id", "side"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    mentorship_id: Mapped[int] = mapped_column(ForeignKey("mentorship.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("membership.id", ondelete="CASCADE"))
-    side: Mapped[Side] = mapped_column(enum_column(Side, "mentorship_side"))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class MentoringEvent(db.Model):
-    """The audit trail: one row per state transition, who did it and when (§4)."""
-
-    __tablename__ = "mentoring_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("membership.id", ondelete="SET NULL"))
-    subject: Mapped[str] = mapped_column(String(40))
-    subject_id: Mapped[int]
-    action: Mapped[str] = mapped_column(String(40))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

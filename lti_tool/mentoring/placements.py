@@ -13,10 +13,11 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..core.auth import course_view
+from ..evaluation.models import Evaluation
 from ..extensions import db
 from ..people.models import CourseRole, Membership
-from .models import Evaluation, MentorshipStatus
+from ..programme.access import participant_view
+from .models import MentorshipStatus
 from .queries import MentorshipItem, mentorships_of
 
 bp = Blueprint("placements", __name__, url_prefix="/course/<int:course_id>/open")
@@ -58,7 +59,7 @@ def _open(kind: str, choices: list[tuple[MentorshipItem, str]]) -> Any:
 
 
 @bp.get("/preparation")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def preparation(membership: Membership) -> Any:
     """Open the preparation form of the next contact of one's mentorship in progress."""
     current = [
@@ -70,7 +71,7 @@ def preparation(membership: Membership) -> Any:
 
 
 @bp.get("/evaluation")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def evaluation(membership: Membership) -> Any:
     """Open the evaluation of one's ended mentorship (the one still waiting for it first)."""
     ended = [

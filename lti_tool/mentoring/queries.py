@@ -12,22 +12,21 @@ from datetime import date, datetime
 from sqlalchemy import case, or_, select
 from sqlalchemy.orm import joinedload
 
+from ..evaluation.models import Evaluation
 from ..evaluation.queries import AnswerItem, answers_of
 from ..extensions import db
 from ..mentors.models import MentorProfile, MentorStatus
-from ..people.models import CourseRole, Membership
+from ..people.models import CourseRole, Membership, Side
 from ..programme.operations import programme_for
 from .models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,
     MentorshipStatus,
     RequestStatus,
-    Side,
 )
 from .rules import side_of
 

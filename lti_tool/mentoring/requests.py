@@ -1,6 +1,6 @@
 """Contact requests (§4.3) and assignment by staff: one function per verb.
 
-Each function checks who may act (``NotAllowed``) and the rules of the move (``MentoringError``
+Each function checks who may act (``NotAllowed``) and the rules of the move (``Refusal``
 with a translated message, and the form field it belongs to), stamps the time, records the
 transition in the audit trail and tells the other side. Functions flush, never commit.
 """
@@ -15,24 +15,20 @@ from sqlalchemy import select
 from ..audit import record_event
 from ..extensions import db
 from ..mentors.models import MentorProfile, MentorStatus
+from ..mentors.operations import can_receive_requests
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import CourseRole, Membership
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
+from ..refusals import Refusal
 from .choices import CONTACT_MODES
 from .mentorships import recount_places, start_mentorship, take_place
-from .models import (
-    ContactRequest,
-    Mentorship,
-    RequestStatus,
-)
+from .models import ContactRequest, Mentorship, RequestStatus
 from .rules import (
     AlreadyDone,
-    MentoringError,
     NotAllowed,
     active_pair_exists,
-    can_receive_requests,
     clean_text,
     lock,
     mentorship_path,
@@ -93,13 +89,13 @@ def send_request(
         raise AlreadyDone(_("Your request is already waiting for this mentor's answer."), waiting)
     refusal = request_refusal(mentee, profile)
     if refusal is not None:
-        raise MentoringError(refusal)
+        raise Refusal(refusal)
     question = clean_text(question, "question", required=True)
     ideas = clean_text(ideas, "ideas", required=True)
     expectations = clean_text(expectations, "expectations", required=True)
     offered = profile.contact_modes or list(CONTACT_MODES)
     if preferred_mode not in CONTACT_MODES or preferred_mode not in offered:
-        raise MentoringError(_("Choose one of the contact modes this mentor offers."), "mode")
+        raise Refusal(_("Choose one of the contact modes this mentor offers."), "mode")
     now = utcnow()
     programme = programme_for(mentee.course)
     request = ContactRequest(
@@ -143,16 +139,16 @@ def accept_request(mentor: Membership, request: ContactRequest, *, proposal: str
     require_pending(request)
     now = utcnow()
     if now > request.answer_due_at:
-        raise MentoringError(
+        raise Refusal(
             _("The answer deadline of this request has passed: it can no longer be accepted.")
         )
     lock(profile)
     if profile.status != MentorStatus.APPROVED:
-        raise MentoringError(
+        raise Refusal(
             _("Your mentor profile is not approved, so you cannot take mentees: please decline.")
         )
     if active_pair_exists(request.mentee, profile):
-        raise MentoringError(_("You already have a mentorship in progress with this mentee."))
+        raise Refusal(_("You already have a mentorship in progress with this mentee."))
     proposal = clean_text(proposal, "proposal", required=True)
     take_place(profile)
     mentorship = start_mentorship(request.mentee, profile, request=request, assigned_by=None)
@@ -211,7 +207,7 @@ def withdraw_request(mentee: Membership, request: ContactRequest) -> ContactRequ
     if request.status == RequestStatus.WITHDRAWN:
         raise AlreadyDone(_("You had already withdrawn this request."), request)
     if request.status != RequestStatus.PENDING:
-        raise MentoringError(_("This request is no longer waiting for an answer."))
+        raise Refusal(_("This request is no longer waiting for an answer."))
     request.status = RequestStatus.WITHDRAWN
     request.closed_at = utcnow()
     db.session.flush()
@@ -232,18 +228,18 @@ def assign_mentorship(staff: Membership, mentee: Membership, profile: MentorProf
     if not (staff.course_id == mentee.course_id == profile.course_id):
         raise NotAllowed("mentee and mentor must be of the staff member's course")
     if mentee.role == CourseRole.STAFF or not mentee.is_active:
-        raise MentoringError(_("Only learners and mentors of the course can be mentees."), "mentee")
+        raise Refusal(_("Only learners and mentors of the course can be mentees."), "mentee")
     if mentee.barred_at is not None:
-        raise MentoringError(_("This person is barred from the programme."), "mentee")
+        raise Refusal(_("This person is barred from the programme."), "mentee")
     if profile.membership_id == mentee.id:
-        raise MentoringError(_("A mentor cannot be their own mentee."), "mentee")
+        raise Refusal(_("A mentor cannot be their own mentee."), "mentee")
     lock(profile)
     if profile.status != MentorStatus.APPROVED:
-        raise MentoringError(_("This mentor is not approved."), "mentor")
+        raise Refusal(_("This mentor is not approved."), "mentor")
     if profile.is_busy:
-        raise MentoringError(_("This mentor is marked busy."), "mentor")
+        raise Refusal(_("This mentor is marked busy."), "mentor")
     if active_pair_exists(mentee, profile):
-        raise MentoringError(_("These two already have a mentorship in progress."), "mentee")
+        raise Refusal(_("These two already have a mentorship in progress."), "mentee")
     take_place(profile)
     mentorship = start_mentorship(mentee, profile, request=None, assigned_by=staff)
     recount_places(profile)

@@ -18,19 +18,12 @@ from sqlalchemy import func, select, update
 
 from .. import text as text_rules
 from ..extensions import db
+from ..forms import MAX_TEXT
 from ..i18n import normalise_locale
-from ..mentors import operations as mentor_operations
 from ..mentors.models import MentorProfile, MentorStatus
-from ..people.models import CourseRole, Membership
+from ..people.models import CourseRole, Membership, Side
 from ..refusals import NotAllowed, Refusal
-from .choices import MAX_TEXT
-from .models import (
-    ContactRequest,
-    Mentorship,
-    MentorshipStatus,
-    RequestStatus,
-    Side,
-)
+from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 
 #: The latest time zone on Earth is UTC+14: a contact held "today" there is not in the future.
 LATEST_UTC_OFFSET = timedelta(hours=14)
@@ -40,11 +33,7 @@ EARLIEST_UTC_OFFSET = timedelta(hours=12)
 MAX_FREQUENCY = 200
 
 
-#: A rule of the journey refused the move (the tool's one refusal type).
-MentoringError = Refusal
-
-
-class AlreadyDone(MentoringError):
+class AlreadyDone(Refusal):
     """The same move was already made, e.g. a form sent twice: ``outcome`` is what it made.
 
     Views answer with the first result (its page and a neutral message), never an error page.
@@ -154,15 +143,15 @@ def require_pending(request: ContactRequest) -> None:
         RequestStatus.WITHDRAWN: _("The mentee withdrew this request."),
     }
     if request.status != RequestStatus.PENDING:
-        raise MentoringError(messages[request.status])
+        raise Refusal(messages[request.status])
 
 
 def require_not_ended_early(mentorship: Mentorship) -> None:
     """Refuse changes to a mentorship ended early, or closed after its continuation."""
     if mentorship.status == MentorshipStatus.ENDED_EARLY:
-        raise MentoringError(_("This mentorship was ended early."))
+        raise Refusal(_("This mentorship was ended early."))
     if mentorship.continuation_closed_at is not None:
-        raise MentoringError(_("This mentorship is closed: nothing more is logged."))
+        raise Refusal(_("This mentorship is closed: nothing more is logged."))
 
 
 def require_preparable(mentorship: Mentorship, contact_number: int) -> None:
@@ -171,7 +160,7 @@ def require_preparable(mentorship: Mentorship, contact_number: int) -> None:
     if mentorship.status != MentorshipStatus.ENDED_EARLY:
         last += 1
     if not 1 <= contact_number <= last:
-        raise MentoringError(_("There is no such contact to prepare or follow up."))
+        raise Refusal(_("There is no such contact to prepare or follow up."))
 
 
 def other_member(mentorship: Mentorship, side: Side) -> Membership:
@@ -215,18 +204,8 @@ def clean_choices(values: Iterable[str], allowed: dict[str, Any], field: str) ->
     """Return the chosen values in the allowed order, refusing unknown ones."""
     chosen = set(values or ())
     if chosen - set(allowed):
-        raise MentoringError(_("Choose among the options shown."), field)
+        raise Refusal(_("Choose among the options shown."), field)
     return [value for value in allowed if value in chosen]
-
-
-def can_receive_requests(profile: MentorProfile) -> bool:
-    """Whether the mentor may receive a new request (the mentors package decides)."""
-    return bool(mentor_operations.can_receive_requests(profile))
-
-
-def refresh_search_document(profile: MentorProfile) -> None:
-    """Re-index the mentor after their availability changed."""
-    mentor_operations.refresh_search_document(profile)
 
 
 def name_for(member: Membership, recipient: Membership | None = None) -> str | LazyString:

@@ -10,16 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
-from ..concerns import operations as concerns
-from ..core.auth import course_view
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..models_base import utcnow
-from ..people.models import CourseRole, Membership
+from ..people.models import CourseRole, Membership, Side
+from ..programme.access import participant_view
 from ..refusals import Refusal, apply_refusal
 from . import queries, requests
 from .choices import CONTACT_MODES, MENTORSHIP_STATUSES, OFFER_KINDS, REQUEST_STATUSES, TECHNIQUES
@@ -27,12 +26,11 @@ from .forms import (
     AcceptForm,
     AgreementForm,
     CloseForm,
-    ConcernForm,
     ContactForm,
     DeclineForm,
     RequestForm,
 )
-from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus, Side
+from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from .rules import AlreadyDone, contact_dates
 
 bp = Blueprint("mentoring", __name__, url_prefix="/course/<int:course_id>")
@@ -55,7 +53,7 @@ def _labels() -> dict[str, Any]:
 
 
 @bp.route("/requests/new/<int:mentor_id>", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def new_request(membership: Membership, mentor_id: int) -> Any:
     """Write a contact request to a mentor (from their profile)."""
     profile = queries.requestable_profile(membership.course_id, mentor_id)
@@ -63,7 +61,7 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
         abort(404)
     form = RequestForm()
     form.offer_modes(profile.contact_modes)
-    done = _act(
+    done = act(
         form,
         lambda: requests.send_request(
             membership,
@@ -85,7 +83,7 @@ def new_request(membership: Membership, mentor_id: int) -> Any:
 
 
 @bp.get("/requests/inbox")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def inbox(membership: Membership) -> Any:
     """List the requests sent to the member as a mentor, waiting ones first."""
     return render_template(
@@ -97,7 +95,7 @@ def inbox(membership: Membership) -> Any:
 
 
 @bp.get("/requests")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def my_requests(membership: Membership) -> Any:
     """List the requests the member sent, with a way to withdraw those still waiting."""
     return render_template(
@@ -109,19 +107,19 @@ def my_requests(membership: Membership) -> Any:
 
 
 @bp.get("/requests/<int:request_id>")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def request_detail(membership: Membership, request_id: int) -> Any:
     """Show a request to its mentee or its mentor, with the answers they may give."""
     return _render_request(membership, _request_or_404(membership, request_id))
 
 
 @bp.post("/requests/<int:request_id>/accept")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def accept_request(membership: Membership, request_id: int) -> Any:
     """Accept a request with a proposal; the mentorship starts."""
     contact_request = _request_or_404(membership, request_id)
     form = AcceptForm()
-    return _act(
+    return act(
         form,
         lambda: requests.accept_request(membership, contact_request, proposal=form.proposal.data),
         then=_mentorship_url,
@@ -130,12 +128,12 @@ def accept_request(membership: Membership, request_id: int) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/decline")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def decline_request(membership: Membership, request_id: int) -> Any:
     """Decline a request with a reason."""
     contact_request = _request_or_404(membership, request_id)
     form = DeclineForm()
-    return _act(
+    return act(
         form,
         lambda: requests.decline_request(membership, contact_request, reason=form.reason.data),
         then=url_for(".inbox", course_id=membership.course_id),
@@ -144,12 +142,12 @@ def decline_request(membership: Membership, request_id: int) -> Any:
 
 
 @bp.post("/requests/<int:request_id>/withdraw")
-@course_view(*PARTICIPANTS, requires_standards=True)
+@participant_view(*PARTICIPANTS)
 def withdraw_request(membership: Membership, request_id: int) -> Any:
     """Withdraw one's own request while it waits for an answer."""
     contact_request = _request_or_404(membership, request_id)
     form = ConfirmForm()
-    return _act(
+    return act(
         form,
         lambda: requests.withdraw_request(membership, contact_request),
         then=url_for(".my_requests", course_id=membership.course_id),
@@ -157,43 +155,10 @@ def withdraw_request(membership: Membership, request_id: int) -> Any:
     ) or _render_request(membership, contact_request, withdraw_form=form)
 
 
-# --- concerns --------------------------------------------------------------------------------
-
-
-@bp.route("/concerns/new", methods=["GET", "POST"])
-@course_view(*PARTICIPANTS, requires_standards=True)
-def report_concern(membership: Membership) -> Any:
-    """Report a concern, about a mentorship or a person, confidentially to the course staff."""
-    items = queries.mentorships_of(membership)
-    people = {person.id: person for person in queries.concern_people(membership)}
-    form = ConcernForm()
-    form.offer(
-        [
-            (item.mentorship.id, _("Mentorship with %(name)s", name=_name(item.other)))
-            for item in items
-        ],
-        [(person.id, _name(person)) for person in people.values()],
-    )
-    if request.method == "GET":
-        form.mentorship.data = request.args.get("mentorship", 0, type=int)
-    chosen = {item.mentorship.id: item.mentorship for item in items}
-    return _act(
-        form,
-        lambda: concerns.report_concern(
-            membership,
-            text=form.text.data,
-            mentorship=chosen.get(form.mentorship.data),
-            about=people.get(form.about.data),
-        ),
-        then=url_for(".mentorships", course_id=membership.course_id),
-        message=_("Your concern was sent to the course staff. Only they can read it."),
-    ) or render_template("mentoring/concern.html", form=form)
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _act(
+def act(
     form: FlaskForm,
     operation: Callable[[], Any],
     *,
@@ -288,7 +253,7 @@ def _render_mentorship(
     )
 
 
-def _name(person: Membership) -> str:
+def display_name(person: Membership) -> str:
     return person.user.display_name or _("A participant")
 
 

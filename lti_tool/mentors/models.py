@@ -9,9 +9,8 @@ from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, UTCDateTime
+from ..models_base import Timestamped, UTCDateTime, enum_column
 from ..people.models import Membership
-from ..programme.models import enum_column
 
 
 class ContactMode(enum.StrEnum):

@@ -13,6 +13,7 @@ from .. import storage
 from ..core.auth import course_view
 from ..extensions import db
 from ..people.models import CourseRole, Membership
+from ..programme.access import participant_view
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
 from . import operations, photos, queries
@@ -64,7 +65,7 @@ def mentor_status_label(status: str) -> Any:
 
 
 @bp.get("")
-@course_view(requires_standards=True)
+@participant_view()
 def search(membership: Membership) -> Any:
     """Search the course's mentors by words and facets, best matches first (§4.2)."""
     form = SearchForm(MultiDict(request.args))
@@ -106,7 +107,7 @@ def search(membership: Membership) -> Any:
 
 
 @bp.get("/<int:profile_id>")
-@course_view(requires_standards=True)
+@participant_view()
 def profile(membership: Membership, profile_id: int) -> Any:
     """Show one mentor of this course, with a way to ask them (§4.2, §4.3)."""
     mentor = queries.profile_in_course(membership.course_id, profile_id)
@@ -148,7 +149,7 @@ def _may_view(membership: Membership, mentor: MentorProfile) -> bool:
 
 
 @bp.route("/me", methods=["GET", "POST"])
-@course_view(CourseRole.MENTOR, CourseRole.LEARNER, requires_standards=True)
+@participant_view(CourseRole.MENTOR, CourseRole.LEARNER)
 def edit_profile(membership: Membership) -> Any:
     """Edit one's mentor profile; a course mentor's first visit opens it, a learner volunteers."""
     programme = programme_for(membership.course)
@@ -238,7 +239,7 @@ def photo(membership: Membership, profile_id: int) -> Any:
 
 
 @bp.post("/me/busy")
-@course_view(CourseRole.MENTOR, CourseRole.LEARNER, requires_standards=True)
+@participant_view(CourseRole.MENTOR, CourseRole.LEARNER)
 def set_busy(membership: Membership) -> Any:
     """Switch one's busy flag: busy mentors leave search but still answer sent requests."""
     mentor = queries.profile_of(membership)

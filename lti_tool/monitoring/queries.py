@@ -10,10 +10,10 @@ from sqlalchemy import Select, case, func, select
 
 from ..extensions import db
 from ..gradebook.models import GradebookScore, ScoreStatus
-from ..lti.models import Deployment
 from ..models_base import utcnow
 from ..notifications.models import EmailStatus, Notification, OutboxEmail
 from ..people.models import Course
+from ..platforms.models import Deployment
 from . import heartbeat
 
 

@@ -10,9 +10,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import UTCDateTime, utcnow
+from ..models_base import UTCDateTime, enum_column, utcnow
 from ..people.models import Membership
-from ..programme.models import enum_column
 
 
 class EmailStatus(enum.StrEnum):

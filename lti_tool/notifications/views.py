@@ -6,16 +6,16 @@ from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, url_for
 
-from ..core.auth import course_view
 from ..extensions import db
 from ..people.models import Membership
+from ..programme.access import participant_view
 from . import operations, queries
 
 bp = Blueprint("notifications", __name__, url_prefix="/course/<int:course_id>/notifications")
 
 
 @bp.get("")
-@course_view(requires_standards=True)
+@participant_view()
 def inbox(membership: Membership) -> Any:
     """List the member's notices of this course, newest first, unread ones highlighted."""
     page = queries.inbox_page(membership, request.args.get("page", 1, type=int) or 1)
@@ -32,7 +32,7 @@ def inbox(membership: Membership) -> Any:
 
 
 @bp.post("/<int:notification_id>/read")
-@course_view(requires_standards=True)
+@participant_view()
 def mark_read(membership: Membership, notification_id: int) -> Any:
     """Mark one of the member's notices as read (CSRFProtect checks the token)."""
     try:
@@ -44,7 +44,7 @@ def mark_read(membership: Membership, notification_id: int) -> Any:
 
 
 @bp.post("/read-all")
-@course_view(requires_standards=True)
+@participant_view()
 def mark_all_read(membership: Membership) -> Any:
     """Mark every notice of the member in this course as read (CSRFProtect checks the token)."""
     operations.mark_all_read(membership)

@@ -10,8 +10,8 @@ from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..lti.models import Deployment
 from ..models_base import Timestamped, UTCDateTime
+from ..platforms.models import Deployment
 
 
 class CourseRole(enum.StrEnum):
@@ -101,3 +101,10 @@ class Membership(Timestamped, db.Model):
 
     course: Mapped[Course] = relationship()
     user: Mapped[User] = relationship()
+
+
+class Side(enum.StrEnum):
+    """Which side of a mentorship a person is on."""
+
+    MENTEE = "mentee"
+    MENTOR = "mentor"

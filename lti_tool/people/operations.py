@@ -10,9 +10,9 @@ from flask import current_app
 from sqlalchemy import and_, select
 
 from ..extensions import db
-from ..lti.claims import Claim
-from ..lti.models import Deployment, ResourceLink
 from ..models_base import utcnow
+from ..platforms.claims import Claim
+from ..platforms.models import Deployment, ResourceLink
 from .models import Course, Membership, User
 from .roles import course_role
 

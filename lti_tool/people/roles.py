@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..lti.claims import INSTRUCTOR_SUBROLE_PREFIX, MENTOR_SUBROLE_PREFIX, Role
+from ..platforms.claims import INSTRUCTOR_SUBROLE_PREFIX, MENTOR_SUBROLE_PREFIX, Role
 from .models import CourseRole
 
 _STAFF = {Role.INSTRUCTOR, Role.CONTENT_DEVELOPER, Role.ADMINISTRATOR}

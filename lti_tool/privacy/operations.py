@@ -18,7 +18,7 @@ from sqlalchemy import and_, delete, or_, select
 from .. import storage
 from ..audit import record_event
 from ..concerns.models import Concern
-from ..evaluation.models import EvaluationAnswer
+from ..evaluation.models import Evaluation, EvaluationAnswer
 from ..extensions import db
 from ..gradebook.models import GradebookScore
 from ..i18n import normalise_locale
@@ -26,7 +26,6 @@ from ..mentoring import mentorships, requests
 from ..mentoring.models import (
     Agreement,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,

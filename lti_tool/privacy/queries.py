@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import or_, select
 
+from ..audit import MentoringEvent
 from ..concerns.models import Concern
+from ..evaluation.models import Evaluation
 from ..evaluation.queries import answer_value, answers_of
 from ..extensions import db
 from ..gradebook.models import GradebookScore
@@ -15,17 +17,14 @@ from ..mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
-    MentoringEvent,
     MentorPreparation,
     Mentorship,
-    Side,
 )
 from ..mentors.models import MentorProfile
 from ..models_base import utcnow
 from ..notifications.models import Notification, OutboxEmail
-from ..people.models import Membership, User
+from ..people.models import Membership, Side, User
 from ..programme.models import StandardsAcceptance
 from ..reflection.models import ReflectionAnswer
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, UTCDateTime, utcnow
+from ..models_base import Timestamped, UTCDateTime, enum_column, utcnow
 from ..people.models import Course, User
-
-
-def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A database enum storing the members' values under a named type."""
-    return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
 
 
 class MatchingMode(enum.StrEnum):

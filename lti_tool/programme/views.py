@@ -68,4 +68,4 @@ def _safe_next(target: str | None, course_id: int) -> str:
     prefix = f"/course/{course_id}/"
     if target and target.startswith(prefix) and "//" not in target:
         return target
-    return url_for("core.home", course_id=course_id)
+    return url_for("home.index", course_id=course_id)

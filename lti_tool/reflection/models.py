@@ -8,9 +8,8 @@ from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..models_base import Timestamped, UTCDateTime, utcnow
+from ..models_base import Timestamped, UTCDateTime, enum_column, utcnow
 from ..people.models import Course, Membership
-from ..programme.models import enum_column
 from .content import Audience
 
 

@@ -17,6 +17,7 @@ from ..core.auth import course_view
 from ..extensions import db
 from ..forms import ConfirmForm
 from ..people.models import CourseRole, Membership
+from ..programme.access import participant_view
 from ..questionnaires.forms import RewordForm
 from ..questionnaires.views import add_question_routes, language_names, reword_form
 from ..refusals import Refusal, apply_refusal
@@ -66,7 +67,7 @@ def _render_index(
 
 
 @bp.get("/")
-@course_view(requires_standards=True)
+@participant_view()
 def index(membership: Membership) -> Any:
     """Show the questions with one's answers, or (staff) who has completed the reflection."""
     operations.ensure_default_questions(membership.course_id)
@@ -75,14 +76,14 @@ def index(membership: Membership) -> Any:
 
 
 @bp.get("/mine")
-@course_view(requires_standards=True)
+@participant_view()
 def mine(membership: Membership) -> Any:
     """Show one's own questions and answers (staff answer the questions addressed to them)."""
     return _render_index(membership, own=True)
 
 
 @bp.post("/questions/<int:question_id>/answer")
-@course_view(requires_standards=True)
+@participant_view()
 def answer(membership: Membership, question_id: int) -> Any:
     """Save an answer as a draft (also by autosave) or as a new version."""
     question = queries.question_in_course(membership.course_id, question_id)
@@ -122,7 +123,7 @@ def answer(membership: Membership, question_id: int) -> Any:
 
 
 @bp.get("/questions/<int:question_id>/history")
-@course_view(requires_standards=True)
+@participant_view()
 def history(membership: Membership, question_id: int) -> Any:
     """Show every saved version of one's answer to a question."""
     question = queries.question_in_course(membership.course_id, question_id)
@@ -140,7 +141,7 @@ def history(membership: Membership, question_id: int) -> Any:
 
 
 @bp.get("/shared")
-@course_view(requires_standards=True)
+@participant_view()
 def shared(membership: Membership) -> Any:
     """Show the answers one's mentor or mentees (staff: anyone) chose to share with one."""
     return render_template(

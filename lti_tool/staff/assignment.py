@@ -17,13 +17,14 @@ from ..audit import record_event
 from ..extensions import db
 from ..mentoring.models import Mentorship
 from ..mentoring.requests import assign_mentorship
-from ..mentoring.rules import MentoringError
+from ..mentoring.rules import (
+    require_staff,
+)
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
 from ..refusals import Refusal
 from . import matching, queries
 from .csv_upload import MAX_CSV_BYTES, CsvPreview, CsvRejected, one_person, read_csv
-from .rules import StaffError, require_staff
 
 __all__ = ["MAX_CSV_BYTES", "CsvPreview", "CsvRejected"]
 
@@ -38,14 +39,12 @@ def assign_by_hand(staff: Membership, mentee_ref: str, profile_id: int | None) -
         0
     ]
     if check.error is not None:
-        raise StaffError(check.error, check.field)
+        raise Refusal(check.error, check.field)
     assert check.mentee is not None and check.profile is not None
     try:
         return assign_mentorship(staff, check.mentee, check.profile)
-    except MentoringError as error:
-        raise StaffError(
-            error.message, "mentor" if error.field == "mentor" else "mentee"
-        ) from error
+    except Refusal as error:
+        raise Refusal(error.message, "mentor" if error.field == "mentor" else "mentee") from error
 
 
 @dataclass
@@ -226,7 +225,7 @@ def check_matches(
     """
     require_staff(staff, staff.course_id)
     if not choices:
-        raise StaffError(_("Choose at least one pair to confirm."))
+        raise Refusal(_("Choose at least one pair to confirm."))
     learners, mentors = queries.matching_facts(staff.course_id, again=again)
     learner_by_id = {learner.membership_id: learner for learner in learners}
     mentor_by_id = {mentor.profile_id: mentor for mentor in mentors}

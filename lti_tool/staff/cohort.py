@@ -29,18 +29,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
+from ..evaluation.models import Evaluation
 from ..extensions import db
 from ..mentoring.models import (
     Agreement,
     ContactRequest,
-    Evaluation,
     Mentorship,
     MentorshipStatus,
     RequestStatus,
-    Side,
 )
 from ..mentors.models import MentorProfile
-from ..people.models import CourseRole, Membership, User
+from ..people.models import CourseRole, Membership, Side, User
 
 PAGE_SIZE = 50
 

@@ -17,9 +17,12 @@ from ..extensions import db
 from ..forms import ConfirmForm
 from ..mentoring import exclusion
 from ..mentoring.models import Mentorship, MentorshipStatus
-from ..mentoring.rules import AlreadyDone, MentoringError
+from ..mentoring.rules import (
+    AlreadyDone,
+)
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership
+from ..refusals import Refusal
 from .views import bp, staff_only
 
 
@@ -117,7 +120,7 @@ def exclude_mentor(membership: Membership, profile_id: int) -> Any:
         except AlreadyDone as done:
             db.session.rollback()
             flash(done.message)
-        except MentoringError as error:
+        except Refusal as error:
             db.session.rollback()
             form.form_errors.append(error.message)
             person = profile.membership
@@ -148,7 +151,7 @@ def bar_participant(membership: Membership, member_id: int) -> Any:
         except AlreadyDone as done:
             db.session.rollback()
             flash(done.message)
-        except MentoringError as error:
+        except Refusal as error:
             db.session.rollback()
             form.form_errors.append(error.message)
             return _render_removal(
@@ -198,7 +201,7 @@ def end_mentorship(membership: Membership, mentorship_id: int) -> Any:
     if form.validate_on_submit():
         try:
             exclusion.end_mentorship_by_staff(membership, found)
-        except MentoringError as error:  # already ended (a double click) or concluded
+        except Refusal as error:  # already ended (a double click) or concluded
             db.session.rollback()
             flash(error.message)
         else:

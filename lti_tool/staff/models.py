@@ -9,8 +9,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ..models_base import UTCDateTime, utcnow
-from ..programme.models import enum_column
+from ..models_base import UTCDateTime, enum_column, utcnow
 
 
 class SyncStatus(enum.StrEnum):

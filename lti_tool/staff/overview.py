@@ -14,21 +14,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..concerns.models import Concern, ConcernStatus
+from ..evaluation.models import Evaluation
 from ..evaluation.queries import QuestionAverage
 from ..evaluation.queries import averages as question_averages
 from ..extensions import db
 from ..mentoring.models import (
     ContactLog,
     ContactRequest,
-    Evaluation,
     Mentorship,
     MentorshipStatus,
     RequestStatus,
-    Side,
 )
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
-from ..people.models import Membership, User
+from ..people.models import Membership, Side, User
 from .cohort import LearnerState, Page, cohort_overview, display_name
 from .models import RosterSync
 

@@ -15,12 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..concerns.models import Concern, ConcernAction, ConcernStatus
 from ..extensions import db
-from ..mentoring.models import (
-    ContactRequest,
-    Mentorship,
-    MentorshipStatus,
-    RequestStatus,
-)
+from ..mentoring.models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.search import topic_key
 from ..people.models import CourseRole, Membership, User

@@ -2,7 +2,7 @@
 
 Assignment by hand, by CSV and by suggested matching lives in :mod:`.assignment`; concerns in
 :mod:`lti_tool.concerns`. Every staff-facing function checks that the actor is staff of the
-course, refuses bad input with translated messages (``StaffError``), flushes and never commits.
+course, refuses bad input with translated messages (``Refusal``), flushes and never commits.
 """
 
 from __future__ import annotations
@@ -18,16 +18,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..audit import record_event
 from ..extensions import db
-from ..lti.claims import Role, Scope
 from ..lti.services import NRPS_MEDIA_TYPE, Problem, ServiceClient, ServiceError
+from ..mentoring.rules import (
+    require_staff,
+)
 from ..models_base import utcnow
 from ..outbox import retry_policy
 from ..people.models import Course, CourseRole, Membership, User
 from ..people.operations import PROFILE_CLAIMS
 from ..people.roles import course_role
+from ..platforms.claims import Role, Scope
+from ..refusals import Refusal
 from . import queries
 from .models import RosterSync, SyncStatus
-from .rules import StaffError, require_staff
 
 #: Roster pages read per step (one web request or one job run); the page shows progress.
 PAGES_PER_STEP = 2
@@ -36,7 +39,7 @@ PAGES_PER_STEP = 2
 _SITE_ADMINS = {Role.SYSTEM_ADMINISTRATOR, Role.INSTITUTION_ADMINISTRATOR}
 
 
-class SyncTakenElsewhere(StaffError):
+class SyncTakenElsewhere(Refusal):
     """Another worker stepped the same roster sync meanwhile; the caller rolls back."""
 
     def __init__(self) -> None:
@@ -286,7 +289,7 @@ def _running_sync(course_id: int) -> RosterSync | None:
 
 def _new_sync(course: Course, staff: Membership | None) -> RosterSync:
     if not course.nrps_url:
-        raise StaffError(
+        raise Refusal(
             _(
                 "The LMS has not given this course a roster address: enable the Names and Roles "
                 "service for the tool, then open the tool again from the course."

@@ -17,6 +17,7 @@ from ..extensions import db
 from ..lti.services import HINTS, Problem
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
+from ..refusals import Refusal
 from . import assignment, charts, exports, queries
 from . import roster as roster_sync
 from .forms import (
@@ -30,7 +31,6 @@ from .forms import (
     SyncForm,
 )
 from .queries import LearnerState
-from .rules import StaffError
 
 bp = Blueprint("staff", __name__, url_prefix="/course/<int:course_id>/staff")
 
@@ -137,7 +137,7 @@ def start_sync(membership: Membership) -> Any:
         abort(400)
     try:
         roster_sync.start_roster_sync(membership)
-    except StaffError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".roster", course_id=membership.course_id))
@@ -211,7 +211,7 @@ def assign_by_hand(membership: Membership) -> Any:
     if form.validate_on_submit():
         try:
             assignment.assign_by_hand(membership, form.mentee.data or "", form.mentor.data)
-        except StaffError as error:
+        except Refusal as error:
             db.session.rollback()
             target = form.mentor if error.field == "mentor" else form.mentee
             target.errors = [*target.errors, error.message]
@@ -331,7 +331,7 @@ def confirm_matching(membership: Membership) -> Any:
     except assignment.MatchingRejected as error:
         db.session.rollback()
         return _render_matching(membership, error.by_learner, again=again), 400
-    except StaffError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".matching", course_id=membership.course_id))
@@ -401,7 +401,7 @@ def record_action(membership: Membership, concern_id: int) -> Any:
     if form.validate_on_submit():
         try:
             concern_ops.record_concern_action(membership, found, text=form.text.data or "")
-        except StaffError as error:
+        except Refusal as error:
             db.session.rollback()
             form.text.errors = [*form.text.errors, error.message]
         else:
@@ -422,7 +422,7 @@ def close_concern(membership: Membership, concern_id: int) -> Any:
     if form.validate_on_submit():
         try:
             concern_ops.close_concern(membership, found, action_taken=form.action_taken.data or "")
-        except StaffError as error:
+        except Refusal as error:
             db.session.rollback()
             form.action_taken.errors = [*form.action_taken.errors, error.message]
         else:

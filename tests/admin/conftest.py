@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from lti_tool.lti.claims import Role
+from lti_tool.platforms.claims import Role
 from tests.support.html import input_values
 
 #: What Moodle sends for a site administrator: system and institution Administrator, no Learner.

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.lti import operations as lti_operations
-from lti_tool.lti.models import Deployment, Registration, ToolKey
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.people.models import Course, Membership, User
+from lti_tool.platforms.models import Deployment, Registration, ToolKey
 from lti_tool.programme.models import MatchingMode, Programme
 from lti_tool.programme.operations import programme_for
 from tests.support import openedx

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.lti import operations as lti_operations
-from lti_tool.lti.models import ResourceLink
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import EmailStatus, Notification, OutboxEmail
 from lti_tool.people.models import Course, Membership, User
+from lti_tool.platforms.models import ResourceLink
 
 
 def _failing_score(course: Course, member: Membership, message: str) -> GradebookScore:

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.gradebook import operations as gradebook
 from lti_tool.gradebook.models import GradebookScore, ScoreStatus
-from lti_tool.lti.claims import Scope
-from lti_tool.lti.models import Registration, ResourceLink
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.people.models import Membership, User
+from lti_tool.platforms.claims import Scope
+from lti_tool.platforms.models import Registration, ResourceLink
 from tests.support import openedx
 
 

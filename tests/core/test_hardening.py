@@ -7,12 +7,16 @@ import re
 import pytest
 from sqlalchemy import text
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.concerns.models import Concern
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import ContactRequest, MentoringEvent, Mentorship
-from lti_tool.mentoring.rules import MentoringError, clean_text
+from lti_tool.mentoring.models import ContactRequest, Mentorship
+from lti_tool.mentoring.rules import (
+    clean_text,
+)
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
+from lti_tool.refusals import Refusal
 from tests.conftest import count_rows
 from tests.mentoring.factories import start
 from tests.mentoring.web import join
@@ -110,7 +114,7 @@ def test_a_control_character_in_any_form_is_refused_and_nothing_is_written(app, 
 
 
 def test_a_nul_byte_in_a_text_field_names_the_field_for_operations(app):
-    with pytest.raises(MentoringError) as refused:
+    with pytest.raises(Refusal) as refused:
         clean_text("Moving\x00", "reason", required=True)
 
     assert refused.value.field == "reason"
@@ -127,7 +131,7 @@ def test_the_error_page_renders_after_a_failed_statement(app, launch, monkeypatc
         db.session.execute(text("SELECT * FROM no_such_table"))
 
     person = join(app, launch, "mentee", name="Luca Learner")
-    monkeypatch.setattr("lti_tool.core.views.learner_journey", failing)
+    monkeypatch.setattr("lti_tool.home.views.learner_journey", failing)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     response = person.client.get(f"/course/{person.course_id}/")
 

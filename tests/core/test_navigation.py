@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from lti_tool.lti.claims import Role
+from lti_tool.platforms.claims import Role
 
 MENU_LINK = re.compile(r'<nav class="course-nav".*?</nav>', re.S)
 HREF = re.compile(r'<a href="([^"]+)"[^>]*>([^<]+)</a>')

@@ -8,7 +8,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lti_tool.designation.operations import DesignationError
-from lti_tool.mentoring.rules import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import (
+    NotAllowed,
+)
 from lti_tool.mentors.operations import MentorPermissionError, MentorStatusError, ProfileError
 from lti_tool.programme.operations import (
     ProgrammePermissionError,
@@ -19,7 +21,6 @@ from lti_tool.reflection.operations import ReflectionError
 from lti_tool.refusals import NotAllowed as SharedNotAllowed
 from lti_tool.refusals import Refusal, apply_refusal
 from lti_tool.staff.csv_upload import CsvRejected
-from lti_tool.staff.rules import StaffError
 from tests.mentoring.web import join
 
 #: A message the Italian catalogue translates, as a domain would raise it.
@@ -29,8 +30,8 @@ MESSAGE = "This page does not exist."
 @pytest.mark.parametrize(
     "refusal",
     [
-        lambda: MentoringError(_(MESSAGE), "question"),
-        lambda: StaffError(_(MESSAGE)),
+        lambda: Refusal(_(MESSAGE), "question"),
+        lambda: Refusal(_(MESSAGE)),
         lambda: ReflectionError(_(MESSAGE)),
         lambda: DesignationError(_(MESSAGE)),
         lambda: MentorStatusError(_(MESSAGE)),
@@ -57,7 +58,7 @@ def test_a_refusal_of_any_domain_is_a_translated_400(app, launch, monkeypatch, r
     def refuse(*args, **kwargs):
         raise refusal()
 
-    monkeypatch.setattr("lti_tool.core.views.learner_journey", refuse)
+    monkeypatch.setattr("lti_tool.home.views.learner_journey", refuse)
     response = person.get("/")
 
     assert response.status_code == 400
@@ -78,7 +79,7 @@ def test_not_allowed_from_any_domain_is_a_translated_403(app, launch, monkeypatc
     def refuse(*args, **kwargs):
         raise not_allowed("internal reason, never shown")
 
-    monkeypatch.setattr("lti_tool.core.views.learner_journey", refuse)
+    monkeypatch.setattr("lti_tool.home.views.learner_journey", refuse)
     response = person.get("/")
 
     assert response.status_code == 403
@@ -89,7 +90,7 @@ def test_not_allowed_from_any_domain_is_a_translated_403(app, launch, monkeypatc
 
 
 def test_every_domain_raises_the_one_refusal_and_the_one_not_allowed_type():
-    for alias in (MentoringError, StaffError, ReflectionError, DesignationError):
+    for alias in (Refusal, Refusal, ReflectionError, DesignationError):
         assert alias is Refusal
     for subtype in (ProfileError, ProgrammeSettingsError, CsvRejected):
         assert issubclass(subtype, Refusal)

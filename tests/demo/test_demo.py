@@ -23,7 +23,6 @@ from lti_tool.demo.roster import COURSE, DEMO_MENTORSHIP, MENTOR_PROFILES, PEOPL
 from lti_tool.demo.seed import seed_demo
 from lti_tool.extensions import db
 from lti_tool.jobs.runner import run_due
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentoring import requests as mentoring
 from lti_tool.mentoring.models import (
     Agreement,
@@ -36,6 +35,7 @@ from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import can_receive_requests
 from lti_tool.models_base import utcnow
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.platforms.models import Deployment, Registration
 from lti_tool.reflection import operations as reflection
 from lti_tool.reflection import queries as reflection_queries
 from lti_tool.staff.assignment import propose_matches

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lti_tool.evaluation.models import EvaluationAnswer, EvaluationQuestion
+from lti_tool.evaluation.models import Evaluation, EvaluationAnswer, EvaluationQuestion
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import Evaluation
 from tests.conftest import count_rows
 from tests.mentoring.factories import EVALUATION, conclude
 from tests.mentoring.web import join

@@ -20,9 +20,9 @@ from werkzeug.serving import make_server
 from lti_tool.extensions import db
 from lti_tool.http import EXTENSION_KEY
 from lti_tool.jobs.runner import run_due
-from lti_tool.lti.models import Registration
 from lti_tool.models_base import utcnow
 from lti_tool.people.models import Course, Membership, User
+from lti_tool.platforms.models import Registration
 from lti_tool.staff.models import RosterSync, SyncStatus
 from tests.support import openedx
 

@@ -20,11 +20,11 @@ from lti_tool.extensions import db
 from lti_tool.gradebook import operations as gradebook
 from lti_tool.gradebook.models import GradebookScore, ScoreStatus
 from lti_tool.http import EXTENSION_KEY
-from lti_tool.lti.claims import Scope
-from lti_tool.lti.models import Registration, ResourceLink
 from lti_tool.models_base import utcnow
 from lti_tool.outbox import DeliveryBackoff, RetryPolicy, retry_now
 from lti_tool.people.models import Membership, User
+from lti_tool.platforms.claims import Scope
+from lti_tool.platforms.models import Registration, ResourceLink
 from tests.support import openedx
 
 TIMEOUT = 0.5

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
+from lti_tool.platforms.models import Deployment, Registration
 
 ADD = [
     "registrations", "add",

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lti_tool import http
 from lti_tool.extensions import db
 from lti_tool.lti import operations
-from lti_tool.lti.models import Deployment, Registration
+from lti_tool.platforms.models import Deployment, Registration
 from tests.conftest import count_rows
 from tests.support import moodle
 from tests.support.wsgi_transport import WSGITransport

@@ -64,7 +64,7 @@ def test_rotation_overlaps_then_retires_the_old_key(client, runner, openedx_plat
 
 def test_first_key_is_created_when_none_exists(client, app):
     from lti_tool.extensions import db
-    from lti_tool.lti.models import ToolKey
+    from lti_tool.platforms.models import ToolKey
 
     db.session.query(ToolKey).delete()
     db.session.commit()
@@ -79,7 +79,7 @@ def test_the_first_service_call_of_a_new_install_is_signed_with_a_published_key(
     """A platform checks the first client assertion against the JWKS it fetches while the
     tool's call (and its transaction) is still open: the key must be published already."""
     from lti_tool.extensions import db
-    from lti_tool.lti.models import ToolKey
+    from lti_tool.platforms.models import ToolKey
 
     db.session.query(ToolKey).delete()
     db.session.commit()

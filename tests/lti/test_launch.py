@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import ResourceLink
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.platforms.models import ResourceLink
 from tests.conftest import count_rows
 
 

@@ -8,8 +8,8 @@ import pytest
 
 from lti_tool.extensions import db
 from lti_tool.lti import operations
-from lti_tool.lti.models import Deployment, ResourceLink
 from lti_tool.people.models import Course, Membership, User
+from lti_tool.platforms.models import Deployment, ResourceLink
 from tests.conftest import count_rows
 from tests.support import openedx
 from tests.support.tokens import rewrite_id_token

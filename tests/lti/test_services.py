@@ -16,8 +16,6 @@ from lti_tool import http
 from lti_tool.extensions import cache, db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.lti import operations
-from lti_tool.lti.claims import Scope
-from lti_tool.lti.models import ResourceLink
 from lti_tool.lti.services import (
     SCORE_MEDIA_TYPE,
     Problem,
@@ -30,6 +28,8 @@ from lti_tool.lti.services import (
     scores_url,
 )
 from lti_tool.people.models import Course
+from lti_tool.platforms.claims import Scope
+from lti_tool.platforms.models import ResourceLink
 from tests.support import keys, openedx
 from tests.support.wsgi_transport import WSGITransport
 

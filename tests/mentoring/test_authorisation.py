@@ -15,13 +15,13 @@ from datetime import date, timedelta
 import pytest
 
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements
 from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,

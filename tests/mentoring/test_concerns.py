@@ -5,13 +5,16 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.concerns import operations as concerns
 from lti_tool.concerns.models import Concern, ConcernStatus
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import MentoringEvent
-from lti_tool.mentoring.rules import MentoringError, NotAllowed
+from lti_tool.mentoring.rules import (
+    NotAllowed,
+)
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
+from lti_tool.refusals import Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_member
 
@@ -63,14 +66,14 @@ def test_a_concern_names_only_ones_own_mentorship(cohort):
 def test_a_concern_is_about_a_person_of_the_same_course_other_than_oneself(cohort):
     with pytest.raises(NotAllowed):
         concerns.report_concern(cohort.mentee, text="x", about=cohort.foreign_learner)
-    with pytest.raises(MentoringError) as refused:
+    with pytest.raises(Refusal) as refused:
         concerns.report_concern(cohort.mentee, text="x", about=cohort.mentee)
     assert refused.value.field == "about"
 
 
 @pytest.mark.parametrize("text", ["", "   ", "x" * 4001])
 def test_a_concern_needs_a_text_of_sensible_length(cohort, text):
-    with pytest.raises(MentoringError) as refused:
+    with pytest.raises(Refusal) as refused:
         concerns.report_concern(cohort.mentee, text=text)
     assert refused.value.field == "text"
     assert count_rows(Concern, Notification) == {"concern": 0, "notification": 0}
@@ -84,7 +87,7 @@ def test_staff_close_a_concern_saying_what_they_did(cohort):
     assert concern.status == ConcernStatus.CLOSED
     assert concern.closed_by_id == cohort.staff.id
     assert concern.closed_at is not None
-    with pytest.raises(MentoringError, match="already closed"):
+    with pytest.raises(Refusal, match="already closed"):
         concerns.close_concern(cohort.staff, concern, action_taken="Again")
 
 
@@ -100,6 +103,6 @@ def test_only_the_courses_staff_close_concerns(cohort, who):
 def test_closing_needs_the_action_taken(cohort):
     concern = concerns.report_concern(cohort.mentee, text="x")
 
-    with pytest.raises(MentoringError) as refused:
+    with pytest.raises(Refusal) as refused:
         concerns.close_concern(cohort.staff, concern, action_taken=" ")
     assert refused.value.field == "action_taken"

@@ -10,10 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.jobs.runner import run_due
 from lti_tool.mentoring import deadlines
-from lti_tool.mentoring.models import ContactRequest, MentoringEvent, RequestStatus
+from lti_tool.mentoring.models import ContactRequest, RequestStatus
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.mentors.operations import refresh_search_document
 from lti_tool.mentors.search import search_mentors

@@ -20,9 +20,13 @@ from lti_tool.mentoring.models import (
     MentorshipStatus,
     RequestStatus,
 )
-from lti_tool.mentoring.rules import AlreadyDone, MentoringError, NotAllowed
+from lti_tool.mentoring.rules import (
+    AlreadyDone,
+    NotAllowed,
+)
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.notifications.models import Notification
+from lti_tool.refusals import Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_member, make_mentor
 
@@ -99,7 +103,7 @@ def test_a_hand_over_to_a_mentor_without_a_free_place_is_refused_and_changes_not
     start(make_member(cohort.course), full)
     db.session.commit()
 
-    with pytest.raises(MentoringError, match="as many mentees"):
+    with pytest.raises(Refusal, match="as many mentees"):
         exclusion.remove_mentor_from_programme(
             cohort.mentor.membership, by=cohort.staff, handover={cohort.kept.id: full}
         )
@@ -168,7 +172,7 @@ def test_barring_withdraws_requests_ends_mentorships_and_lifting_lets_them_back(
     with pytest.raises(NotAllowed):
         send(cohort.mentee, cohort.mentor)
     db.session.rollback()
-    with pytest.raises(MentoringError, match="barred"):
+    with pytest.raises(Refusal, match="barred"):
         request_ops.assign_mentorship(cohort.staff, cohort.mentee, cohort.other_mentor)
     db.session.rollback()
     with pytest.raises(AlreadyDone):
@@ -222,9 +226,9 @@ def test_either_side_closes_a_continuation_then_nothing_more_is_logged(cohort):
     assert mentorship.continuation_closed_at is not None
     assert mentorship.continuation_note == "We reached our goals."
     assert _notices("mentorship_closed", cohort.mentee)
-    with pytest.raises(MentoringError, match="closed"):
+    with pytest.raises(Refusal, match="closed"):
         log(cohort.mentee, mentorship, days_ago=2)
-    with pytest.raises(MentoringError, match="closed"):
+    with pytest.raises(Refusal, match="closed"):
         agreements.propose_agreement(cohort.mentee, mentorship, **AGREEMENT)
     with pytest.raises(AlreadyDone):
         mentorship_ops.close_continuation(cohort.mentee, mentorship, note="")
@@ -233,7 +237,7 @@ def test_either_side_closes_a_continuation_then_nothing_more_is_logged(cohort):
 def test_only_a_concluded_mentorship_is_closed(cohort):
     mentorship = start(cohort.mentee, cohort.mentor)
 
-    with pytest.raises(MentoringError, match="concluded"):
+    with pytest.raises(Refusal, match="concluded"):
         mentorship_ops.close_continuation(cohort.mentee, mentorship, note="")
 
 
@@ -268,7 +272,7 @@ def test_the_other_side_confirms_a_contact_as_logged(cohort):
     mentorship = start(cohort.mentee, cohort.mentor)
     contact = log(cohort.mentee, mentorship, days_ago=2)
 
-    with pytest.raises(MentoringError, match="other side"):
+    with pytest.raises(Refusal, match="other side"):
         mentorship_ops.confirm_contact(cohort.mentee, mentorship, contact)
     mentorship_ops.confirm_contact(cohort.mentor.membership, mentorship, contact)
 

@@ -10,7 +10,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships
@@ -18,9 +20,7 @@ from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
-    MentoringEvent,
     MentorPreparation,
     Mentorship,
     MentorshipStatus,

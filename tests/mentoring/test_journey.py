@@ -17,12 +17,12 @@ from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,

@@ -9,7 +9,7 @@ import pytest
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships, queries
 from lti_tool.mentoring import requests as request_ops
-from lti_tool.mentoring.models import Side
+from lti_tool.people.models import Side
 from lti_tool.programme.operations import programme_for
 from tests.support.factories import make_member
 

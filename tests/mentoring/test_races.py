@@ -17,20 +17,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.mentoring import mentorships as mentorship_ops
 from lti_tool.mentoring import requests as request_ops
-from lti_tool.mentoring.models import (
-    ContactRequest,
-    MentoringEvent,
-    Mentorship,
-    MentorshipStatus,
-    RequestStatus,
+from lti_tool.mentoring.models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
+from lti_tool.mentoring.rules import (
+    AlreadyDone,
 )
-from lti_tool.mentoring.rules import AlreadyDone, MentoringError
 from lti_tool.mentors.models import MentorProfile
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
+from lti_tool.refusals import Refusal
 from tests.support.factories import make_member
 
 from .factories import REQUEST, log, send, start
@@ -76,7 +74,7 @@ def race(app: Any, *moves: Callable[[], Any]) -> list[tuple[str, Any]]:
             except AlreadyDone as done:
                 db.session.rollback()
                 outcomes[index] = ("again", done.message)
-            except MentoringError as refused:
+            except Refusal as refused:
                 db.session.rollback()
                 outcomes[index] = ("refused", refused.message)
             except Exception as error:  # noqa: BLE001 - the test reports any failure

@@ -11,6 +11,7 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lti_tool.concerns.models import Concern
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements
@@ -20,7 +21,6 @@ from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MentorPreparation,
     Mentorship,
     MentorshipStatus,

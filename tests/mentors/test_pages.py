@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.mentors import operations
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.notifications.models import Notification

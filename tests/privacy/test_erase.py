@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from lti_tool.audit import MentoringEvent
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import (
     Agreement,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
-    MentoringEvent,
     MentorPreparation,
     Mentorship,
     MentorshipStatus,

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_tool.evaluation.models import Evaluation
 from lti_tool.evaluation.queries import answers_by_field
 from lti_tool.extensions import db
 from lti_tool.jobs.runner import run_due
@@ -16,7 +17,6 @@ from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import (
     Agreement,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
-from lti_tool.mentoring.models import MentoringEvent
 from lti_tool.people.models import CourseRole
 from lti_tool.programme import operations
 from lti_tool.programme.models import MatchingMode, Programme

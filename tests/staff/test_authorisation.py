@@ -9,11 +9,13 @@ from lti_tool.concerns.models import Concern
 from lti_tool.concerns.operations import report_concern
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import Mentorship
-from lti_tool.mentoring.rules import NotAllowed
+from lti_tool.mentoring.rules import (
+    NotAllowed,
+)
 from lti_tool.notifications.models import Notification
+from lti_tool.refusals import Refusal
 from lti_tool.staff import assignment, roster
 from lti_tool.staff.models import RosterSync
-from lti_tool.staff.rules import StaffError
 from tests.conftest import count_rows
 from tests.mentoring.web import sign_into
 
@@ -151,6 +153,6 @@ def test_operations_refuse_staff_of_another_course_on_this_courses_rows(app, coh
         concerns.close_concern(foreign, concern, action_taken="x")
     with pytest.raises(assignment.MatchingRejected):
         assignment.confirm_matches(foreign, {cohort.lena.id: cohort.marta.id})
-    with pytest.raises(StaffError):
+    with pytest.raises(Refusal):
         assignment.assign_by_hand(foreign, "lena@example.org", cohort.marta.id)
     assert count_rows(Mentorship)["mentorship"] == 0

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import event, insert
 
 from lti_tool.concerns.models import Concern
-from lti_tool.evaluation.models import EvaluationAnswer
+from lti_tool.evaluation.models import Evaluation, EvaluationAnswer
 from lti_tool.evaluation.operations import ensure_default_questions
 from lti_tool.evaluation.queries import questions_of
 from lti_tool.extensions import db
@@ -18,16 +18,14 @@ from lti_tool.mentoring.models import (
     Agreement,
     ContactLog,
     ContactRequest,
-    Evaluation,
     MenteePreparation,
     MentorPreparation,
     Mentorship,
     MentorshipStatus,
     RequestStatus,
-    Side,
 )
 from lti_tool.models_base import utcnow
-from lti_tool.people.models import CourseRole
+from lti_tool.people.models import CourseRole, Side
 from lti_tool.programme.operations import programme_for
 from tests.mentoring.web import sign_into
 from tests.mentors.factories import MentorSpec, seed_mentors

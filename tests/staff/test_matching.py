@@ -9,12 +9,7 @@ from sqlalchemy import insert
 
 from lti_tool.extensions import db
 from lti_tool.mentoring.exclusion import bar_participant
-from lti_tool.mentoring.models import (
-    ContactRequest,
-    Mentorship,
-    MentorshipStatus,
-    RequestStatus,
-)
+from lti_tool.mentoring.models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import Notification

@@ -7,8 +7,8 @@ import re
 from sqlalchemy import func, select
 
 from lti_tool.extensions import db
-from lti_tool.lti.claims import Role
 from lti_tool.people.models import CourseRole, Membership, User
+from lti_tool.platforms.claims import Role
 from lti_tool.staff import roster as roster_sync
 from lti_tool.staff.models import RosterSync, SyncStatus
 from tests.mentoring.web import Person, _fresh_g

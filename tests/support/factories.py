@@ -8,9 +8,9 @@ import itertools
 from typing import Any
 
 from lti_tool.extensions import db
-from lti_tool.lti.models import Deployment, Registration
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.people.models import Course, CourseRole, Membership, User
+from lti_tool.platforms.models import Deployment, Registration
 from lti_tool.programme.operations import accept_standards
 
 _numbers = itertools.count(1)

@@ -29,7 +29,7 @@ import jwt
 from flask import Flask, Response, jsonify, request
 from jwcrypto.jwk import JWK
 
-from lti_tool.lti.claims import Claim, MessageType
+from lti_tool.platforms.claims import Claim, MessageType
 
 from . import keys
 from .html import form_attributes, input_values

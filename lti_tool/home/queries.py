@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..extensions import db
-from ..lti.models import ResourceLink
+from ..platforms.models import ResourceLink
 
 
 def resource_link_in_course(course_id: int, link_id: int) -> ResourceLink | None:

@@ -45,7 +45,7 @@ class NavLink:
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
-    NavItem("core.home", _l("Home"), EVERYONE),
+    NavItem("home.index", _l("Home"), EVERYONE),
     NavItem("mentors.search", _l("Find a mentor"), frozenset({CourseRole.LEARNER})),
     NavItem("mentoring.my_requests", _l("My requests"), frozenset({CourseRole.LEARNER})),
     NavItem("mentoring.inbox", _l("Requests to me"), frozenset({CourseRole.MENTOR})),
