@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import force_locale
+
+if TYPE_CHECKING:
+    from .people.models import Membership
 
 SESSION_KEY = "locale"
 
@@ -15,6 +19,22 @@ def normalise_locale(value: str | None) -> str | None:
         return None
     language = value.replace("-", "_").split("_", 1)[0].lower()
     return language if language in current_app.config["LANGUAGES"] else None
+
+
+def language_for(locale: str | None) -> str:
+    """Return the language a text for this locale is written in: the default when unsupported."""
+    return normalise_locale(locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_of(member: Membership) -> str:
+    """Return the language a person reads notices in (their LMS locale, else the default)."""
+    return language_for(member.user.locale)
+
+
+def in_language_of(member: Membership, text: Any) -> str:
+    """Render a lazy text in a person's language (for texts stored and read later)."""
+    with force_locale(language_of(member)):
+        return str(text)
 
 
 def remember_launch_locale(value: str | None) -> None:

@@ -12,7 +12,6 @@ from ..audit import record_event
 from ..extensions import db
 from ..mentoring.models import Mentorship
 from ..mentoring.rules import (
-    NotAllowed,
     clean_text,
     require_participant,
     require_side,
@@ -21,7 +20,7 @@ from ..mentoring.rules import (
 from ..models_base import utcnow
 from ..notifications.operations import notify_staff
 from ..people.models import Membership
-from ..refusals import Refusal
+from ..refusals import NotAllowed, Refusal
 from .models import Concern, ConcernAction, ConcernStatus
 
 MAX_ACTION_TEXT = 4000

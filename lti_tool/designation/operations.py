@@ -37,10 +37,6 @@ MAX_ID = 2**31 - 1
 INVITATION_PATH = "/course/{course_id}/mentor-invitation"
 
 
-#: A designation change refused; ``message`` is shown to the person acting.
-DesignationError = Refusal
-
-
 @dataclass
 class DesignationCheck:
     """A person staff want to name, with why they cannot be (``error``), if so."""
@@ -146,7 +142,7 @@ def designate_members(staff: Membership, membership_ids: Iterable[int]) -> list[
     """Name the chosen members mentors and invite them, all or none."""
     checks = check_members(staff, membership_ids)
     if not checks:
-        raise DesignationError(_("Choose at least one person."))
+        raise Refusal(_("Choose at least one person."))
     return _designate(staff, checks)
 
 
@@ -211,11 +207,11 @@ def accept_invitation(member: Membership) -> MentorProfile:
     """Accept an invitation: become a mentor of the course, with an approved profile to fill."""
     designation = _locked_designation_of(member)
     if not can_answer_invitation(member, designation):
-        raise DesignationError(_("There is no invitation to mentor waiting for you."))
+        raise Refusal(_("There is no invitation to mentor waiting for you."))
     assert designation is not None
     role = course_role(member.lti_roles or [], _mentor_roles(), is_designated_mentor=True)
     if role == CourseRole.STAFF:  # became staff since the invitation
-        raise DesignationError(_("Course staff cannot be named mentors."))
+        raise Refusal(_("Course staff cannot be named mentors."))
     designation.status = DesignationStatus.ACCEPTED
     designation.answered_at = utcnow()
     member.is_designated_mentor = True
@@ -256,7 +252,7 @@ def decline_invitation(member: Membership) -> MentorDesignation:
     """Decline an invitation to mentor; nothing else of the person's changes."""
     designation = _locked_designation_of(member)
     if not can_answer_invitation(member, designation):
-        raise DesignationError(_("There is no invitation to mentor waiting for you."))
+        raise Refusal(_("There is no invitation to mentor waiting for you."))
     assert designation is not None
     designation.status = DesignationStatus.DECLINED
     designation.answered_at = utcnow()
@@ -298,7 +294,7 @@ def withdraw_designation(
     if designation is None:
         raise NotAllowed("no such designation in this course")
     if not designation.is_open:
-        raise DesignationError(_("This designation was declined or withdrawn already."))
+        raise Refusal(_("This designation was declined or withdrawn already."))
     member = _lock_member(designation.membership_id)
     was_accepted = designation.status == DesignationStatus.ACCEPTED
     designation.status = DesignationStatus.WITHDRAWN

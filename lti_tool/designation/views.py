@@ -95,7 +95,7 @@ def designate_members(membership: Membership) -> Any:
     except CsvRejected as error:  # before the general refusal: it is one, with its rows
         db.session.rollback()
         return _render_designate(membership, checks=error.checks, status=400)
-    except operations.DesignationError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return _render_designate(membership, status=400)
@@ -180,14 +180,10 @@ def withdraw(membership: Membership, designation_id: int) -> Any:
             designation.id,
             handover=exclusion_views._handover_choices(profile) if profile else None,
         )
-    except operations.DesignationError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return _render_designate(membership, status=409)
-    except Refusal as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return _render_withdrawal(membership, designation, profile, form, status=400)
     db.session.commit()
     flash(_("The designation was withdrawn and the person was told."))
     return redirect(url_for(".designate", course_id=membership.course_id))
@@ -259,7 +255,7 @@ def answer(membership: Membership) -> Any:
             operations.accept_invitation(membership)
         else:
             operations.decline_invitation(membership)
-    except operations.DesignationError as error:
+    except Refusal as error:
         db.session.rollback()
         flash(error.message, "error")
         return redirect(url_for(".invitation", course_id=membership.course_id))

@@ -28,10 +28,6 @@ RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
 MAX_ANSWER = 4_000
 
 
-#: A rule refused the move (the tool's one refusal type; ``message`` beside ``field``).
-EvaluationError = Refusal
-
-
 def field_name(question: EvaluationQuestion) -> str:
     """Return the form field of a question: the seed's key, else ``q`` and its id."""
     return question.key or f"q{question.id}"
@@ -76,7 +72,7 @@ def _rating(value: Any, field: str, *, required: bool) -> int | None:
     except (TypeError, ValueError):
         rating = 0
     if rating not in RATINGS:
-        raise EvaluationError(_("Choose a rating from 1 to 5."), field)
+        raise Refusal(_("Choose a rating from 1 to 5."), field)
     return rating
 
 
@@ -87,7 +83,7 @@ def _agrees(value: Any, field: str, *, required: bool) -> bool | None:
         return value
     if value in ("yes", "no"):
         return value == "yes"
-    raise EvaluationError(_("Answer yes or no."), field)
+    raise Refusal(_("Answer yes or no."), field)
 
 
 def record_answers(
@@ -136,7 +132,7 @@ def add_question(
     try:
         chosen = QuestionKind(kind)
     except ValueError:
-        raise EvaluationError(_("Choose among the options shown."), "kind") from None
+        raise Refusal(_("Choose among the options shown."), "kind") from None
     question = EvaluationQuestion(
         course_id=staff.course_id,
         kind=chosen,

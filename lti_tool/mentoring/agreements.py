@@ -15,13 +15,12 @@ from ..gradebook.operations import queue_completion_scores
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership, Side
-from ..refusals import Refusal
+from ..refusals import NotAllowed, Refusal
 from .choices import CONTACT_MODES, OFFER_KINDS, TECHNIQUES
 from .models import Agreement, MenteePreparation, MentorPreparation, Mentorship
 from .rules import (
     MAX_FREQUENCY,
     AlreadyDone,
-    NotAllowed,
     clean_choices,
     clean_text,
     lock,

@@ -19,7 +19,6 @@ from werkzeug.routing import BuildError
 
 from ..audit import MentoringEvent, record_event
 from ..extensions import db
-from ..i18n import normalise_locale
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.operations import refresh_search_document
 from ..models_base import utcnow
@@ -54,11 +53,6 @@ class ExpiryReport:
 def person_name(member: Membership, recipient: Membership | None = None) -> str | LazyString:
     """Return the name a notice shows for a person, even when the platform shared none."""
     return name_for(member, recipient)
-
-
-def _language_of(member: Membership) -> str:
-    """Return the language notices to a member are written in."""
-    return normalise_locale(member.user.locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def send_due_reminders(now: datetime | None = None) -> int:

@@ -17,19 +17,18 @@ from sqlalchemy import select
 
 from ..audit import record_event
 from ..extensions import db
+from ..i18n import in_language_of
 from ..mentors.guidance import STATUS_LABELS
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import CourseRole, Membership
-from ..refusals import Refusal
+from ..refusals import NotAllowed, Refusal
 from .mentorships import ask_for_evaluations, recount_places, start_mentorship, take_place
 from .models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from .rules import (
     AlreadyDone,
-    NotAllowed,
     active_pair_exists,
-    in_language_of,
     lock,
     mentorship_path,
     name_for,

@@ -20,12 +20,11 @@ from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership
 from ..programme.operations import programme_for
-from ..refusals import Refusal
+from ..refusals import NotAllowed, Refusal
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES
 from .models import ContactLog, ContactRequest, Mentorship, MentorshipStatus
 from .rules import (
     AlreadyDone,
-    NotAllowed,
     active_places,
     clean_text,
     contact_date_refusal,

@@ -14,20 +14,18 @@ from sqlalchemy import select
 
 from ..audit import record_event
 from ..extensions import db
+from ..mentors.access import request_barrier
 from ..mentors.models import MentorProfile, MentorStatus
-from ..mentors.operations import can_receive_requests
 from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import CourseRole, Membership
-from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
-from ..refusals import Refusal
+from ..refusals import NotAllowed, Refusal
 from .choices import CONTACT_MODES
 from .mentorships import recount_places, start_mentorship, take_place
 from .models import ContactRequest, Mentorship, RequestStatus
 from .rules import (
     AlreadyDone,
-    NotAllowed,
     active_pair_exists,
     clean_text,
     lock,
@@ -47,12 +45,9 @@ def request_refusal(mentee: Membership, profile: MentorProfile) -> str | None:
     require_participant(mentee)
     if profile.course_id != mentee.course_id:
         raise NotAllowed("mentor of another course")
-    if profile.membership_id == mentee.id:
-        return _("You cannot send a contact request to yourself.")
-    if programme_for(mentee.course).matching_mode == MatchingMode.STAFF_ASSIGN:
-        return _("In this course the staff pair mentors and mentees; requests are not open.")
-    if not can_receive_requests(profile):
-        return _("This mentor is not taking mentees at the moment.")
+    barrier = request_barrier(mentee, profile, programme_for(mentee.course).matching_mode)
+    if barrier is not None:
+        return barrier
     if db.session.scalar(
         select(ContactRequest.id).filter_by(
             mentee_id=mentee.id, mentor_id=profile.id, status=RequestStatus.PENDING

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import LazyString, force_locale, format_date
+from flask_babel import LazyString, format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -19,7 +19,6 @@ from sqlalchemy import func, select, update
 from .. import text as text_rules
 from ..extensions import db
 from ..forms import MAX_TEXT
-from ..i18n import normalise_locale
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership, Side
 from ..refusals import NotAllowed, Refusal
@@ -212,16 +211,6 @@ def name_for(member: Membership, recipient: Membership | None = None) -> str | L
     """Return the member's name for a notice; without one, "a participant" in the language the
     notice is read in."""
     return member.user.display_name or _l("a participant")
-
-
-def language_of(member: Membership) -> str:
-    return normalise_locale(member.user.locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
-def in_language_of(member: Membership, text: Any) -> str:
-    """Render a lazy text in the recipient's language (notices are stored as text)."""
-    with force_locale(language_of(member)):
-        return str(text)
 
 
 def path_to(endpoint: str, **values: Any) -> str:

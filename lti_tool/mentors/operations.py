@@ -10,14 +10,12 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..audit import record_event
 from ..extensions import db
-from ..i18n import normalise_locale
+from ..i18n import in_language_of
 from ..models_base import utcnow
 from ..notifications.operations import notify, notify_staff
 from ..people.models import CourseRole, Membership
@@ -53,12 +51,6 @@ class ProfileError(Refusal):
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors=errors)
-
-
-#: A staff decision that does not apply to the profile's current status.
-MentorStatusError = Refusal
-#: The acting member may not change this profile.
-MentorPermissionError = NotAllowed
 
 
 def parse_topics(raw: str | Iterable[str]) -> list[str]:
@@ -195,7 +187,7 @@ def create_profile(
     (:data:`PROFILE_FIELDS`); the capacity defaults to the programme's mentor capacity.
     """
     if membership.role == CourseRole.STAFF:
-        raise MentorPermissionError("course staff do not keep a mentor profile")
+        raise NotAllowed("course staff do not keep a mentor profile")
     if db.session.scalar(select(MentorProfile.id).filter_by(membership_id=membership.id)):
         raise ProfileError({"profile": _("You already have a mentor profile.")})
     programme = programme_for(membership.course)
@@ -246,14 +238,14 @@ def open_profile(membership: Membership) -> MentorProfile:
     if profile is not None:
         return profile
     if membership.role != CourseRole.MENTOR:
-        raise MentorPermissionError("only course mentors get a profile on first visit")
+        raise NotAllowed("only course mentors get a profile on first visit")
     return create_profile(membership)
 
 
 def volunteer(membership: Membership, **fields: Any) -> MentorProfile:
     """Let a learner offer to mentor: the profile waits for staff approval (§1, §4.1)."""
     if membership.role != CourseRole.LEARNER:
-        raise MentorPermissionError("only learners volunteer; course mentors open a profile")
+        raise NotAllowed("only learners volunteer; course mentors open a profile")
     return create_profile(membership, status=MentorStatus.APPLICANT, **fields)
 
 
@@ -327,7 +319,7 @@ def _change_status(
 ) -> MentorProfile:
     _require_staff(profile, actor)
     if profile.status not in _ALLOWED_FROM[status]:
-        raise MentorStatusError(
+        raise Refusal(
             _(
                 "This mentor is %(current)s: that change does not apply.",
                 current=STATUS_LABELS[profile.status],
@@ -346,9 +338,7 @@ def _change_status(
         previous=previous.value,
     )
     mentor = profile.membership
-    language = normalise_locale(mentor.user.locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
-        label = str(STATUS_LABELS[status])
+    label = in_language_of(mentor, STATUS_LABELS[status])
     notify(
         mentor,
         "mentor_status_changed",
@@ -357,16 +347,6 @@ def _change_status(
     )
     db.session.flush()
     return profile
-
-
-def can_receive_requests(profile: MentorProfile) -> bool:
-    """Tell whether a mentor may receive a NEW contact request.
-
-    True only for an approved mentor (not an applicant, paused or excluded) who is active in
-    the course, not busy and not full. Requests already sent are untouched by any of this:
-    a mentor who turns busy or becomes full still answers them (§2).
-    """
-    return profile.is_taking_mentees and profile.membership.is_active
 
 
 def refresh_search_document(profile: MentorProfile) -> None:
@@ -380,12 +360,12 @@ def refresh_search_document(profile: MentorProfile) -> None:
 def require_owner(profile: MentorProfile, actor: Membership) -> None:
     """Refuse anyone but the mentor themself."""
     if actor.id != profile.membership_id:
-        raise MentorPermissionError("only the mentor edits their profile")
+        raise NotAllowed("only the mentor edits their profile")
 
 
 def _require_staff(profile: MentorProfile, actor: Membership) -> None:
     if actor.role != CourseRole.STAFF or actor.course_id != profile.course_id:
-        raise MentorPermissionError("only the course's staff decide on its mentors")
+        raise NotAllowed("only the course's staff decide on its mentors")
 
 
 def _name(membership: Membership) -> str:

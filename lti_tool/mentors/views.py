@@ -16,7 +16,9 @@ from ..people.models import CourseRole, Membership
 from ..programme.access import participant_view
 from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
+from ..refusals import Refusal
 from . import operations, photos, queries
+from .access import can_request, can_view_profile
 from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
 from .guidance import (
     CONTACT_MODE_LABELS,
@@ -99,7 +101,7 @@ def search(membership: Membership) -> Any:
         askable={
             hit.profile.id
             for hit in (result.hits if result is not None else ())
-            if _may_ask(membership, hit.profile, matching_mode)
+            if can_request(membership, hit.profile, matching_mode)
         },
         viewer_language=str(get_locale() or ""),
         membership=membership,
@@ -111,41 +113,23 @@ def search(membership: Membership) -> Any:
 def profile(membership: Membership, profile_id: int) -> Any:
     """Show one mentor of this course, with a way to ask them (§4.2, §4.3)."""
     mentor = queries.profile_in_course(membership.course_id, profile_id)
-    if mentor is None or not _may_view(membership, mentor):
+    if mentor is None or not can_view_profile(membership, mentor):
         abort(404)
-    can_request = _may_ask(membership, mentor, queries.matching_mode(membership.course_id))
+    may_ask = can_request(membership, mentor, queries.matching_mode(membership.course_id))
     return render_template(
         "mentors/profile.html",
         mentor=mentor,
         is_own=mentor.membership_id == membership.id,
         is_staff=membership.role == CourseRole.STAFF,
-        can_request=can_request,
+        can_request=may_ask,
         request_url=(
             url_for("mentoring.new_request", course_id=membership.course_id, mentor_id=mentor.id)
-            if can_request
+            if may_ask
             else None
         ),
         role_descriptions=ROLE_DESCRIPTIONS,
         membership=membership,
     )
-
-
-def _may_ask(membership: Membership, mentor: MentorProfile, mode: MatchingMode) -> bool:
-    """Whether the page offers the learner a request to this mentor (the request form then
-    applies every rule of the journey, e.g. an open request to the same mentor)."""
-    return (
-        membership.role == CourseRole.LEARNER
-        and mentor.membership_id != membership.id
-        and mode != MatchingMode.STAFF_ASSIGN
-        and operations.can_receive_requests(mentor)
-    )
-
-
-def _may_view(membership: Membership, mentor: MentorProfile) -> bool:
-    """Anyone in the course sees approved and paused mentors; the owner and staff see all."""
-    if membership.role == CourseRole.STAFF or mentor.membership_id == membership.id:
-        return True
-    return mentor.status in (MentorStatus.APPROVED, MentorStatus.PAUSED)
 
 
 @bp.route("/me", methods=["GET", "POST"])
@@ -228,7 +212,7 @@ class _ProfileData:
 def photo(membership: Membership, profile_id: int) -> Any:
     """Send a mentor's photo to whoever may see their profile in this course."""
     mentor = queries.profile_in_course(membership.course_id, profile_id)
-    if mentor is None or not mentor.photo_key or not _may_view(membership, mentor):
+    if mentor is None or not mentor.photo_key or not can_view_profile(membership, mentor):
         abort(404)
     path = storage.path_of(mentor.photo_key)
     if not path.exists():
@@ -293,7 +277,7 @@ def change_status(membership: Membership, profile_id: int) -> Any:
     ]
     try:
         decide(mentor, membership)
-    except operations.MentorStatusError as error:
+    except Refusal as error:
         db.session.rollback()
         return _render_pool(membership, error=str(error), status=409)
     db.session.commit()

@@ -4,9 +4,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the inbox and its header count."""
+    """Register the inbox."""
     from . import models  # noqa: F401
-    from .views import bp, unread_notifications
+    from .views import bp
 
     app.register_blueprint(bp)
-    app.jinja_env.globals["unread_notifications"] = unread_notifications

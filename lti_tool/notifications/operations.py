@@ -10,7 +10,7 @@ from flask_babel import LazyString, force_locale, format_date, gettext
 from sqlalchemy import select, update
 
 from ..extensions import db
-from ..i18n import normalise_locale
+from ..i18n import language_for
 from ..models_base import utcnow
 from ..people.models import CourseRole, Membership
 from .messages import NOTICES
@@ -66,8 +66,7 @@ class NotificationNotFound(LookupError):
 
 def render_notice(notification: Notification, locale: str | None) -> tuple[str, str]:
     """Return subject and body of a notice in a language (the default when unsupported)."""
-    language = normalise_locale(locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(language):
+    with force_locale(language_for(locale)):
         subject, body = render_text(notification)
     if notification.link:
         body += "\n\n" + current_app.config["PUBLIC_BASE_URL"].rstrip("/") + notification.link

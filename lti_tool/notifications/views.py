@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from ..extensions import db
 from ..people.models import Membership
@@ -57,13 +57,3 @@ def _back_to_inbox(membership: Membership) -> str:
     page = request.args.get("page", 1, type=int) or 1
     values = {"page": page} if page > 1 else {}
     return url_for("notifications.inbox", course_id=membership.course_id, **values)
-
-
-def unread_notifications() -> int:
-    """Count the signed-in member's unread notices of the current course (0 outside one)."""
-    membership = g.get("membership")
-    if membership is None:
-        return 0
-    if "unread_notifications" not in g:
-        g.unread_notifications = queries.unread_count(membership)
-    return int(g.unread_notifications)

@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, or_, select
 
@@ -21,7 +20,7 @@ from ..concerns.models import Concern
 from ..evaluation.models import Evaluation, EvaluationAnswer
 from ..extensions import db
 from ..gradebook.models import GradebookScore
-from ..i18n import normalise_locale
+from ..i18n import in_language_of
 from ..mentoring import mentorships, requests
 from ..mentoring.models import (
     Agreement,
@@ -198,7 +197,7 @@ def _close_open_business(membership: Membership) -> None:
         requests.withdraw_request(membership, request)
     if profile is not None:
         for request in _all(ContactRequest, mentor_id=profile.id, status=RequestStatus.PENDING):
-            reason = _in_language_of(request.mentee, ERASED_REASON)
+            reason = in_language_of(request.mentee, ERASED_REASON)
             requests.decline_request(membership, request, reason=reason)
     for mentorship in _mentorships_of(membership, profile):
         if mentorship.status == MentorshipStatus.ACTIVE:
@@ -210,7 +209,7 @@ def _close_open_business(membership: Membership) -> None:
             mentorships.end_mentorship_early(
                 membership,
                 mentorship,
-                reason=_in_language_of(other, ERASED_REASON),
+                reason=in_language_of(other, ERASED_REASON),
                 talked_it_over=True,
             )
 
@@ -256,7 +255,7 @@ def _scrub_notices_of_others(
         select(Notification).where(Notification.course_id.in_(course_ids))
     ).all()
     for notice in notices:
-        placeholder = _in_language_of(notice.recipient, ERASED_PERSON)
+        placeholder = in_language_of(notice.recipient, ERASED_PERSON)
         params = dict(notice.params or {})
         changed = False
         for key, value in params.items():
@@ -312,10 +311,3 @@ def _mentorships_of(membership: Membership, profile: MentorProfile | None) -> li
 
 def _all(model: Any, **criteria: Any) -> list[Any]:
     return list(db.session.scalars(select(model).filter_by(**criteria).order_by(model.id)))
-
-
-def _in_language_of(member: Membership, text: Any) -> str:
-    """Render a lazy text in the member's language (stored texts are read later, elsewhere)."""
-    locale = normalise_locale(member.user.locale) or current_app.config["BABEL_DEFAULT_LOCALE"]
-    with force_locale(locale):
-        return str(text)

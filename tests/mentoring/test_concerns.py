@@ -9,12 +9,9 @@ from lti_tool.audit import MentoringEvent
 from lti_tool.concerns import operations as concerns
 from lti_tool.concerns.models import Concern, ConcernStatus
 from lti_tool.extensions import db
-from lti_tool.mentoring.rules import (
-    NotAllowed,
-)
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
-from lti_tool.refusals import Refusal
+from lti_tool.refusals import NotAllowed, Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_member
 

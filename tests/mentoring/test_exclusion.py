@@ -22,11 +22,10 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentoring.rules import (
     AlreadyDone,
-    NotAllowed,
 )
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.notifications.models import Notification
-from lti_tool.refusals import Refusal
+from lti_tool.refusals import NotAllowed, Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_member, make_mentor
 

@@ -22,12 +22,11 @@ from lti_tool.mentoring.models import (
 )
 from lti_tool.mentoring.rules import (
     AlreadyDone,
-    NotAllowed,
 )
 from lti_tool.notifications.models import Notification
 from lti_tool.notifications.operations import render_text
 from lti_tool.people.models import Side
-from lti_tool.refusals import Refusal
+from lti_tool.refusals import NotAllowed, Refusal
 from tests.conftest import count_rows
 
 from .factories import (

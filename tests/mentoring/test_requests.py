@@ -11,16 +11,13 @@ from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
 from lti_tool.mentoring import requests as request_ops
 from lti_tool.mentoring.models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
-from lti_tool.mentoring.rules import (
-    NotAllowed,
-)
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.models_base import utcnow
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.models import MatchingMode
 from lti_tool.programme.operations import programme_for
-from lti_tool.refusals import Refusal
+from lti_tool.refusals import NotAllowed, Refusal
 from tests.conftest import count_rows
 from tests.support.factories import make_member, make_mentor
 

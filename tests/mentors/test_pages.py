@@ -6,10 +6,12 @@ import pytest
 
 from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
-from lti_tool.mentors import operations
+from lti_tool.mentoring.models import ContactRequest
+from lti_tool.mentors import access
 from lti_tool.mentors.models import MentorProfile, MentorStatus
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Course, Membership, User
+from lti_tool.programme.models import MatchingMode
 from tests.conftest import count_rows
 from tests.mentors.factories import MentorSpec, csrf_of, enter, seed_mentors
 from tests.support.html import input_values
@@ -200,7 +202,7 @@ def test_an_excluded_mentor_disappears_for_learners(app, launch):
 
     db.session.refresh(profile)
     assert profile.status == MentorStatus.EXCLUDED
-    assert not operations.can_receive_requests(profile)
+    assert not access.can_receive_requests(profile)
     assert "Maria" not in learner.get(f"/course/{course_id}/mentors?all=y").get_data(as_text=True)
     assert learner.get(f"/course/{course_id}/mentors/{profile.id}").status_code == 404
     assert staff.get(f"/course/{course_id}/mentors/{profile.id}").status_code == 200
@@ -452,3 +454,62 @@ def test_staff_and_mentors_get_no_request_action(app, launch):
     for browser in (mentor, staff):
         page = browser.get(f"/course/{course_id}/mentors").get_data(as_text=True)
         assert "mentor-" in page and 'data-testid="send-request"' not in page
+
+
+def test_who_may_ask_whom_is_one_rule_for_pages_and_operations(app, launch):
+    """A learner who also mentors in the course asks other mentors, never themself; a mentor
+    may have a mentor too; staff ask nobody: the pages offer exactly what the operation
+    accepts."""
+    luca, course_id = enter(app, launch, user_id="luca", name="Luca Neri")
+    anna, _ = enter(app, launch, user_id="anna", role="Community TA", name="Anna Bianchi")
+    staff, _ = enter(app, launch, user_id="teacher", role="staff")
+    _save_profile(luca, course_id, headline="Learner who mentors")
+    _save_profile(anna, course_id)
+    learner_mentor = _profile_of("luca")
+    learner_mentor.status = MentorStatus.APPROVED  # staff approved the volunteer
+    db.session.commit()
+    mentor = _profile_of("anna")
+    request_form = {
+        "question": "How do I plan my week?",
+        "ideas": "A calendar.",
+        "expectations": "Advice.",
+        "mode": "video",
+    }
+
+    def ask(browser, profile):
+        page = "mentors/pool" if browser is staff else "mentors/me"
+        token = csrf_of(browser, f"/course/{course_id}/{page}")  # one token per session
+        url = f"/course/{course_id}/requests/new/{profile.id}"
+        return browser.post(url, data={**request_form, "csrf_token": token})
+
+    def offered(browser, profile):
+        page = browser.get(f"/course/{course_id}/mentors/{profile.id}").get_data(as_text=True)
+        return f"/requests/new/{profile.id}" in page
+
+    assert offered(luca, mentor) and not offered(luca, learner_mentor)
+    assert offered(anna, learner_mentor) and not offered(anna, mentor)
+    assert not offered(staff, mentor) and not offered(staff, learner_mentor)
+
+    refused_self = ask(luca, learner_mentor)
+    refused_staff = ask(staff, mentor)
+
+    assert "cannot send a contact request to yourself" in refused_self.get_data(as_text=True)
+    assert refused_staff.status_code == 403
+    assert count_rows(ContactRequest) == {"contact_request": 0}
+    assert ask(luca, mentor).status_code == 302
+    assert ask(anna, learner_mentor).status_code == 302
+    sent = db.session.scalars(db.select(ContactRequest).order_by(ContactRequest.id)).all()
+    assert [(r.mentee_id, r.mentor_id) for r in sent] == [
+        (learner_mentor.membership_id, mentor.id),
+        (mentor.membership_id, learner_mentor.id),
+    ]
+    assert not access.can_request(staff_member(course_id), mentor, MatchingMode.BOTH)
+
+
+def staff_member(course_id):
+    return db.session.scalar(
+        db.select(Membership)
+        .filter_by(course_id=course_id)
+        .join(Membership.user)
+        .where(User.subject == "teacher")
+    )

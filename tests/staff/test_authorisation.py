@@ -9,11 +9,8 @@ from lti_tool.concerns.models import Concern
 from lti_tool.concerns.operations import report_concern
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import Mentorship
-from lti_tool.mentoring.rules import (
-    NotAllowed,
-)
 from lti_tool.notifications.models import Notification
-from lti_tool.refusals import Refusal
+from lti_tool.refusals import NotAllowed, Refusal
 from lti_tool.staff import assignment, roster
 from lti_tool.staff.models import RosterSync
 from tests.conftest import count_rows
