@@ -25,8 +25,8 @@ def request_barrier(member: Membership, profile: MentorProfile, mode: MatchingMo
 
     Participants send requests (SPEC §1): learners, also a learner who mentors others, and
     mentors who want a mentor of their own; never to themself, never course staff. ``mode`` is
-    the course's matching mode. The journey adds what only the database knows: a request already waiting,
-    a mentorship already in progress (``mentoring.requests.request_refusal``).
+    the course's matching mode. The journey adds what only the database knows: a request
+    already waiting, a mentorship in progress (``mentoring.requests.request_refusal``).
     """
     if member.role not in (CourseRole.LEARNER, CourseRole.MENTOR):
         return _("Only learners and mentors send contact requests.")
