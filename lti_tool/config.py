@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from flask import Config
 
 ENV_PREFIX = "LTI_TOOL_"
 CONFIG_PATH_VARIABLE = "LTI_TOOL_CONFIG"
@@ -85,14 +86,6 @@ class ConfigError(RuntimeError):
     """Raised when the configuration cannot run the tool safely; the message says why."""
 
 
-def _parse_env_value(raw: str) -> Any:
-    """Read an environment value as JSON when it parses (numbers, booleans, lists), else as text."""
-    try:
-        return json.loads(raw)
-    except ValueError:
-        return raw
-
-
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Return the merged configuration, later sources winning over earlier ones."""
     config = dict(DEFAULTS)
@@ -102,9 +95,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
             config.update({key.upper(): value for key, value in tomllib.load(handle).items()})
     elif os.environ.get(CONFIG_PATH_VARIABLE):
         raise ConfigError(f"{CONFIG_PATH_VARIABLE} names {path}, which does not exist.")
-    for name, raw in os.environ.items():
-        if name.startswith(ENV_PREFIX) and name != CONFIG_PATH_VARIABLE:
-            config[name[len(ENV_PREFIX) :]] = _parse_env_value(raw)
+    # LTI_TOOL_* variables, read as JSON when they parse (numbers, booleans, lists), else text.
+    environment = Config("")
+    environment.from_prefixed_env(ENV_PREFIX.removesuffix("_"))
+    environment.pop(CONFIG_PATH_VARIABLE.removeprefix(ENV_PREFIX), None)
+    config.update(environment)
     config.update(overrides or {})
     return config
 

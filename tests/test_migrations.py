@@ -126,3 +126,49 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
             upgrade(revision="heads")
             db.session.remove()
             db.engine.dispose()
+
+
+def test_every_course_gets_its_programme_with_its_platforms_defaults(
+    database_url, _migrated, tmp_path
+):
+    """3e4f5a6b7c8d gives each course whose programme was never read its programme."""
+    from flask_migrate import downgrade, upgrade
+
+    from lti_tool.programme.models import MatchingMode, PlatformDefaults, Programme
+    from tests.support.factories import make_course
+
+    app = create_app(_test_config(database_url, tmp_path))
+    with app.app_context():
+        downgrade(revision="2c3d4e5f6a7b")
+        try:
+            plain = make_course()
+            configured = make_course()
+            db.session.add(
+                PlatformDefaults(
+                    registration_id=configured.deployment.registration_id,
+                    mentor_capacity=5,
+                    matching_mode=MatchingMode.STAFF_ASSIGN,
+                )
+            )
+            db.session.flush()
+            db.session.execute(db.text("DELETE FROM programme"))  # as before: none made yet
+            db.session.commit()
+            ids = plain.id, configured.id
+            db.session.remove()
+
+            upgrade(revision="3e4f5a6b7c8d")
+
+            made = {
+                p.course_id: (p.mentor_capacity, p.matching_mode, p.contacts_per_mentorship)
+                for p in db.session.scalars(db.select(Programme))
+            }
+            assert made == {
+                ids[0]: (3, MatchingMode.BOTH, 4),
+                ids[1]: (5, MatchingMode.STAFF_ASSIGN, 4),
+            }
+        finally:
+            db.session.rollback()
+            downgrade(revision="base")
+            upgrade(revision="heads")
+            db.session.remove()
+            db.engine.dispose()

@@ -22,7 +22,7 @@ from pylti1p3.launch_data_storage.base import LaunchDataStorage
 from pylti1p3.session import SessionService
 
 from .. import http
-from ..platforms.claims import Claim, MessageType
+from ..platforms.claims import LTI_VERSION, Claim, MessageType
 from ..urls import public_url
 from .claim_checks import claim_type_problem
 from .login import (
@@ -326,7 +326,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     def validate_message(self) -> ToolMessageLaunch:
         """Require the version and a message type the tool handles."""
         body = self._get_jwt_body()
-        if body.get(Claim.VERSION) != "1.3.0":
+        if body.get(Claim.VERSION) != LTI_VERSION:
             raise LaunchRefused(Refusal.MESSAGE, "missing or unsupported LTI version")
         if body.get(Claim.MESSAGE_TYPE) not in (
             MessageType.RESOURCE_LINK,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Generator, Iterable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -43,8 +42,6 @@ MAX_PAGES = 1000
 LABEL_MAX_LENGTH = 100
 
 _CACHE_PREFIX = "lti-access-token:"
-_LINK = re.compile(r"<([^>]*)>([^<]*)")
-_REL = re.compile(r"""\brel\s*=\s*(?:"([^"]*)"|([^\s;,"]+))""", re.IGNORECASE)
 # Moodle's line-item paging writes rel=“next”; pylti1p3's regex only knows straight quotes.
 _QUOTES = str.maketrans(dict.fromkeys("“”„‟″‘’'", '"'))
 
@@ -181,11 +178,11 @@ def next_page_url(link_header: str | None, base_url: str) -> str | None:
     """Return the ``rel="next"`` target of a Link header (straight or typographic quotes)."""
     if not link_header:
         return None
-    for link in _LINK.finditer(link_header):
-        rel = _REL.search(link.group(2).translate(_QUOTES))
-        if rel and "next" in (rel.group(1) or rel.group(2) or "").lower().split():
-            target: str = link.group(1)
-            return urljoin(base_url, target.strip())
+    header = " ".join(link_header.translate(_QUOTES).split())  # one line, straight quotes
+    for link in requests.utils.parse_header_links(header):
+        rel = next((value for key, value in link.items() if key.lower() == "rel"), "")
+        if "next" in rel.lower().split():
+            return urljoin(base_url, link["url"].strip())
     return None
 
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ..audit import record_event
 from ..extensions import db
@@ -49,17 +50,39 @@ class ProgrammeSettingsError(Refusal):
 
 
 def programme_for(course: Course) -> Programme:
-    """Return the course's programme, creating it with the seed's defaults on first use."""
+    """Return the course's programme (made with the course: reading it writes nothing)."""
     programme = db.session.scalar(select(Programme).filter_by(course_id=course.id))
-    if programme is None:
-        defaults = platform_defaults_of(course.deployment.registration_id)
-        programme = Programme(course=course)
-        if defaults is not None:
-            for name in SETTING_FIELDS:
-                setattr(programme, name, getattr(defaults, name))
-        db.session.add(programme)
+    if programme is None:  # a course row written outside the ORM (bulk loads)
+        programme = _new_programme(db.session(), course)
         db.session.flush()
     return programme
+
+
+def _new_programme(session: Session, course: Course) -> Programme:
+    """Add a programme for a new course, with its platform's defaults, else the seed's."""
+    programme = Programme(course=course)
+    registration_id = course.deployment.registration_id if course.deployment else None
+    defaults = (
+        session.scalar(select(PlatformDefaults).filter_by(registration_id=registration_id))
+        if registration_id is not None
+        else None
+    )
+    if defaults is not None:
+        for name in SETTING_FIELDS:
+            setattr(programme, name, getattr(defaults, name))
+    session.add(programme)
+    return programme
+
+
+@event.listens_for(Session, "before_flush")
+def _programme_with_each_new_course(session: Session, _context: Any, _instances: Any) -> None:
+    """Every course gets its programme in the flush that creates it (the launch's), so pages
+    that read the programme never write."""
+    new_courses = [item for item in session.new if isinstance(item, Course)]
+    if new_courses:
+        with session.no_autoflush:
+            for course in new_courses:
+                _new_programme(session, course)
 
 
 def platform_defaults_of(registration_id: int) -> PlatformDefaults | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
 
 from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
@@ -153,3 +154,22 @@ def test_update_programme_checks_bounds_and_who_acts(app):
 
     operations.update_programme(programme, staff, answer_deadline_days=2, reminder_days_before=1)
     assert (programme.answer_deadline_days, programme.reminder_days_before) == (2, 1)
+
+
+def test_a_new_course_has_its_programme_and_reading_it_writes_nothing(app):
+    course = make_course()
+    db.session.commit()
+    writes = []
+
+    def flushed(session, context):
+        writes.extend(session.new | session.dirty)
+
+    event.listen(db.session(), "after_flush", flushed)
+    try:
+        programme = operations.programme_for(course)
+        db.session.flush()
+    finally:
+        event.remove(db.session(), "after_flush", flushed)
+
+    assert programme.course_id == course.id and programme.id is not None
+    assert writes == []
