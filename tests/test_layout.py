@@ -19,6 +19,7 @@ ORDER = (
     # shared pieces, no domain
     "config",
     "extensions",
+    "pagination",
     "models_base",
     "i18n",
     "http",

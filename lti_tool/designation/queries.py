@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import contains_eager, joinedload
 
 from ..extensions import db
 from ..mentors.models import MentorProfile, MentorStatus
+from ..pagination import Pagination, paginate
 from ..people.models import CourseRole, Membership, User
-from ..staff.queries import Page
 from .models import DesignationStatus, MentorDesignation
 
 PAGE_SIZE = 50
 
 
-def candidates_page(course_id: int, *, search: str = "", page: int = 1) -> Page:
+def candidates_page(course_id: int, *, search: str = "", page: int = 1) -> Pagination:
     """Return one page of the course's active learners who are not mentors nor invited."""
     open_designation = (
         select(MentorDesignation.id)
@@ -46,20 +44,14 @@ def candidates_page(course_id: int, *, search: str = "", page: int = 1) -> Page:
             ),
         )
     base = select(Membership).join(User, User.id == Membership.user_id).where(condition)
-    total = db.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    number = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
-    items = list(
-        db.session.scalars(
-            base.options(contains_eager(Membership.user))
-            .order_by(
-                func.lower(func.coalesce(User.name, User.family_name, User.email, User.subject)),
-                Membership.id,
-            )
-            .limit(PAGE_SIZE)
-            .offset((number - 1) * PAGE_SIZE)
-        )
+    return paginate(
+        base.options(contains_eager(Membership.user)).order_by(
+            func.lower(func.coalesce(User.name, User.family_name, User.email, User.subject)),
+            Membership.id,
+        ),
+        page,
+        PAGE_SIZE,
     )
-    return Page(items, number, total, PAGE_SIZE)
 
 
 def designations(course_id: int) -> list[MentorDesignation]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
+from ..pagination import ListPage
 from ..people.models import Membership
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search_index import (  # noqa: F401 - search_index names importers take from here
@@ -78,28 +79,28 @@ class SearchHit:
     reasons: list[Reason]
 
 
-@dataclass
-class SearchResult:
+class SearchResult(ListPage):
     """One page of mentors, best first, and where the page stands among all hits."""
 
-    hits: list[SearchHit]
-    total: int
-    page: int
-    pages: int
-    per_page: int = 20
-    text_words: list[str] = field(default_factory=list)
-    #: More than ``total`` mentors matched: only the first ``MAX_MATCHES`` are counted.
-    more: bool = False
+    def __init__(
+        self,
+        hits: list[SearchHit],
+        *,
+        total: int,
+        page: int,
+        per_page: int,
+        text_words: list[str],
+        more: bool,
+    ) -> None:
+        super().__init__(hits, page=page, per_page=per_page, total=total)
+        self.text_words = text_words
+        #: More than ``total`` mentors matched: only the first ``MAX_MATCHES`` are counted.
+        self.more = more
 
     @property
-    def has_previous(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.page < self.pages
+    def hits(self) -> list[SearchHit]:
+        """The mentors of this page."""
+        return list(self.items)
 
 
 @dataclass
@@ -404,7 +405,6 @@ def search_mentors(
         ],
         total=total,
         page=page,
-        pages=pages,
         per_page=per_page,
         text_words=criteria.text_words,
         more=found > MAX_MATCHES,

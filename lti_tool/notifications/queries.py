@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -14,35 +13,17 @@ from .models import Notification
 PAGE_SIZE = 20
 
 
-@dataclass(frozen=True)
-class InboxPage:
-    """One page of a member's notices, newest first."""
-
-    notifications: list[Notification]
-    page: int
-    has_previous: bool
-    has_next: bool
-    unread: int
-
-
-def inbox_page(membership: Membership, page: int = 1, per_page: int = PAGE_SIZE) -> InboxPage:
-    """Return a page of the member's notices of their course, newest first."""
-    page = max(page, 1)
-    rows = list(
-        db.session.scalars(
-            select(Notification)
-            .filter_by(recipient_id=membership.id, course_id=membership.course_id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
-        )
-    )
-    return InboxPage(
-        notifications=rows[:per_page],
-        page=page,
-        has_previous=page > 1,
-        has_next=len(rows) > per_page,
-        unread=unread_count(membership),
+def inbox_page(membership: Membership, page: int = 1, per_page: int = PAGE_SIZE) -> Pagination:
+    """Return a page of the member's notices of their course, newest first (a page past the end
+    is empty: the inbox says there are no more)."""
+    return db.paginate(
+        select(Notification)
+        .filter_by(recipient_id=membership.id, course_id=membership.course_id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc()),
+        page=max(page, 1),
+        per_page=per_page,
+        max_per_page=None,
+        error_out=False,
     )
 
 

@@ -21,12 +21,13 @@ def inbox(membership: Membership) -> Any:
     page = queries.inbox_page(membership, request.args.get("page", 1, type=int) or 1)
     notices = [
         {"notification": notification, "text": operations.render_text(notification)}
-        for notification in page.notifications
+        for notification in page.items
     ]
     return render_template(
         "notifications/inbox.html",
         membership=membership,
         page=page,
+        unread=queries.unread_count(membership),
         notices=notices,
     )
 

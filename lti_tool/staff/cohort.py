@@ -39,6 +39,7 @@ from ..mentoring.models import (
     RequestStatus,
 )
 from ..mentors.models import MentorProfile
+from ..pagination import ListPage
 from ..people.models import CourseRole, Membership, Side, User
 
 PAGE_SIZE = 50
@@ -55,31 +56,6 @@ class LearnerState(enum.StrEnum):
     CONCLUDED = "concluded"
     ENDED_EARLY = "ended_early"
     EVALUATED = "evaluated"
-
-
-@dataclass(frozen=True)
-class Page:
-    """One page of a list."""
-
-    items: list[Any]
-    number: int
-    total: int
-    size: int = PAGE_SIZE
-
-    @property
-    def pages(self) -> int:
-        """How many pages the list has (at least one)."""
-        return max(1, math.ceil(self.total / self.size))
-
-    @property
-    def has_previous(self) -> bool:
-        """Whether a page comes before this one."""
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        """Whether a page comes after this one."""
-        return self.number < self.pages
 
 
 @dataclass(frozen=True)
@@ -250,7 +226,7 @@ class CohortOverview:
 
     counts: dict[LearnerState, int]
     contacts_breakdown: dict[int, int]
-    learners: Page
+    learners: ListPage
 
 
 #: Columns of the learner rows, in the order the overview's statement returns them.
@@ -303,7 +279,9 @@ def cohort_overview(
     return CohortOverview(
         counts,
         dict(sorted(breakdown.items())),
-        Page([_learner_row(row) for row in learners], page, total),
+        ListPage(
+            [_learner_row(row) for row in learners], page=page, per_page=PAGE_SIZE, total=total
+        ),
     )
 
 

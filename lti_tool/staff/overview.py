@@ -27,8 +27,9 @@ from ..mentoring.models import (
 )
 from ..mentors.models import MentorProfile, MentorStatus
 from ..models_base import utcnow
+from ..pagination import ListPage
 from ..people.models import Membership, Side, User
-from .cohort import LearnerState, Page, cohort_overview, display_name
+from .cohort import LearnerState, cohort_overview, display_name
 from .models import RosterSync
 
 #: Items shown in the dashboard's short lists (overdue answers, flagged mentors, concerns).
@@ -87,7 +88,7 @@ class Dashboard:
     counts: dict[LearnerState, int]
     contacts_breakdown: dict[int, int]
     total_learners: int
-    learners: Page
+    learners: ListPage
     overdue_count: int
     overdue: list[OverdueRequest]
     flagged_mentors: list[FlaggedMentor]

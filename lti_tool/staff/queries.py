@@ -7,7 +7,6 @@ Nothing here reads the text of notes, preparation forms, contact requests or eva
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from sqlalchemy import case, func, or_, select, union
@@ -18,13 +17,13 @@ from ..extensions import db
 from ..mentoring.models import ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 from ..mentors.models import MentorProfile, MentorStatus
 from ..mentors.search import topic_key
+from ..pagination import Pagination, paginate
 from ..people.models import CourseRole, Membership, User
 from . import matching
 from .cohort import (  # noqa: F401 - the names the staff pages import from here
     PAGE_SIZE,
     LearnerRow,
     LearnerState,
-    Page,
     display_name,
     progress_rows,
 )
@@ -44,25 +43,20 @@ from .overview import (  # noqa: F401 - the names the staff pages import from he
 # --- concerns ----------------------------------------------------------------------------
 
 
-def concerns_page(course_id: int, *, status: ConcernStatus | None, page: int = 1) -> Page:
+def concerns_page(course_id: int, *, status: ConcernStatus | None, page: int = 1) -> Pagination:
     """Return one page of the course's concerns, open ones first, oldest first."""
     condition = [Concern.course_id == course_id]
     if status is not None:
         condition.append(Concern.status == status)
-    total = db.session.scalar(select(func.count(Concern.id)).where(*condition)) or 0
-    page = max(1, min(page, max(1, math.ceil(total / PAGE_SIZE))))
     open_first = case((Concern.status == ConcernStatus.OPEN, 0), else_=1)
-    items = list(
-        db.session.scalars(
-            select(Concern)
-            .options(joinedload(Concern.reporter).joinedload(Membership.user))
-            .where(*condition)
-            .order_by(open_first, Concern.created_at, Concern.id)
-            .limit(PAGE_SIZE)
-            .offset((page - 1) * PAGE_SIZE)
-        )
+    return paginate(
+        select(Concern)
+        .options(joinedload(Concern.reporter).joinedload(Membership.user))
+        .where(*condition)
+        .order_by(open_first, Concern.created_at, Concern.id),
+        page,
+        PAGE_SIZE,
     )
-    return Page(items, page, total)
 
 
 def concern_in_course(course_id: int, concern_id: int) -> Concern | None:
