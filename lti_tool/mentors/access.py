@@ -49,3 +49,16 @@ def can_view_profile(member: Membership, profile: MentorProfile) -> bool:
     if member.role == CourseRole.STAFF or profile.membership_id == member.id:
         return True
     return profile.status in (MentorStatus.APPROVED, MentorStatus.PAUSED)
+
+
+#: The statuses each staff decision may start from.
+_ALLOWED_FROM = {
+    MentorStatus.APPROVED: {MentorStatus.APPLICANT, MentorStatus.PAUSED, MentorStatus.EXCLUDED},
+    MentorStatus.PAUSED: {MentorStatus.APPROVED},
+    MentorStatus.EXCLUDED: {MentorStatus.APPLICANT, MentorStatus.APPROVED, MentorStatus.PAUSED},
+}
+
+
+def can_become(profile: MentorProfile, status: MentorStatus | str) -> bool:
+    """Tell whether staff may move a mentor to ``status`` (approve, pause, exclude) from theirs."""
+    return profile.status in _ALLOWED_FROM.get(MentorStatus(status), set())

@@ -23,6 +23,7 @@ from ..programme.models import Programme
 from ..programme.operations import programme_for
 from ..refusals import NotAllowed, Refusal
 from ..text import clean_text
+from .access import can_become
 from .guidance import STATUS_LABELS
 from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
 from .search import LANGUAGES, index_profile, topic_key
@@ -306,19 +307,11 @@ def exclude_mentor(profile: MentorProfile, actor: Membership) -> MentorProfile:
     return _change_status(profile, actor, MentorStatus.EXCLUDED, "excluded")
 
 
-#: The statuses each staff decision may start from.
-_ALLOWED_FROM = {
-    MentorStatus.APPROVED: {MentorStatus.APPLICANT, MentorStatus.PAUSED, MentorStatus.EXCLUDED},
-    MentorStatus.PAUSED: {MentorStatus.APPROVED},
-    MentorStatus.EXCLUDED: {MentorStatus.APPLICANT, MentorStatus.APPROVED, MentorStatus.PAUSED},
-}
-
-
 def _change_status(
     profile: MentorProfile, actor: Membership, status: MentorStatus, action: str
 ) -> MentorProfile:
     _require_staff(profile, actor)
-    if profile.status not in _ALLOWED_FROM[status]:
+    if not can_become(profile, status):
         raise Refusal(
             _(
                 "This mentor is %(current)s: that change does not apply.",

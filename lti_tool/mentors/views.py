@@ -18,7 +18,7 @@ from ..programme.models import MatchingMode
 from ..programme.operations import programme_for
 from ..refusals import Refusal
 from . import operations, photos, queries
-from .access import can_request, can_view_profile
+from .access import can_become, can_request, can_view_profile
 from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
 from .guidance import (
     CONTACT_MODE_LABELS,
@@ -250,6 +250,7 @@ def _render_pool(membership: Membership, error: str | None = None, status: int =
             "mentors/pool.html",
             mentors=queries.pool(membership.course_id),
             status_form=MentorStatusForm(formdata=None),
+            can_become=can_become,
             error=error,
             changed=request.args.get("changed") == "1",
             membership=membership,
