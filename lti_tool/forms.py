@@ -10,12 +10,11 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from .text import MAX_TEXT
+
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("Write at most %(max)d characters.")
 NOT_A_CHOICE = _l("Choose among the options shown.")
-
-#: The longest free text a form takes unless it names another limit.
-MAX_TEXT = 4000
 
 
 def required_text(label: Any, limit: int = MAX_TEXT, **kwargs: Any) -> TextAreaField:

@@ -41,12 +41,16 @@ def has_control_characters(value: str) -> bool:
     return CONTROL_CHARACTERS.search(value) is not None
 
 
+#: The longest free text the tool takes unless a field names another limit.
+MAX_TEXT = 4000
+
+
 def clean_text(
     value: str | None,
     field: str,
     *,
     required: bool,
-    limit: int,
+    limit: int = MAX_TEXT,
 ) -> str:
     """Return the text stripped, refusing it (:class:`~lti_tool.refusals.Refusal` naming
     ``field``) when empty (if required), too long or with control characters."""

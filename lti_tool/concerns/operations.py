@@ -12,7 +12,6 @@ from ..audit import record_event
 from ..extensions import db
 from ..mentoring.models import Mentorship
 from ..mentoring.rules import (
-    clean_text,
     require_participant,
     require_side,
     require_staff,
@@ -21,6 +20,7 @@ from ..models_base import utcnow
 from ..notifications.operations import notify_staff
 from ..people.models import Membership
 from ..refusals import NotAllowed, Refusal
+from ..text import clean_text
 from .models import Concern, ConcernAction, ConcernStatus
 
 MAX_ACTION_TEXT = 4000

@@ -16,13 +16,13 @@ from ..models_base import utcnow
 from ..notifications.operations import notify
 from ..people.models import Membership, Side
 from ..refusals import NotAllowed, Refusal
+from ..text import clean_text
 from .choices import CONTACT_MODES, OFFER_KINDS, TECHNIQUES
 from .models import Agreement, MenteePreparation, MentorPreparation, Mentorship
 from .rules import (
     MAX_FREQUENCY,
     AlreadyDone,
     clean_choices,
-    clean_text,
     lock,
     mentorship_path,
     name_for,

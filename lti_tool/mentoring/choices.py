@@ -44,7 +44,5 @@ MENTORSHIP_STATUSES: dict[str, LazyString] = {
     MentorshipStatus.ENDED_EARLY: _l("Ended early"),
 }
 
-#: Ratings of the evaluation, 1 (lowest) to 5 (highest).
-RATINGS: tuple[int, ...] = (1, 2, 3, 4, 5)
 #: The longest contact one can log, in minutes (ten hours).
 MAX_DURATION_MINUTES = 600

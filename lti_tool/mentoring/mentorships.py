@@ -21,12 +21,12 @@ from ..notifications.operations import notify
 from ..people.models import Membership
 from ..programme.operations import programme_for
 from ..refusals import NotAllowed, Refusal
+from ..text import clean_text
 from .choices import CONTACT_MODES, MAX_DURATION_MINUTES
 from .models import ContactLog, ContactRequest, Mentorship, MentorshipStatus
 from .rules import (
     AlreadyDone,
     active_places,
-    clean_text,
     contact_date_refusal,
     lock,
     mentorship_path,

@@ -21,13 +21,13 @@ from ..notifications.operations import notify
 from ..people.models import CourseRole, Membership
 from ..programme.operations import programme_for
 from ..refusals import NotAllowed, Refusal
+from ..text import clean_text
 from .choices import CONTACT_MODES
 from .mentorships import recount_places, start_mentorship, take_place
 from .models import ContactRequest, Mentorship, RequestStatus
 from .rules import (
     AlreadyDone,
     active_pair_exists,
-    clean_text,
     lock,
     mentorship_path,
     name_for,

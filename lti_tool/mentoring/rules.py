@@ -16,9 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
-from .. import text as text_rules
 from ..extensions import db
-from ..forms import MAX_TEXT
 from ..mentors.models import MentorProfile, MentorStatus
 from ..people.models import CourseRole, Membership, Side
 from ..refusals import NotAllowed, Refusal
@@ -191,12 +189,6 @@ def active_pair_exists(mentee: Membership, profile: MentorProfile) -> bool:
 
 
 # --- small helpers ---------------------------------------------------------------------------
-
-
-def clean_text(value: str | None, field: str, *, required: bool, limit: int = MAX_TEXT) -> str:
-    """Return the text stripped, refusing it when empty (if required), too long or with control
-    characters (the tool's one text rule, :func:`lti_tool.text.clean_text`)."""
-    return text_rules.clean_text(value, field, required=required, limit=limit)
 
 
 def clean_choices(values: Iterable[str], allowed: dict[str, Any], field: str) -> list[str]:

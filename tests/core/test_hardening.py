@@ -11,12 +11,10 @@ from lti_tool.audit import MentoringEvent
 from lti_tool.concerns.models import Concern
 from lti_tool.extensions import db
 from lti_tool.mentoring.models import ContactRequest, Mentorship
-from lti_tool.mentoring.rules import (
-    clean_text,
-)
 from lti_tool.notifications.models import Notification
 from lti_tool.people.models import Membership
 from lti_tool.refusals import Refusal
+from lti_tool.text import clean_text
 from tests.conftest import count_rows
 from tests.mentoring.factories import start
 from tests.mentoring.web import join
