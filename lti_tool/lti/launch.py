@@ -26,7 +26,6 @@ from ..platforms.claims import LTI_VERSION, Claim, MessageType
 from ..urls import public_url
 from .claim_checks import claim_type_problem
 from .login import (
-    NONCE_KEY,
     STATE_KEY,
     STORAGE_TARGET,
     LaunchRefused,
@@ -301,13 +300,13 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         return self
 
     def validate_nonce(self) -> ToolMessageLaunch:
-        """Spend state and nonce: the nonce must be the one this login issued."""
+        """Spend the login (its state and its nonce together): the nonce must be the one this
+        login issued. A nonce belongs to one state only, and a state is deleted once."""
         pending = self.pending
         if not call_cache("delete", STATE_KEY + pending.state):
             raise LaunchRefused(Refusal.STATE, "state spent by a concurrent launch")
-        nonce = self._get_jwt_body().get("nonce")
-        if nonce != pending.nonce or not call_cache("delete", NONCE_KEY + pending.nonce):
-            raise LaunchRefused(Refusal.NONCE, "nonce of another login, expired or spent")
+        if self._get_jwt_body().get("nonce") != pending.nonce:
+            raise LaunchRefused(Refusal.NONCE, "nonce of another login")
         return self
 
     def validate_login_match(self) -> ToolMessageLaunch:

@@ -38,7 +38,6 @@ MAX_PENDING_LOGINS = 6
 #: Form field naming the platform's storage frame (IMS lti-cs-oidc).
 STORAGE_TARGET = "lti_storage_target"
 STATE_KEY = "lti-login:"
-NONCE_KEY = "lti-nonce:"
 
 
 class Refusal(enum.StrEnum):
@@ -170,8 +169,9 @@ def start_login(values: Any, *, redirect_uri: str) -> PendingLogin:
         platform_origin=origin_of(row.auth_login_url),
         auth_url=row.auth_login_url + separator + urlencode(auth_params),
     )
+    # One record holds state and nonce: spending the state spends its nonce (one cache write
+    # per login, one read and one delete per launch).
     call_cache("set", STATE_KEY + state, asdict(pending), timeout=LOGIN_LIFETIME)
-    call_cache("set", NONCE_KEY + nonce, state, timeout=LOGIN_LIFETIME)
     return pending
 
 

@@ -272,5 +272,6 @@ def sync_resource_link(
     link.lineitem_url = ags.get("lineitem")
     link.lineitems_url = ags.get("lineitems")
     link.ags_scopes = [str(scope) for scope in ags.get("scope") or []]
-    db.session.flush()
+    if link.id is None:
+        db.session.flush()  # the new link's id, for the activity's URL
     return link

@@ -138,10 +138,14 @@ def sync_launch(
     nrps = claims.get(Claim.NRPS) or {}
     if nrps.get("context_memberships_url"):
         course.nrps_url = nrps["context_memberships_url"]
-    db.session.flush()
+    if rows.membership is None:
+        db.session.flush()  # ids of a new user or course, to look for their membership
     membership = upsert_membership(
         course, user, list(claims.get(Claim.ROLES) or []), existing=rows.membership
     )
     membership.last_launch_at = now
-    db.session.flush()
+    if membership.id is None:
+        db.session.flush()
+    # A returning person's changes are written by the commit's flush: on SQLite the write
+    # lock is then held for those few statements only, not while the launch goes on.
     return membership
