@@ -122,6 +122,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
     """Launch validation bound to the login: browser, issuer, client, deployment, nonce, link."""
 
     _pending: PendingLogin | None = None
+    _spent = False
 
     def __init__(self, flask_request: FlaskRequest | None = None) -> None:
         flask_request = flask_request or _flask_request()
@@ -204,11 +205,15 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         state = self._get_request_param("state")
         if not state or len(state) > 100:
             raise LaunchRefused(Refusal.STATE, "missing state")
-        pending = pending_login(state)
+        # With the login cookie the launch spends the login as it reads it (one round trip);
+        # a launch through the platform's storage may first need the check page, and spends
+        # it in validate_nonce.
+        in_cookie = state in cookie_states()
+        pending = pending_login(state, spend=in_cookie)
         if pending is None:
             raise LaunchRefused(Refusal.STATE, "unknown, expired or spent state")
-        self._pending = pending
-        if state in cookie_states():
+        self._pending, self._spent = pending, in_cookie
+        if in_cookie:
             return self
         if request.form.get("lti_storage_checked"):
             if not _is_same_origin_post():
@@ -303,7 +308,7 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         """Spend the login (its state and its nonce together): the nonce must be the one this
         login issued. A nonce belongs to one state only, and a state is deleted once."""
         pending = self.pending
-        if not call_cache("delete", STATE_KEY + pending.state):
+        if not self._spent and not call_cache("delete", STATE_KEY + pending.state):
             raise LaunchRefused(Refusal.STATE, "state spent by a concurrent launch")
         if self._get_jwt_body().get("nonce") != pending.nonce:
             raise LaunchRefused(Refusal.NONCE, "nonce of another login")

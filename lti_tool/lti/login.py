@@ -211,7 +211,27 @@ def _set_login_cookie(response: Response, states: list[str]) -> None:
         response.delete_cookie(LOGIN_COOKIE, path="/lti/", httponly=True, **attributes)
 
 
-def pending_login(state: str) -> PendingLogin | None:
-    """Return the unspent login of a state, if any."""
-    record = call_cache("get", STATE_KEY + state)
+def pending_login(state: str, *, spend: bool = False) -> PendingLogin | None:
+    """Return the unspent login of a state, if any; with ``spend``, spend it at once.
+
+    Spending reads and deletes the record in one step (Redis ``GETDEL``): of two launches with
+    the same state only one gets it, and a launch costs one round trip to the cache.
+    """
+    key = STATE_KEY + state
+    record = _take(key) if spend else call_cache("get", key)
     return PendingLogin(**record) if isinstance(record, dict) else None
+
+
+def _take(key: str) -> Any:
+    """Read and delete a cache entry; None when it is missing or another request took it."""
+    backend = cache.cache
+    client = getattr(backend, "_write_client", None)
+    if hasattr(client, "getdel") and hasattr(backend, "_get_prefix"):
+        # cachelib's Redis backends: the key with its prefix, the value in its serializer.
+        try:
+            raw = client.getdel(backend._get_prefix() + key)
+        except CACHE_ERRORS as error:
+            raise LaunchRefused(Refusal.UNAVAILABLE, f"cache getdel: {error!r}") from error
+        return backend.serializer.loads(raw)
+    value = call_cache("get", key)
+    return value if value is not None and call_cache("delete", key) else None

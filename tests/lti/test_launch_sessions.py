@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask
+from redis import Redis
 
 from lti_tool.extensions import cache
 from lti_tool.lti.login import LOGIN_COOKIE
@@ -20,6 +24,7 @@ COURSE_1 = "course-v1:Org+One+2026"
 COURSE_2 = "course-v1:Org+Two+2026"
 #: The header size most servers accept (gunicorn's limit_request_field_size is 8190).
 COOKIE_BUDGET = 8 * 1024
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def _course_of(response: Any) -> int:
@@ -132,21 +137,54 @@ def test_cookie_flags_follow_the_configuration(app, client, openedx_platform):
 
 
 @contextmanager
-def redis_unreachable(app: Flask) -> Iterator[None]:
-    """Point the shared cache at a Redis that is not there (a closed port)."""
+def redis_cache(app: Flask, url: str, prefix: str) -> Iterator[None]:
+    """Point the shared cache at the Redis of ``url`` for a while."""
     saved = app.extensions["cache"][cache]
     cache.init_app(
         app,
-        config={
-            "CACHE_TYPE": "RedisCache",
-            "CACHE_REDIS_URL": "redis://127.0.0.1:1/0",
-            "CACHE_KEY_PREFIX": "unreachable:",
-        },
+        config={"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": url, "CACHE_KEY_PREFIX": prefix},
     )
     try:
         yield
     finally:
         app.extensions["cache"][cache] = saved
+
+
+def redis_unreachable(app: Flask) -> Any:
+    """Point the shared cache at a Redis that is not there (a closed port)."""
+    return redis_cache(app, "redis://127.0.0.1:1/0", "unreachable:")
+
+
+def test_on_redis_a_launch_spends_its_login_once_even_when_posted_twice_at_once(
+    app, launch, client
+):
+    """The login record is read and deleted in one step: of two launches posting the same
+    state at the same moment, exactly one gets in, and nothing of the login is left behind."""
+    captured: dict[str, Any] = {}
+
+    def keep(payload: dict[str, str], auth: dict[str, str]) -> dict[str, str]:
+        captured.update(payload)
+        return {"state": "not-posted"}
+
+    prefix = f"test-{uuid.uuid4().hex}:"
+    redis = Redis.from_url(REDIS_URL)
+    with redis_cache(app, REDIS_URL, prefix):
+        launch(user_id="person-a", tamper=keep)
+        assert redis.keys(prefix + "*"), "the login is kept in Redis"
+        barrier = threading.Barrier(2)
+
+        def post(_: int) -> int:
+            browser = app.test_client()
+            browser.set_cookie(LOGIN_COOKIE, captured["state"], path="/lti/")
+            barrier.wait()
+            return browser.post("/lti/launch", data=captured).status_code
+
+        with ThreadPoolExecutor(2) as pool:
+            statuses = sorted(pool.map(post, range(2)))
+        left = redis.keys(prefix + "*")
+    assert statuses == [303, 400]  # the second: "unknown, expired or spent state"
+    assert left == []
+    assert count_rows(Membership)["membership"] == 1
 
 
 def test_redis_unreachable_refuses_logins_and_launches_with_a_503_page(app, launch, client):
