@@ -98,6 +98,15 @@ class Server:
                 "2",
                 "-k",
                 "sync",
+                # Nothing from ./gunicorn.conf.py (production settings): its 4 threads would
+                # turn the sync workers into gthread ones, and its max_requests would restart
+                # workers in the middle of a measurement.
+                "--config",
+                os.devnull,
+                "--threads",
+                "1",
+                "--max-requests",
+                "0",
                 "-b",
                 f"127.0.0.1:{self.port}",
                 "--log-level",

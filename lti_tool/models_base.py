@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import DateTime, Enum
+from sqlalchemy import DateTime, Enum, bindparam, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from .extensions import db
 
 #: A moved clock: the demo plays its course's past through the real operations (demo/history.py).
 _moved_clock: ContextVar[datetime | None] = ContextVar("moved_clock", default=None)
@@ -57,3 +61,30 @@ class Timestamped:
 def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
     """A database enum storing the members' values under a named type."""
     return Enum(enum_class, name=name, values_callable=lambda members: [m.value for m in members])
+
+
+def update_changed(
+    model: Any, row_id: int, current: Any, values: Mapping[str, Any], *, prefix: str = ""
+) -> None:
+    """UPDATE one row with those of ``values`` that differ from ``current`` (read as attributes
+    named ``prefix + column``; a column not read counts as changed); nothing when none does.
+
+    A plain table UPDATE, for rows read as columns rather than objects: the ORM's unit of work
+    is not needed to change a few columns, and the column's ``onupdate`` (``updated_at``) still
+    applies.
+    """
+    changes = {
+        name: value
+        for name, value in values.items()
+        if getattr(current, prefix + name, None) != value
+    }
+    if changes:
+        db.session.execute(_update_by_id(model.__table__), {"_row_id": row_id, **changes})
+
+
+@functools.cache
+def _update_by_id(table: Any) -> Any:
+    """``UPDATE table SET <the parameters given> WHERE id = :_row_id``, built once: a statement
+    built per call costs more than its execution (SQLAlchemy memoises the cache key of a
+    statement object)."""
+    return update(table).where(table.c.id == bindparam("_row_id"))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..people.models import Membership
+from ..people.operations import Launched
 
 SESSION_KEY = "memberships"
 USER_KEY = "user"
@@ -21,7 +22,7 @@ USER_KEY = "user"
 MAX_COURSES = 20
 
 
-def sign_in(membership: Membership) -> None:
+def sign_in(membership: Membership | Launched) -> None:
     """Remember that this browser launched into the membership's course as its user."""
     if session.get(USER_KEY) != membership.user_id:
         # Another person used this browser before: nothing of theirs stays reachable.

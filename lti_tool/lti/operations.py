@@ -11,8 +11,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models_base import utcnow
-from ..people.models import Course
+from ..models_base import update_changed, utcnow
 from ..platforms.claims import Claim
 from ..platforms.models import Deployment, Registration, ResourceLink, ToolKey
 from ..urls import public_url
@@ -254,24 +253,35 @@ def tool_urls() -> list[tuple[str, str]]:
     return [(name, public_url(endpoint)) for name, endpoint in TOOL_URL_ENDPOINTS]
 
 
-def sync_resource_link(
-    course: Course, claims: Mapping[str, Any], existing: ResourceLink | None = None
-) -> ResourceLink:
-    """Find or create the placement a resource-link launch came from, with its AGS endpoint."""
+def link_values(claims: Mapping[str, Any]) -> dict[str, Any]:
+    """What a resource-link launch says of its placement: title, activity, AGS endpoints."""
     link_claim = claims[Claim.RESOURCE_LINK]
-    link = existing or db.session.scalar(
-        select(ResourceLink).filter_by(course_id=course.id, resource_link_id=str(link_claim["id"]))
+    custom = claims.get(Claim.CUSTOM) or {}
+    ags = claims.get(Claim.AGS) or {}
+    return {
+        "title": str(link_claim.get("title") or "")[:500],
+        "activity": activity_for(custom.get("activity")).key,
+        "lineitem_url": ags.get("lineitem"),
+        "lineitems_url": ags.get("lineitems"),
+        "ags_scopes": [str(scope) for scope in ags.get("scope") or []],
+    }
+
+
+def sync_resource_link(course_id: int, claims: Mapping[str, Any], rows: Any = None) -> int:
+    """Find or create the placement a resource-link launch came from, with its AGS endpoint;
+    return its id. ``rows`` (``people.operations.launch_rows``) carries the link as it is."""
+    values = link_values(claims)
+    if rows is not None and rows.link_id is not None:
+        update_changed(ResourceLink, rows.link_id, rows, values, prefix="link_")
+        return int(rows.link_id)
+    link_id = str(claims[Claim.RESOURCE_LINK]["id"])
+    link = db.session.scalar(
+        select(ResourceLink).filter_by(course_id=course_id, resource_link_id=link_id)
     )
     if link is None:
-        link = ResourceLink(course=course, resource_link_id=str(link_claim["id"]))
+        link = ResourceLink(course_id=course_id, resource_link_id=link_id)
         db.session.add(link)
-    link.title = str(link_claim.get("title") or "")[:500]
-    custom = claims.get(Claim.CUSTOM) or {}
-    link.activity = activity_for(custom.get("activity")).key
-    ags = claims.get(Claim.AGS) or {}
-    link.lineitem_url = ags.get("lineitem")
-    link.lineitems_url = ags.get("lineitems")
-    link.ags_scopes = [str(scope) for scope in ags.get("scope") or []]
-    if link.id is None:
-        db.session.flush()  # the new link's id, for the activity's URL
-    return link
+    for field, value in values.items():
+        setattr(link, field, value)
+    db.session.flush()
+    return link.id

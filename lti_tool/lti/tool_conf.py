@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from pylti1p3.deployment import Deployment as LtiDeployment
 from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.tool_config import ToolConfAbstract
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
 from ..platforms.models import Deployment, Registration
@@ -86,24 +87,17 @@ class DatabaseToolConf(ToolConfAbstract):
         if key not in self._registration_rows:
             query = select(Registration).filter_by(issuer=iss, is_active=True)
             if client_id and deployment_id is not None:
-                query = (
-                    select(Registration, Deployment)
-                    .outerjoin(
-                        Deployment,
-                        and_(
-                            Deployment.registration_id == Registration.id,
-                            Deployment.deployment_id == deployment_id,
-                        ),
-                    )
-                    .filter(Registration.issuer == iss, Registration.is_active.is_(True))
-                    .filter(Registration.client_id == client_id)
-                )
-                found = db.session.execute(query).first()
+                found = db.session.execute(
+                    _launch_registration_statement(),
+                    {"issuer": iss, "client_id": client_id, "deployment_id": deployment_id},
+                ).first()
                 row = found[0] if found else None
                 if found is not None and found[1] is not None:
                     self._deployment_rows[(found[0].id, deployment_id)] = found[1]
             elif client_id:
-                row = db.session.scalar(query.filter_by(client_id=client_id))
+                row = db.session.scalar(
+                    _login_registration_statement(), {"issuer": iss, "client_id": client_id}
+                )
             else:
                 rows = list(db.session.scalars(query.limit(2)))
                 row = rows[0] if len(rows) == 1 else None
@@ -156,3 +150,34 @@ class DatabaseToolConf(ToolConfAbstract):
     def get_jwks(self, iss: str | None = None, client_id: str | None = None, **kwargs: Any) -> Any:
         """Return the public keys of every unretired tool key."""
         return {"keys": [key.public_jwk for key in operations.current_keys()]}
+
+
+@functools.cache
+def _launch_registration_statement() -> Any:
+    """A launch's active registration with its deployment, built once (SQLAlchemy memoises the
+    cache key of a statement object; building one per request cost more than running it)."""
+    return (
+        select(Registration, Deployment)
+        .outerjoin(
+            Deployment,
+            and_(
+                Deployment.registration_id == Registration.id,
+                Deployment.deployment_id == bindparam("deployment_id"),
+            ),
+        )
+        .where(
+            Registration.issuer == bindparam("issuer"),
+            Registration.client_id == bindparam("client_id"),
+            Registration.is_active.is_(True),
+        )
+    )
+
+
+@functools.cache
+def _login_registration_statement() -> Any:
+    """A login's active registration of issuer and client id, built once."""
+    return select(Registration).where(
+        Registration.issuer == bindparam("issuer"),
+        Registration.client_id == bindparam("client_id"),
+        Registration.is_active.is_(True),
+    )

@@ -205,8 +205,8 @@ def launch() -> Any:
             abort(403)
         target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
     else:
-        link = operations.sync_resource_link(membership.course, claims, rows.link)
-        target = url_for("home.activity", course_id=membership.course_id, link_id=link.id)
+        link_id = operations.sync_resource_link(membership.course_id, claims, rows)
+        target = url_for("home.activity", course_id=membership.course_id, link_id=link_id)
     sign_in(membership)  # before the commit, which would expire what it reads
     db.session.commit()
     remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))

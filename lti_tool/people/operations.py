@@ -2,22 +2,53 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
-from ..models_base import utcnow
+from ..models_base import update_changed, utcnow
 from ..platforms.claims import Claim
-from ..platforms.models import Deployment, ResourceLink
-from .models import Course, Membership, User
+from ..platforms.models import LINK_COLUMNS, Deployment, ResourceLink
+from .models import Course, CourseRole, Membership, User
 from .roles import course_role
 
 #: Profile claims copied to the user when the platform sends them (privacy may withhold them).
 PROFILE_CLAIMS = ("name", "given_name", "family_name", "email")
+
+
+def profile_values(profile: Mapping[str, Any]) -> dict[str, str]:
+    """The profile fields a launch or roster entry sets: only those sent, trimmed."""
+    return {
+        field: value.strip()[:300]
+        for field in PROFILE_CLAIMS
+        if isinstance(value := profile.get(field), str) and value.strip()
+    }
+
+
+def course_values(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The course fields a context claim sets: only those sent."""
+    values: dict[str, Any] = {}
+    if context.get("title"):
+        values["title"] = str(context["title"])[:500]
+    if context.get("label"):
+        values["label"] = str(context["label"])[:255]
+    types = context.get("type")
+    if isinstance(types, list):
+        values["context_types"] = [str(item) for item in types]
+    return values
+
+
+def membership_values(lti_roles: list[str], *, is_designated_mentor: bool) -> dict[str, Any]:
+    """Role, LTI roles and activity of a member the platform has just vouched for."""
+    role = course_role(
+        lti_roles, current_app.config["MENTOR_ROLES"], is_designated_mentor=is_designated_mentor
+    )
+    return {"role": role, "lti_roles": list(lti_roles), "is_active": True}
 
 
 def upsert_user(
@@ -28,10 +59,8 @@ def upsert_user(
     if user is None:
         user = User(issuer=issuer, subject=subject)
         db.session.add(user)
-    for field in PROFILE_CLAIMS:
-        value = profile.get(field)
-        if isinstance(value, str) and value.strip():
-            setattr(user, field, value.strip()[:300])
+    for field, value in profile_values(profile).items():
+        setattr(user, field, value)
     return user
 
 
@@ -45,13 +74,8 @@ def upsert_course(
     if course is None:
         course = Course(deployment=deployment, context_id=str(context["id"]))
         db.session.add(course)
-    if context.get("title"):
-        course.title = str(context["title"])[:500]
-    if context.get("label"):
-        course.label = str(context["label"])[:255]
-    types = context.get("type")
-    if isinstance(types, list):
-        course.context_types = [str(item) for item in types]
+    for field, value in course_values(context).items():
+        setattr(course, field, value)
     return course
 
 
@@ -64,88 +88,136 @@ def upsert_membership(
         membership = db.session.scalar(
             select(Membership).filter_by(course_id=course.id, user_id=user.id)
         )
-    role = course_role(
-        lti_roles,
-        current_app.config["MENTOR_ROLES"],
-        is_designated_mentor=membership is not None and membership.is_designated_mentor,
+    values = membership_values(
+        lti_roles, is_designated_mentor=membership is not None and membership.is_designated_mentor
     )
     if membership is None:
-        membership = Membership(course=course, user=user, role=role)
+        membership = Membership(course=course, user=user, role=values["role"])
         db.session.add(membership)
-    membership.role = role
-    membership.lti_roles = list(lti_roles)
-    membership.is_active = True
+    for field, value in values.items():
+        setattr(membership, field, value)
     return membership
 
 
-@dataclass
-class LaunchRows:
-    """The rows a launch updates, as far as they exist already."""
+@dataclass(frozen=True)
+class Launched:
+    """Who launched into which course, as the session and the redirect need it."""
 
-    user: User | None = None
-    course: Course | None = None
-    membership: Membership | None = None
-    link: ResourceLink | None = None
+    id: int
+    user_id: int
+    course_id: int
+    role: CourseRole
 
 
-def launch_rows(deployment: Deployment, claims: Mapping[str, Any]) -> LaunchRows:
+#: What a launch compares with its claims, read in one statement (``launch_rows``).
+_USER_COLUMNS = (*PROFILE_CLAIMS, "locale")
+_COURSE_COLUMNS = ("title", "label", "context_types", "nrps_url")
+_MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor")
+
+
+def launch_rows(deployment: Deployment, claims: Mapping[str, Any]) -> Any:
     """Read user, course, membership and resource link of a launch in one statement.
 
-    A returning person's launch then needs no other read; for a new person it finds nothing
-    and the upserts look each row up themselves.
+    Only the columns a launch compares are read (no ORM objects: a returning person's launch
+    is then this read and the updates of what changed). None for a person never seen before.
     """
     link_id = (claims.get(Claim.RESOURCE_LINK) or {}).get("id")
-    query = (
-        select(User, Course, Membership, ResourceLink)
-        .select_from(User)
-        .outerjoin(
-            Course,
-            and_(
-                Course.deployment_id == deployment.id,
-                Course.context_id == str(claims[Claim.CONTEXT]["id"]),
-            ),
-        )
-        .outerjoin(
-            Membership, and_(Membership.course_id == Course.id, Membership.user_id == User.id)
-        )
-        .outerjoin(
-            ResourceLink,
-            and_(
-                ResourceLink.course_id == Course.id,
-                ResourceLink.resource_link_id == str(link_id or ""),
-            ),
-        )
-        .where(User.issuer == deployment.registration.issuer, User.subject == str(claims["sub"]))
+    return db.session.execute(
+        _launch_rows_statement(),
+        {
+            "deployment_id": deployment.id,
+            "context_id": str(claims[Claim.CONTEXT]["id"]),
+            "link_id": str(link_id or ""),
+            "issuer": deployment.registration.issuer,
+            "subject": str(claims["sub"]),
+        },
+    ).first()
+
+
+@functools.cache
+def _launch_rows_statement() -> Any:
+    """The statement of ``launch_rows``, built once (SQLAlchemy memoises its cache key)."""
+    user, course, member, link = (
+        User.__table__.c,
+        Course.__table__.c,
+        Membership.__table__.c,
+        ResourceLink.__table__.c,
     )
-    row = db.session.execute(query).first()
-    return LaunchRows(*row) if row is not None else LaunchRows()
+    return (
+        select(
+            user.id.label("user_id"),
+            *(user[name] for name in _USER_COLUMNS),
+            course.id.label("course_id"),
+            *(course[name] for name in _COURSE_COLUMNS),
+            member.id.label("membership_id"),
+            *(member[name] for name in _MEMBERSHIP_COLUMNS),
+            link.id.label("link_id"),
+            *(link[name].label(f"link_{name}") for name in LINK_COLUMNS),
+        )
+        .select_from(User.__table__)
+        .outerjoin(
+            Course.__table__,
+            and_(
+                course.deployment_id == bindparam("deployment_id"),
+                course.context_id == bindparam("context_id"),
+            ),
+        )
+        .outerjoin(
+            Membership.__table__,
+            and_(member.course_id == course.id, member.user_id == user.id),
+        )
+        .outerjoin(
+            ResourceLink.__table__,
+            and_(link.course_id == course.id, link.resource_link_id == bindparam("link_id")),
+        )
+        .where(user.issuer == bindparam("issuer"), user.subject == bindparam("subject"))
+    )
 
 
-def sync_launch(
-    deployment: Deployment, claims: Mapping[str, Any], rows: LaunchRows | None = None
-) -> Membership:
-    """Upsert user, course and membership from a validated launch; return the membership."""
-    rows = rows or LaunchRows()
+def sync_launch(deployment: Deployment, claims: Mapping[str, Any], rows: Any = None) -> Launched:
+    """Bring user, course and membership in step with a validated launch.
+
+    A returning person (all three rows exist) costs one UPDATE per row whose values changed —
+    the launch time always does — written by the commit: on SQLite the write lock is then held
+    for those statements only. Otherwise the rows are created through the ORM.
+    """
     now = utcnow()
-    user = upsert_user(
-        deployment.registration.issuer, str(claims["sub"]), claims, existing=rows.user
-    )
-    user.last_launch_at = now
+    user_changes = profile_values(claims)
     locale = (claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale")
     if isinstance(locale, str) and locale:
-        user.locale = locale[:20]
-    course = upsert_course(deployment, claims[Claim.CONTEXT], existing=rows.course)
+        user_changes["locale"] = locale[:20]
+    course_changes = course_values(claims[Claim.CONTEXT])
     nrps = claims.get(Claim.NRPS) or {}
     if nrps.get("context_memberships_url"):
-        course.nrps_url = nrps["context_memberships_url"]
-    if rows.membership is None:
-        db.session.flush()  # ids of a new user or course, to look for their membership
-    membership = upsert_membership(
-        course, user, list(claims.get(Claim.ROLES) or []), existing=rows.membership
-    )
+        course_changes["nrps_url"] = nrps["context_memberships_url"]
+    lti_roles = list(claims.get(Claim.ROLES) or [])
+    if rows is None or rows.course_id is None or rows.membership_id is None:
+        return _create_launch_rows(deployment, claims, user_changes, course_changes, lti_roles)
+    member_changes = membership_values(lti_roles, is_designated_mentor=rows.is_designated_mentor)
+    update_changed(User, rows.user_id, rows, {**user_changes, "last_launch_at": now})
+    update_changed(Course, rows.course_id, rows, course_changes)
+    update_changed(Membership, rows.membership_id, rows, {**member_changes, "last_launch_at": now})
+    return Launched(rows.membership_id, rows.user_id, rows.course_id, member_changes["role"])
+
+
+def _create_launch_rows(
+    deployment: Deployment,
+    claims: Mapping[str, Any],
+    user_changes: dict[str, Any],
+    course_changes: dict[str, Any],
+    lti_roles: list[str],
+) -> Launched:
+    """The first launch of a person, or into a course: create what is missing (ORM)."""
+    now = utcnow()
+    user = upsert_user(deployment.registration.issuer, str(claims["sub"]), user_changes)
+    if "locale" in user_changes:
+        user.locale = user_changes["locale"]
+    user.last_launch_at = now
+    course = upsert_course(deployment, claims[Claim.CONTEXT])
+    if "nrps_url" in course_changes:
+        course.nrps_url = course_changes["nrps_url"]
+    db.session.flush()  # ids of a new user or course, to look for their membership
+    membership = upsert_membership(course, user, lti_roles)
     membership.last_launch_at = now
-    if membership.id is None:
-        db.session.flush()
-    # A returning person's changes are written by the commit's flush: on SQLite the write
-    # lock is then held for those few statements only, not while the launch goes on.
-    return membership
+    db.session.flush()
+    return Launched(membership.id, user.id, course.id, membership.role)

@@ -70,6 +70,10 @@ class ToolKey(Timestamped, db.Model):
     retire_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+#: What a launch sets on a resource link (``lti.operations.link_values``).
+LINK_COLUMNS = ("title", "activity", "lineitem_url", "lineitems_url", "ags_scopes")
+
+
 class ResourceLink(Timestamped, db.Model):
     """A placement of one of the tool's activities in a course, with its gradebook line item."""
 
