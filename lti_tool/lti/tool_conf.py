@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from pylti1p3.deployment import Deployment as LtiDeployment
@@ -21,6 +22,15 @@ class InactiveDeployment(Exception):
     def __init__(self, deployment: Deployment) -> None:
         super().__init__(deployment.deployment_id)
         self.deployment = deployment
+
+
+@dataclass(frozen=True)
+class LaunchDeployment:
+    """The deployment a launch was validated against, as the launch needs it."""
+
+    id: int
+    issuer: str
+    is_active: bool
 
 
 class ToolRegistration(LtiRegistration):
@@ -62,10 +72,10 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def __init__(self) -> None:
         super().__init__()
-        self._registration_rows: dict[tuple[str, str | None], Registration | None] = {}
-        #: The deployment row the launch was validated against (read once, reused by the view).
-        self.deployment_row: Deployment | None = None
-        self._deployment_rows: dict[tuple[int, str], Deployment] = {}
+        self._registration_rows: dict[tuple[str, str | None], Any] = {}
+        #: The deployment the launch was validated against (read once, reused by the view).
+        self.deployment: LaunchDeployment | None = None
+        self._deployments: dict[tuple[int, str], LaunchDeployment] = {}
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Every issuer may have several client ids."""
@@ -77,29 +87,32 @@ class DatabaseToolConf(ToolConfAbstract):
 
     def registration_row(
         self, iss: str, client_id: str | None, *, deployment_id: str | None = None
-    ) -> Registration | None:
-        """Return the active registration of issuer and client id, if any.
+    ) -> Any:
+        """Return the active registration of issuer and client id as a row of its columns
+        (``Registration``'s names), if any.
 
         A login request without a client id is accepted only when the issuer has exactly one.
         With ``deployment_id`` the deployment is read in the same statement (a launch).
         """
         key = (iss, client_id or None)
         if key not in self._registration_rows:
-            query = select(Registration).filter_by(issuer=iss, is_active=True)
             if client_id and deployment_id is not None:
-                found = db.session.execute(
+                row = db.session.execute(
                     _launch_registration_statement(),
                     {"issuer": iss, "client_id": client_id, "deployment_id": deployment_id},
                 ).first()
-                row = found[0] if found else None
-                if found is not None and found[1] is not None:
-                    self._deployment_rows[(found[0].id, deployment_id)] = found[1]
+                if row is not None and row.deployment_pk is not None:
+                    self._deployments[(row.id, deployment_id)] = LaunchDeployment(
+                        row.deployment_pk, row.issuer, row.deployment_is_active
+                    )
             elif client_id:
-                row = db.session.scalar(
+                row = db.session.execute(
                     _login_registration_statement(), {"issuer": iss, "client_id": client_id}
-                )
+                ).first()
             else:
-                rows = list(db.session.scalars(query.limit(2)))
+                rows = db.session.execute(
+                    _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
+                ).all()
                 row = rows[0] if len(rows) == 1 else None
             self._registration_rows[key] = row
         return self._registration_rows[key]
@@ -139,12 +152,15 @@ class DatabaseToolConf(ToolConfAbstract):
         row = self.registration_row(iss, client_id)
         if row is None:
             return None
-        deployment = self._deployment_rows.get((row.id, deployment_id))
+        deployment = self._deployments.get((row.id, deployment_id))
         if deployment is None:
-            deployment = operations.record_deployment(row, deployment_id)
-        self.deployment_row = deployment
+            recorded = operations.record_deployment(
+                db.session.get_one(Registration, row.id), deployment_id
+            )
+            deployment = LaunchDeployment(recorded.id, row.issuer, recorded.is_active)
+        self.deployment = deployment
         if not deployment.is_active:
-            raise InactiveDeployment(deployment)
+            raise InactiveDeployment(db.session.get_one(Deployment, deployment.id))
         return LtiDeployment().set_deployment_id(deployment_id)
 
     def get_jwks(self, iss: str | None = None, client_id: str | None = None, **kwargs: Any) -> Any:
@@ -152,32 +168,56 @@ class DatabaseToolConf(ToolConfAbstract):
         return {"keys": [key.public_jwk for key in operations.current_keys()]}
 
 
+#: The registration's columns, as launches and logins read them (no ORM object).
+_REGISTRATION_COLUMNS = (
+    "id",
+    "name",
+    "issuer",
+    "client_id",
+    "auth_login_url",
+    "auth_token_url",
+    "auth_audience",
+    "keyset_url",
+    "product_family_code",
+    "is_active",
+    "auto_activate_deployments",
+)
+
+
 @functools.cache
 def _launch_registration_statement() -> Any:
     """A launch's active registration with its deployment, built once (SQLAlchemy memoises the
     cache key of a statement object; building one per request cost more than running it)."""
+    registration, deployment = Registration.__table__.c, Deployment.__table__.c
     return (
-        select(Registration, Deployment)
+        select(
+            *(registration[name] for name in _REGISTRATION_COLUMNS),
+            deployment.id.label("deployment_pk"),
+            deployment.is_active.label("deployment_is_active"),
+        )
+        .select_from(Registration.__table__)
         .outerjoin(
-            Deployment,
+            Deployment.__table__,
             and_(
-                Deployment.registration_id == Registration.id,
-                Deployment.deployment_id == bindparam("deployment_id"),
+                deployment.registration_id == registration.id,
+                deployment.deployment_id == bindparam("deployment_id"),
             ),
         )
         .where(
-            Registration.issuer == bindparam("issuer"),
-            Registration.client_id == bindparam("client_id"),
-            Registration.is_active.is_(True),
+            registration.issuer == bindparam("issuer"),
+            registration.client_id == bindparam("client_id"),
+            registration.is_active.is_(True),
         )
     )
 
 
 @functools.cache
-def _login_registration_statement() -> Any:
-    """A login's active registration of issuer and client id, built once."""
-    return select(Registration).where(
-        Registration.issuer == bindparam("issuer"),
-        Registration.client_id == bindparam("client_id"),
-        Registration.is_active.is_(True),
+def _login_registration_statement(*, without_client: bool = False) -> Any:
+    """A login's active registration of issuer (and client id), built once."""
+    registration = Registration.__table__.c
+    query = select(*(registration[name] for name in _REGISTRATION_COLUMNS)).where(
+        registration.issuer == bindparam("issuer"), registration.is_active.is_(True)
     )
+    if without_client:
+        return query.order_by(registration.id)
+    return query.where(registration.client_id == bindparam("client_id"))

@@ -195,10 +195,10 @@ def launch() -> Any:
     except StorageCheckNeeded as needed:
         return _storage_check_page(needed.pending)
     claims = message_launch.get_launch_data()
-    deployment = message_launch.tool_conf.deployment_row
+    deployment = message_launch.tool_conf.deployment
     assert deployment is not None, "validated launches have an active deployment"
-    rows = launch_rows(deployment, claims)
-    membership = sync_launch(deployment, claims, rows)
+    rows = launch_rows(deployment.id, deployment.issuer, claims)
+    membership = sync_launch(deployment.id, deployment.issuer, claims, rows)
     if message_launch.is_deep_link_launch():
         if membership.role != CourseRole.STAFF:
             db.session.commit()

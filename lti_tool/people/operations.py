@@ -115,7 +115,7 @@ _COURSE_COLUMNS = ("title", "label", "context_types", "nrps_url")
 _MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor")
 
 
-def launch_rows(deployment: Deployment, claims: Mapping[str, Any]) -> Any:
+def launch_rows(deployment_id: int, issuer: str, claims: Mapping[str, Any]) -> Any:
     """Read user, course, membership and resource link of a launch in one statement.
 
     Only the columns a launch compares are read (no ORM objects: a returning person's launch
@@ -125,10 +125,10 @@ def launch_rows(deployment: Deployment, claims: Mapping[str, Any]) -> Any:
     return db.session.execute(
         _launch_rows_statement(),
         {
-            "deployment_id": deployment.id,
+            "deployment_id": deployment_id,
             "context_id": str(claims[Claim.CONTEXT]["id"]),
             "link_id": str(link_id or ""),
-            "issuer": deployment.registration.issuer,
+            "issuer": issuer,
             "subject": str(claims["sub"]),
         },
     ).first()
@@ -174,7 +174,9 @@ def _launch_rows_statement() -> Any:
     )
 
 
-def sync_launch(deployment: Deployment, claims: Mapping[str, Any], rows: Any = None) -> Launched:
+def sync_launch(
+    deployment_id: int, issuer: str, claims: Mapping[str, Any], rows: Any = None
+) -> Launched:
     """Bring user, course and membership in step with a validated launch.
 
     A returning person (all three rows exist) costs one UPDATE per row whose values changed —
@@ -192,6 +194,7 @@ def sync_launch(deployment: Deployment, claims: Mapping[str, Any], rows: Any = N
         course_changes["nrps_url"] = nrps["context_memberships_url"]
     lti_roles = list(claims.get(Claim.ROLES) or [])
     if rows is None or rows.course_id is None or rows.membership_id is None:
+        deployment = db.session.get_one(Deployment, deployment_id)
         return _create_launch_rows(deployment, claims, user_changes, course_changes, lti_roles)
     member_changes = membership_values(lti_roles, is_designated_mentor=rows.is_designated_mentor)
     update_changed(User, rows.user_id, rows, {**user_changes, "last_launch_at": now})
