@@ -617,7 +617,9 @@ class Bench:
         stats = pstats.Stats(profiler)
         watched = {
             "private key loaded from PEM": lambda f, n: n == "load_pem_private_key",
-            "public key loaded from PEM/JWK": lambda f, n: n in ("load_pem_public_key", "from_pem"),
+            "public key loaded from PEM/JWK": lambda f, n: (
+                n in ("load_pem_public_key", "from_pem", "from_jwk")
+            ),
             "HTTP requests sent (JWKS fetches)": lambda f, n: (
                 f.endswith("requests/sessions.py") and n == "send"
             ),

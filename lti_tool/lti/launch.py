@@ -15,7 +15,6 @@ from typing import Any
 
 import jwt
 from flask import current_app, request
-from jwcrypto.jwk import JWK
 from pylti1p3.contrib.flask import FlaskCookieService, FlaskMessageLaunch, FlaskRequest
 from pylti1p3.exception import LtiException
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -38,7 +37,7 @@ from .login import (
     origin_of,
     pending_login,
 )
-from .platform_keys import fetch_platform_jwks
+from .platform_keys import fetch_platform_jwks, public_key_of
 from .tool_conf import DatabaseToolConf
 
 ACCEPTED_ALGORITHMS = ("RS256", "RS384", "RS512")
@@ -264,8 +263,9 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             return str(body["azp"])
         return str(aud[0] if isinstance(aud, list) else aud)
 
-    def get_public_key(self) -> tuple[str, str]:
-        """Find the platform key of the token's kid, re-fetching the JWKS once if it is unknown."""
+    def get_public_key(self) -> tuple[Any, str]:
+        """Find the platform key of the token's kid, re-fetching the JWKS once if it is unknown;
+        the key object is loaded once per process."""
         assert self._registration is not None
         header = self._jwt.get("header", {})
         kid, alg = header.get("kid"), header.get("alg")
@@ -277,7 +277,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
                     and key.get("kid") == kid
                     and key.get("alg", "RS256") == alg
                 ):
-                    return JWK(**key).export_to_pem().decode(), alg
+                    try:
+                        return public_key_of(key), alg
+                    except (jwt.InvalidKeyError, ValueError, KeyError, TypeError) as error:
+                        raise LaunchRefused(
+                            Refusal.PLATFORM_KEYS, f"unusable key: {error}"
+                        ) from error
         raise LaunchRefused(Refusal.SIGNATURE, "no platform key with the token's kid")
 
     def validate_jwt_signature(self) -> ToolMessageLaunch:

@@ -10,7 +10,7 @@ from typing import Any
 
 import requests
 from flask import current_app
-from jwcrypto.jwk import JWK
+from jwt.algorithms import RSAAlgorithm
 from werkzeug.http import parse_cache_control_header
 
 from .. import http
@@ -54,10 +54,14 @@ def fetch_platform_jwks(url: str, *, refresh: bool = False) -> dict[str, Any]:
     return key_set
 
 
+def public_key_of(jwk: dict[str, Any]) -> Any:
+    """The public key object of a JWK, loaded once per process (PyJWT takes it as it is)."""
+    return _load_public_key(json.dumps(jwk, sort_keys=True))
+
+
 @functools.lru_cache(maxsize=64)
-def pem_of(jwk_json: str) -> str:
-    """The PEM of a public JWK, converted once per process."""
-    return JWK(**json.loads(jwk_json)).export_to_pem().decode()
+def _load_public_key(jwk_json: str) -> Any:
+    return RSAAlgorithm.from_jwk(jwk_json)
 
 
 def _max_age(response: requests.Response) -> int:
