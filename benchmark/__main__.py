@@ -530,8 +530,10 @@ class Bench:
                 MAIL_USE_SSL=False,
                 MAIL_USERNAME=None,
             )
+            queued_before = data.queued_emails()
             data.due_emails(data.course_of(PAGE_COURSE), args.jobs)
             data.analyse()
+            due = data.queued_emails()
             runner = self.app.test_cli_runner()
             runs = 0
             started = time.perf_counter()
@@ -545,6 +547,11 @@ class Bench:
                     db.session.remove()
             seconds = time.perf_counter() - started
             left = data.queued_emails()
+            _line(
+                "e-mails due at the start",
+                f"{due:,}",
+                f"({args.jobs:,} generated, {queued_before:,} queued by earlier sections)",
+            )
             _line("e-mails received by the SMTP server", f"{received[0]:,}")
             _line("runs of run-due", str(runs), f"{left:,} left")
             _line(
