@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -113,6 +114,11 @@ class Launched:
 _USER_COLUMNS = (*PROFILE_CLAIMS, "locale")
 _COURSE_COLUMNS = ("title", "label", "context_types", "nrps_url")
 _MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor")
+#: How precisely the last launch is kept. Every click on one of the tool's activities in the
+#: LMS is a launch; a person moving between them relaunches within minutes. Recording each
+#: would make every such launch a write (on SQLite, one writer at a time); the time of the
+#: last launch to the quarter hour is all that uses it needs (privacy export, roster checks).
+LAST_LAUNCH_PRECISION = timedelta(minutes=15)
 
 
 def launch_rows(deployment_id: int, issuer: str, claims: Mapping[str, Any]) -> Any:
@@ -147,10 +153,12 @@ def _launch_rows_statement() -> Any:
         select(
             user.id.label("user_id"),
             *(user[name] for name in _USER_COLUMNS),
+            user.last_launch_at.label("user_last_launch_at"),
             course.id.label("course_id"),
             *(course[name] for name in _COURSE_COLUMNS),
             member.id.label("membership_id"),
             *(member[name] for name in _MEMBERSHIP_COLUMNS),
+            member.last_launch_at.label("membership_last_launch_at"),
             link.id.label("link_id"),
             *(link[name].label(f"link_{name}") for name in LINK_COLUMNS),
         )
@@ -179,12 +187,13 @@ def sync_launch(
 ) -> Launched:
     """Bring user, course and membership in step with a validated launch.
 
-    A returning person (all three rows exist) costs one UPDATE per row whose values changed —
-    the launch time always does — written by the commit: on SQLite the write lock is then held
-    for those statements only. Otherwise the rows are created through the ORM.
+    A returning person (all three rows exist) costs one UPDATE per row whose values changed
+    (the last launch is kept to ``LAST_LAUNCH_PRECISION``: a relaunch within it writes
+    nothing), written by the commit: on SQLite the write lock is then held for those
+    statements only. Otherwise the rows are created through the ORM.
     """
     now = utcnow()
-    user_changes = profile_values(claims)
+    user_changes: dict[str, Any] = dict(profile_values(claims))
     locale = (claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale")
     if isinstance(locale, str) and locale:
         user_changes["locale"] = locale[:20]
@@ -197,10 +206,19 @@ def sync_launch(
         deployment = db.session.get_one(Deployment, deployment_id)
         return _create_launch_rows(deployment, claims, user_changes, course_changes, lti_roles)
     member_changes = membership_values(lti_roles, is_designated_mentor=rows.is_designated_mentor)
-    update_changed(User, rows.user_id, rows, {**user_changes, "last_launch_at": now})
+    if _stale(rows.user_last_launch_at, now):
+        user_changes["last_launch_at"] = now
+    if _stale(rows.membership_last_launch_at, now):
+        member_changes["last_launch_at"] = now
+    update_changed(User, rows.user_id, rows, user_changes)
     update_changed(Course, rows.course_id, rows, course_changes)
-    update_changed(Membership, rows.membership_id, rows, {**member_changes, "last_launch_at": now})
+    update_changed(Membership, rows.membership_id, rows, member_changes)
     return Launched(rows.membership_id, rows.user_id, rows.course_id, member_changes["role"])
+
+
+def _stale(last_launch: datetime | None, now: datetime) -> bool:
+    """Whether a recorded last launch is older than the precision it is kept to."""
+    return last_launch is None or not now - LAST_LAUNCH_PRECISION < last_launch <= now
 
 
 def _create_launch_rows(

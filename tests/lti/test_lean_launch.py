@@ -5,12 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from lti_tool import http
 from lti_tool.extensions import db
+from lti_tool.models_base import utcnow
+from lti_tool.people.models import CourseRole, Membership, User
+from lti_tool.people.operations import LAST_LAUNCH_PRECISION
 from tests.support import openedx
 from tests.support.tokens import rewrite_id_token
 
@@ -45,6 +49,45 @@ def test_a_returning_persons_login_and_launch_take_few_statements_and_one_commit
     assert response.status_code == 303
     assert len(seen["statements"]) <= 6, "\n".join(seen["statements"])
     assert len(seen["commits"]) == 1
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+
+
+def test_a_relaunch_within_minutes_writes_only_what_changed(app, launch):
+    """Each activity clicked in the LMS is a launch: moving between them writes nothing but a
+    change (here a new name and a new role); the last launch is kept to the quarter hour."""
+    assert launch(user_id="mover", name="Anna").status_code == 303
+    member = db.session.scalars(select(Membership)).one()
+    first_launch = member.last_launch_at
+    db.session.rollback()
+
+    with counting() as same:
+        assert launch(user_id="mover", name="Anna").status_code == 303
+    with counting() as changed:
+        assert launch(user_id="mover", name="Anna Rossi", role="staff").status_code == 303
+
+    assert _writes(same["statements"]) == []
+    assert len(same["commits"]) == 1
+    assert [s.split()[1] for s in _writes(changed["statements"])] == ["user_account", "membership"]
+    member = db.session.scalars(select(Membership)).one()
+    assert (member.user.name, member.role) == ("Anna Rossi", CourseRole.STAFF)
+    assert member.last_launch_at == first_launch
+
+
+def test_a_launch_after_the_precision_records_the_new_last_launch(app, launch):
+    assert launch(user_id="back-later").status_code == 303
+    long_ago = utcnow() - LAST_LAUNCH_PRECISION - timedelta(minutes=1)
+    db.session.execute(update(User).values(last_launch_at=long_ago))
+    db.session.execute(update(Membership).values(last_launch_at=long_ago))
+    db.session.commit()
+
+    assert launch(user_id="back-later").status_code == 303
+
+    member = db.session.scalars(select(Membership)).one()
+    assert member.last_launch_at > long_ago + timedelta(minutes=1)
+    assert member.user.last_launch_at == member.last_launch_at
 
 
 def test_the_login_redirect_writes_nothing_to_the_database(client, openedx_consumer, launch):
