@@ -6,7 +6,7 @@ import random
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select, text, update
 
 from lti_tool.extensions import db
 from lti_tool.mentors.models import ContactMode, MentorRole, MentorStatus
@@ -147,6 +147,17 @@ def member_of(course: Course, subject: str) -> Membership:
     )
     assert membership is not None
     return membership
+
+
+def launched_yesterday(subjects: list[str]) -> None:
+    """Set these people's last launch a day back: their next launch records a new one."""
+    yesterday = utcnow() - timedelta(days=1)
+    users = select(User.id).where(User.subject.in_(subjects))
+    db.session.execute(update(User).where(User.id.in_(users)).values(last_launch_at=yesterday))
+    db.session.execute(
+        update(Membership).where(Membership.user_id.in_(users)).values(last_launch_at=yesterday)
+    )
+    db.session.commit()
 
 
 def accept(course: Course, subject: str) -> None:
