@@ -480,9 +480,12 @@ class Bench:
             (),
             False,
         )
+        # What the page runs: the page statement (it carries the count of candidates), and
+        # the bounded count only when it does not (no criteria, or no row).
         page, count = mentor_search._statements(chosen, self.dialect)
-        db.session.execute(count).all()
-        db.session.execute(page).all()
+        rows = db.session.execute(page).all()
+        if not rows or rows[0].total is None:
+            db.session.execute(count).all()
         db.session.rollback()
 
     # --- 4. dashboard ---------------------------------------------------------------------
