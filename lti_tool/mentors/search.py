@@ -246,15 +246,14 @@ def _statements(
     """
     if not criteria.text_words and not criteria.facet_tokens():
         return _listing(criteria, limit=limit, offset=offset)
-    score = _facet_score(criteria)
-    if criteria.text_words:
-        # Relevance x ≥ 0 maps into [0, 1) as x / (1 + x): facet matches always weigh more.
-        relevance = _relevance(criteria)
-        score = score + relevance / (literal(1.0) + relevance)
-    # Scored while the candidate's row is at hand: no second pass over the candidates.
+    # Scored while the candidate's row is at hand: no second pass over the documents. The
+    # text relevance x ≥ 0 maps into [0, 1) as x / (1 + x) (facet matches always weigh more)
+    # one level up, so that x is computed once per candidate.
+    relevance = _relevance(criteria) if criteria.text_words else literal(0.0, Float)
     columns = (
         MentorProfile.id.label("id"),
-        score.label("score"),
+        _facet_score(criteria).label("facets"),
+        relevance.label("relevance"),
         MentorProfile.search_name.label("search_name"),
     )
     if dialect == "sqlite":
@@ -293,9 +292,12 @@ def _statements(
         # mentor (36 s at 10k mentors); without the condition the FTS5 lookup always leads.
         conditions.append(MentorProfile.course_id == criteria.course_id)
     found = candidates.where(*conditions).limit(MAX_MATCHES + 1).subquery("candidates")
+    score = (found.c.facets + found.c.relevance / (literal(1.0, Float) + found.c.relevance)).label(
+        "score"
+    )
     ranked = (
-        select(found, func.count().over().label("total"))
-        .order_by(found.c.score.desc(), found.c.search_name, found.c.id)
+        select(found.c.id, score, found.c.search_name, func.count().over().label("total"))
+        .order_by(score.desc(), found.c.search_name, found.c.id)
         .limit(limit)
         .offset(offset)
         .subquery("ranked")
