@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale, get_translations, refresh
 
 if TYPE_CHECKING:
     from .people.models import Membership
@@ -67,7 +67,6 @@ def _translations() -> Any:
     beside the locale it was made for, so ``refresh()`` and ``force_locale()`` (e-mails in the
     recipient's language) are honoured: a new locale object means a new lookup.
     """
-    from flask_babel import get_translations
 
     context = g.get("_flask_babel") if has_app_context() else None
     locale = getattr(context, "babel_locale", None)
@@ -83,7 +82,6 @@ def _translations() -> Any:
 
 def init_app(app: Flask) -> None:
     """Expose the current locale to templates and choose it afresh for every request."""
-    from flask_babel import get_locale, refresh
 
     app.jinja_env.globals["current_locale"] = get_locale
     app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
