@@ -19,6 +19,7 @@ from ..programme.operations import programme_for
 from ..refusals import Refusal
 from . import operations, photos, queries
 from .access import can_become, can_request, can_view_profile
+from .cards import initials, search_cards
 from .forms import BusyForm, MentorStatusForm, ProfileForm, SearchForm
 from .guidance import (
     CONTACT_MODE_LABELS,
@@ -51,13 +52,7 @@ def mentor_role_label(role: str) -> Any:
     return ROLE_LABELS.get(MentorRole(role), role)
 
 
-@bp.app_template_global()
-def initials(name: str | None) -> str:
-    """Return up to two initials of a name for its avatar ("?" when the name is not shared)."""
-    words = [word for word in (name or "").split() if word[:1].isalpha()]
-    if not words:
-        return "?"
-    return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
+bp.add_app_template_global(initials)
 
 
 @bp.app_template_global()
@@ -95,15 +90,15 @@ def search(membership: Membership) -> Any:
         "mentors/search.html",
         form=form,
         result=result,
+        cards=search_cards(
+            result.hits if result is not None else (),
+            membership,
+            matching_mode,
+            viewer_language=str(get_locale() or ""),
+        ),
         query_args={key: values for key, values in query_args.items() if values},
         has_filters=any(query_args[key] for key in ("topic", "lang", "mode", "role")),
         staff_assign_only=matching_mode == MatchingMode.STAFF_ASSIGN,
-        askable={
-            hit.profile.id
-            for hit in (result.hits if result is not None else ())
-            if can_request(membership, hit.profile, matching_mode)
-        },
-        viewer_language=str(get_locale() or ""),
         membership=membership,
     )
 
