@@ -24,7 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, defer
 
 from ..extensions import db
 from ..pagination import ListPage
@@ -208,11 +208,18 @@ def _facet_score(criteria: _Criteria) -> ColumnElement[Any]:
 
 
 def _loaded(statement: Any) -> Any:
-    """Join membership and user to the profiles and load them with the page (no reloads)."""
+    """Join membership and user to the profiles and load them with the page (no reloads).
+
+    The search document stays in the database: a page never shows it, and it is the longest
+    column of a profile.
+    """
     return (
         statement.join(MentorProfile.membership)
         .join(Membership.user)
-        .options(contains_eager(MentorProfile.membership).contains_eager(Membership.user))
+        .options(
+            contains_eager(MentorProfile.membership).contains_eager(Membership.user),
+            defer(MentorProfile.search_document),
+        )
     )
 
 

@@ -56,6 +56,8 @@ _WORD = re.compile(r"[^\W_]+")
 
 def fold(text: str) -> str:
     """Return text in lower case without accents, as the index stores it."""
+    if text.isascii():  # nothing to decompose (most texts; the search's reasons fold each bio)
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
