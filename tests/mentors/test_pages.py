@@ -235,6 +235,32 @@ def test_search_page_shows_reasons_labels_and_the_way_to_ask(app, launch):
     assert "Ask this mentor" in text
 
 
+def test_search_cards_escape_what_mentors_wrote(app, launch):
+    """The cards' texts are worked out in Python (mentors/cards.py): values stay escaped."""
+    learner, course_id = enter(app, launch, user_id="luca")
+    course = db.session.get(Course, course_id)
+    seed_mentors(
+        course,
+        [
+            MentorSpec(
+                name="<b>Eve</b> & Co",
+                topics=["R&D <i>"],
+                languages=["it"],
+                headline="<script>x</script>",
+            )
+        ],
+    )
+
+    page = learner.get(f"/course/{course_id}/mentors?q=eve&lang=it").get_data(as_text=True)
+
+    card = page.split('data-testid="mentor-', 1)[1].split("</li>", 1)[0]
+    assert "<b>" not in card and "<i>" not in card and "<script>" not in card
+    assert ">&lt;b&gt;Eve&lt;/b&gt; &amp; Co</a>" in card
+    assert "<dd>R&amp;D &lt;i&gt;</dd>" in card and "&lt;script&gt;x&lt;/script&gt;" in card
+    assert "speaks Italian; mentions “eve”" in card
+    assert "> to &lt;b&gt;Eve&lt;/b&gt; &amp; Co</span>" in card
+
+
 def test_search_pages_keep_the_query(app, launch):
     learner, course_id = enter(app, launch, user_id="luca")
     course = db.session.get(Course, course_id)
