@@ -22,7 +22,7 @@ from ..people.models import Membership
 from ..programme.models import MatchingMode
 from .access import can_request
 from .guidance import CONTACT_MODE_LABELS, ROLE_LABELS, language_name
-from .models import ContactMode, MentorProfile, MentorRole, MentorStatus
+from .models import MentorProfile, MentorStatus
 from .search import SearchHit
 
 _LIST_SEPARATOR = ", "
@@ -85,16 +85,15 @@ class _Texts:
         """A contact mode's label."""
         label = self._modes.get(mode)
         if label is None:
-            known = ContactMode(mode) if mode in ContactMode._value2member_map_ else None
-            label = self._modes[mode] = str(CONTACT_MODE_LABELS[known]) if known else mode
+            # The labels' keys are StrEnum members: a member hashes and compares as its value.
+            label = self._modes[mode] = str(CONTACT_MODE_LABELS.get(mode, mode))  # type: ignore[call-overload]
         return label
 
     def role(self, role: str) -> str:
         """A mentor role's label."""
         label = self._roles.get(role)
         if label is None:
-            known = MentorRole(role) if role in MentorRole._value2member_map_ else None
-            label = self._roles[role] = str(ROLE_LABELS[known]) if known else role
+            label = self._roles[role] = str(ROLE_LABELS.get(role, role))  # type: ignore[call-overload]
         return label
 
 
@@ -108,7 +107,8 @@ def initials(name: str | None) -> str:
 
 def _url_with_id(endpoint: str, **values: Any) -> Callable[[int], str]:
     """Build an URL whose last path segment is a mentor's id once; complete it per mentor."""
-    sample = url_for(endpoint, **values, **{_ID_ARGUMENT[endpoint]: 0})
+    arguments: dict[str, Any] = {**values, _ID_ARGUMENT[endpoint]: 0}
+    sample = url_for(endpoint, **arguments)
     head, _sep, last = sample.rpartition("/")
     if last != "0":  # pragma: no cover - the routes end with the id
         raise ValueError(f"{endpoint}'s URL does not end with the mentor's id: {sample}")
