@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Any
@@ -96,4 +97,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from . import monitoring
 
     monitoring.init_app(app)  # last: it watches the endpoints the packages registered
+    # What exists now (modules, mappers, routes, the application) lives as long as the process:
+    # out of the cyclic collector's full passes, which otherwise walk all of it every few
+    # hundred requests (issue 12: 100-160 ms pauses, the search page's p99 over HTTP).
+    gc.freeze()
     return app
