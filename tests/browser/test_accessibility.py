@@ -1,21 +1,28 @@
 """An axe-core audit of every page each role reaches, at 1280 px and at 320 px (WCAG 2.1 AA).
 
-The demo LMS launches a staff member, a mentor and a learner into the demo course; from each home
-page the test follows every link of the course (GET only) and runs axe-core — the npm package
-installed by ``make test`` (``npm ci``), never a download — in Debian's Chromium. Serious and
-critical violations fail the test; moderate ones are printed for the record.
+The demo LMS launches a staff member, an administrator, a mentor and a learner into the demo
+course; from each home page a crawl follows every link of the course (GET only, over HTTP with the
+launch's cookies: the tool's links are all in its HTML, none is made by a script) and keeps one
+page of each kind. Each kind is then opened in Debian's Chromium and audited with axe-core — the
+npm package installed by ``make test`` (``npm ci``), never a download. Serious and critical
+violations fail the test; moderate ones are printed for the record.
+
+The kinds of a role are shared out between a few tests (by a stable hash of the kind, the same in
+every process), so that xdist can spread one role's audit over its workers.
 """
 
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator
+from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qsl, urldefrag, urlsplit
+from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import pytest
-
-from tests.browser.test_demo_browser import browser, demo_server  # noqa: F401 - fixtures
+import requests
 
 pytestmark = pytest.mark.browser
 
@@ -32,31 +39,16 @@ ROLES = {
     "mentor": "Francesca Moretti",
     "learner": "Giulia Rossi",
 }
+#: How many tests share each role's page kinds (staff and admin reach about 30, the others 20).
+SHARES = {"staff": 4, "admin": 4, "mentor": 3, "learner": 3}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def axe_source() -> str:
     """axe-core's browser bundle from node_modules."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (make test does).")
     return AXE.read_text(encoding="utf-8")
-
-
-def _launch(context, demo_server, person: str) -> str:  # noqa: F811 - fixture value
-    """Launch the person from the demo LMS; return the URL of their course in the tool."""
-    from playwright.sync_api import expect
-
-    page = context.new_page()
-    page.goto(demo_server + "/demo/")
-    page.get_by_label(person).check()
-    page.get_by_label("Language of the course").select_option("en")
-    page.get_by_role("button", name="Launch", exact=True).click()
-    expect(page.frame_locator('iframe[name="tool"]').get_by_text(person).first).to_be_visible(
-        timeout=15_000
-    )
-    base, rest = page.frame(name="tool").url.split("/course/", 1)
-    page.close()
-    return f"{base}/course/{rest.split('/')[0]}/"
 
 
 def _page_kind(url: str) -> tuple[str, tuple[str, ...]]:
@@ -69,18 +61,57 @@ def _page_kind(url: str) -> tuple[str, tuple[str, ...]]:
     return path, tuple(sorted({name for name, _value in parse_qsl(parts.query)}))
 
 
-def _course_links(page, course_url: str) -> Iterator[str]:
-    for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
-        url = urldefrag(href).url
+def _share(kind: tuple[str, tuple[str, ...]], shares: int) -> int:
+    """Which of the role's tests audits this kind: stable across processes (unlike ``hash``)."""
+    return zlib.crc32(repr(kind).encode()) % shares
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        href = dict(attrs).get("href")
+        if tag == "a" and href is not None:
+            self.hrefs.append(href.strip())
+
+
+def _course_links(html: str, page_url: str, course_url: str) -> Iterator[str]:
+    """The page's links into the course, resolved as the browser's ``a.href`` is."""
+    parser = _Links()
+    parser.feed(html)
+    for href in parser.hrefs:
+        url = urldefrag(urljoin(page_url, href)).url
         if url.startswith(course_url) and not urlsplit(url).path.endswith(SKIPPED_SUFFIXES):
             yield url
 
 
-def _audit(page, axe_source: str) -> list[dict]:
+@cache
+def _crawl(course_url: str, cookies: str) -> tuple[str, ...]:
+    """One page of each kind the person reaches from the course's home, breadth first."""
+    session = requests.Session()
+    session.headers["Accept-Language"] = "en-US,en"
+    for cookie in json.loads(cookies):
+        session.cookies.set(cookie["name"], cookie["value"], domain="", path=cookie["path"])
+    to_visit, seen, pages = [course_url], {_page_kind(course_url)}, []
+    while to_visit and len(pages) < MAX_PAGES:
+        url = to_visit.pop(0)
+        response = session.get(url, timeout=30)
+        assert response.status_code < 500, (url, response.status_code)
+        if response.status_code >= 400:
+            continue  # a link this role may not open is the navigation test's business
+        for link in _course_links(response.text, response.url, course_url):
+            if _page_kind(link) not in seen:
+                seen.add(_page_kind(link))
+                to_visit.append(link)
+        pages.append(url)
+    return tuple(pages)
+
+
+def _audit(page) -> list[dict]:
     """Run axe-core on the page as it is now; only the violations are collected (axe then
     skips building the details of every rule that passed — the same violations, much faster)."""
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=axe_source)
     result = page.evaluate(
         """async () => await axe.run(document, {
             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',
@@ -99,58 +130,54 @@ def _audit(page, axe_source: str) -> list[dict]:
     ]
 
 
-@pytest.mark.parametrize("role", list(ROLES))
-def test_every_page_of_each_role_passes_axe_at_both_widths(
-    demo_server,  # noqa: F811 - fixture
-    browser,  # noqa: F811 - fixture
-    axe_source,
-    role,
-):
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    course_url = _launch(context, demo_server, ROLES[role])
+@pytest.mark.parametrize(
+    ("role", "share"),
+    [(role, share) for role, shares in SHARES.items() for share in range(shares)],
+    ids=[
+        f"{role}-{share + 1}of{shares}"
+        for role, shares in SHARES.items()
+        for share in range(shares)
+    ],
+)
+def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, axe_source, role, share):
+    launched = signed_in(ROLES[role])
+    course_url = launched.course_url
+    pages = _crawl(course_url, json.dumps(launched.cookies))
+    assert len(pages) >= 3, pages
+    mine = [url for url in pages if _share(_page_kind(url), SHARES[role]) == share]
+
+    context = launched.context()
+    context.add_init_script(script=axe_source)  # in every page this context opens
     page = context.new_page()
-    to_visit, seen = [course_url], {_page_kind(course_url)}
     failures, moderate, audited = [], [], []
-    while to_visit and len(audited) < MAX_PAGES:
-        url = to_visit.pop(0)
+    for url in mine:
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
         response = page.goto(url)
         assert response is not None, url
-        assert response.status < 500, (url, response.status)
-        if response.status >= 400:
-            continue  # a link this role may not open is the navigation test's business
-        for link in _course_links(page, course_url):
-            if _page_kind(link) not in seen:
-                seen.add(_page_kind(link))
-                to_visit.append(link)
+        assert response.status < 400, (url, response.status)
         for width in WIDTHS:  # the same page, resized: the layout follows the media queries
             page.set_viewport_size({"width": width, "height": 900})
-            for violation in _audit(page, axe_source):
+            for violation in _audit(page):
                 entry = {"page": url.removeprefix(course_url) or "/", "width": width, **violation}
                 (failures if violation["impact"] in FAILING_IMPACTS else moderate).append(entry)
         audited.append(url)
     context.close()
 
-    print(f"\n{role}: {len(audited)} pages audited at {WIDTHS} px")
+    print(f"\n{role}: {len(audited)} of {len(pages)} page kinds audited at {WIDTHS} px")
     for entry in moderate:
         print("moderate/minor:", json.dumps(entry, ensure_ascii=False))
-    assert len(audited) >= 3, audited
     assert failures == [], json.dumps(failures, indent=1, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("role", list(ROLES))
-def test_at_320_px_the_content_comes_first_and_the_menu_folds(
-    demo_server,  # noqa: F811 - fixture
-    browser,  # noqa: F811 - fixture
-    role,
-):
+def test_at_320_px_the_content_comes_first_and_the_menu_folds(signed_in, role):
     from playwright.sync_api import expect
 
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    course_url = _launch(context, demo_server, ROLES[role])
+    launched = signed_in(ROLES[role])
+    context = launched.context()
     page = context.new_page()
     page.set_viewport_size({"width": 320, "height": 640})
-    page.goto(course_url)
+    page.goto(launched.course_url)
 
     heading = page.locator("main h1").first
     box = heading.bounding_box()

@@ -15,81 +15,35 @@ cookies (partitioned ``CHIPS`` cookies are still kept).
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from lti_tool import create_app
-from lti_tool.demo.cli import prepare_demo
 from lti_tool.lti.login import LOGIN_COOKIE
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, CONTEXT, demo_app, free_port, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 LEARNER = "Chiara Esposito"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """The real app served threaded on a free port: the LMS on 127.0.0.1, the tool on localhost."""
-    folder = tmp_path_factory.mktemp("blocked-cookies")
-    port = _free_port()
+    port = free_port()
     tool, lms = f"http://localhost:{port}", f"http://127.0.0.1:{port}"
-    app = create_app(
-        {
-            "SECRET_KEY": "browser-test",
-            "DATABASE_URL": "sqlite:///" + str(folder / "demo.sqlite3"),
-            "CACHE_TYPE": "FileSystemCache",
-            "CACHE_DIR": str(folder / "cache"),
-            "DEMO_MODE": True,
-            "PUBLIC_BASE_URL": tool,
-            "DEMO_PLATFORM_URL": lms,
-            # Chromium keeps Secure cookies from http://localhost: the production flags.
-            "COOKIE_SECURE": True,
-        }
+    app = demo_app(
+        tmp_path_factory.mktemp("blocked-cookies"),
+        port,
+        PUBLIC_BASE_URL=tool,
+        DEMO_PLATFORM_URL=lms,
+        # Chromium keeps Secure cookies from http://localhost: the production flags.
+        COOKIE_SECURE=True,
     )
-    app.instance_path = str(folder / "instance")
-    with app.app_context():
-        prepare_demo(app, "127.0.0.1", port)
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(app, "127.0.0.1", port):
         yield {"tool": tool, "lms": lms, "port": str(port)}
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's package 'chromium'.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        yield driver
 
 
 def _launch(page: Any, lms: str, *, storage: bool) -> None:
@@ -102,12 +56,11 @@ def _launch(page: Any, lms: str, *, storage: bool) -> None:
     page.get_by_role("button", name="Launch", exact=True).click()
 
 
-def test_launch_in_the_frame_through_the_platforms_storage(sites, playwright):
+def test_launch_in_the_frame_through_the_platforms_storage(sites, browser):
     from playwright.sync_api import expect
 
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(**CONTEXT)  # a fresh incognito context: no cookies yet
     try:
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         # Third-party cookies are blocked here: an unpartitioned cookie of the tool's site,
         # set inside the LMS page, does not stick.
@@ -135,9 +88,8 @@ def test_launch_in_the_frame_through_the_platforms_storage(sites, playwright):
         tool.get_by_role("checkbox").nth(1).check()
         tool.get_by_role("button", name="Accept and continue").click()
         expect(tool.get_by_role("heading", name="Find a mentor")).to_be_visible(timeout=10_000)
-        context.close()
     finally:
-        browser.close()
+        context.close()
 
 
 def _browser_blocking_the_tool_in_the_lms(playwright: Any, profile: Path, port: str) -> Any:
@@ -199,14 +151,11 @@ def test_with_platform_storage_but_no_cookies_at_all_the_tool_explains_the_new_w
         context.close()
 
 
-def test_without_platform_storage_partitioned_cookies_keep_the_launch_in_the_frame(
-    sites, playwright
-):
+def test_without_platform_storage_partitioned_cookies_keep_the_launch_in_the_frame(sites, browser):
     from playwright.sync_api import expect
 
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    context = browser.new_context(**CONTEXT)  # a fresh incognito context: no cookies yet
     try:
-        context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
         page = context.new_page()
         _launch(page, sites["lms"], storage=False)
         tool = page.frame_locator('iframe[name="tool"]')
@@ -217,6 +166,5 @@ def test_without_platform_storage_partitioned_cookies_keep_the_launch_in_the_fra
         assert page.evaluate("window.demoPlatformStorage.messages") == []
         tool_cookies = {c["name"]: c for c in context.cookies(sites["tool"])}
         assert LOGIN_COOKIE not in tool_cookies  # removed once the launch was validated
-        context.close()
     finally:
-        browser.close()
+        context.close()

@@ -7,16 +7,15 @@ import re
 
 import pytest
 
-from tests.browser.test_demo_browser import browser, demo_server  # noqa: F401 - fixtures
 from tests.browser.test_keyboard import _launch_tool_page
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_counter_follows_the_typing_and_nothing_is_cut(demo_server, browser):  # noqa: F811
+def test_the_counter_follows_the_typing_and_nothing_is_cut(signed_in):
     from playwright.sync_api import expect
 
-    context, page = _launch_tool_page(browser, demo_server, "Francesca Moretti")
+    context, page = _launch_tool_page(signed_in, "Francesca Moretti")
     page.get_by_role("link", name="My mentor profile").first.click()
     bio, counter = page.locator("#bio"), page.locator("#bio-count")
     limit = int(bio.get_attribute("data-limit"))

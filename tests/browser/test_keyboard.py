@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_demo_browser import browser, demo_server  # noqa: F401 - fixtures
-
 pytestmark = pytest.mark.browser
 
 #: Pressing Tab this often without reaching the target means it is not keyboard reachable.
@@ -31,23 +29,13 @@ FOCUSED = """() => {
 }"""
 
 
-def _launch_tool_page(browser, demo_server, person: str):  # noqa: F811 - fixture values
-    """Launch from the demo LMS (the LMS's part, not audited) and open the tool in its own tab."""
-    from playwright.sync_api import expect
-
-    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
-    lms = context.new_page()
-    lms.goto(demo_server + "/demo/")
-    lms.get_by_label(person).check()
-    lms.get_by_label("Language of the course").select_option("en")
-    lms.get_by_role("button", name="Launch", exact=True).click()
-    expect(lms.frame_locator('iframe[name="tool"]').get_by_text(person).first).to_be_visible(
-        timeout=15_000
-    )
-    home = lms.frame(name="tool").url
+def _launch_tool_page(signed_in, person: str):
+    """The person launched from the demo LMS (the LMS's part, not audited), with the tool in a
+    tab of its own."""
+    launched = signed_in(person)
+    context = launched.context()
     page = context.new_page()
-    page.goto(home)
-    lms.close()
+    page.goto(launched.course_url)
     return context, page
 
 
@@ -76,8 +64,8 @@ def _in_order(stops: list[dict]) -> bool:
     return all(later >= earlier - 1 for earlier, later in zip(tops, tops[1:], strict=False))
 
 
-def test_a_learner_sends_a_request_by_keyboard_and_errors_are_announced(demo_server, browser):  # noqa: F811
-    context, page = _launch_tool_page(browser, demo_server, "Marco Bianchi")
+def test_a_learner_sends_a_request_by_keyboard_and_errors_are_announced(signed_in):
+    context, page = _launch_tool_page(signed_in, "Marco Bianchi")
     stops: list[dict] = []
 
     # Home's next action; on first use it asks to accept the standards — by keyboard too.
@@ -154,8 +142,8 @@ def test_a_learner_sends_a_request_by_keyboard_and_errors_are_announced(demo_ser
     context.close()
 
 
-def test_a_mentee_fills_the_preparation_form_by_keyboard(demo_server, browser):  # noqa: F811
-    context, page = _launch_tool_page(browser, demo_server, "Giulia Rossi")
+def test_a_mentee_fills_the_preparation_form_by_keyboard(signed_in):
+    context, page = _launch_tool_page(signed_in, "Giulia Rossi")
     stops: list[dict] = []
 
     _tab_to(page, lambda f: "/contacts/" in (f["href"] or ""), stops)

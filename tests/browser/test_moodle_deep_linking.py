@@ -10,34 +10,24 @@ before anyone chooses.
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
-from pathlib import Path
+from contextlib import ExitStack
+from typing import Any
 from urllib.parse import urlencode
 
 import jwt
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from lti_tool import create_app
 from lti_tool.extensions import db
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, free_port, serving
 from tests.support import moodle
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--test-third-party-cookie-phaseout",  # third-party cookies blocked, as browsers do now
-]
+#: Third-party cookies blocked, as browsers do now.
+PHASEOUT_ARGS = [*CHROMIUM_ARGS, "--test-third-party-cookie-phaseout"]
 #: Chromium still keeps partitioned (CHIPS) cookies in a cross-site frame; Safari and Firefox's
 #: strict mode keep none. This makes the tool's frame refuse every script cookie, as they do.
 NO_COOKIES_IN_THE_TOOL_FRAME = """
@@ -52,26 +42,13 @@ if (window.top !== window.self && window.location.hostname === "localhost") {
 TINA = moodle.MoodleUser("3", "Tina", "Teacher", "tina@example.org", "editingteacher")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serve(app, host: str, port: int) -> tuple[object, threading.Thread]:
-    server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server, thread
-
-
 @pytest.fixture(scope="module")
 def sites(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[str, moodle.MoodleState, str]]:
     """The tool on localhost and the Moodle double on 127.0.0.1, registered and activated."""
     folder = tmp_path_factory.mktemp("browser-moodle")
-    tool_port, moodle_port = _free_port(), _free_port()
+    tool_port, moodle_port = free_port(), free_port()
     tool_url, moodle_url = f"http://localhost:{tool_port}", f"http://127.0.0.1:{moodle_port}"
     app = create_app(
         {
@@ -93,8 +70,9 @@ def sites(
 
         upgrade()
         db.session.commit()
-    servers = [_serve(app, "localhost", tool_port), _serve(platform, "127.0.0.1", moodle_port)]
-    try:
+    with ExitStack() as servers:
+        servers.enter_context(serving(app, "localhost", tool_port))
+        servers.enter_context(serving(platform, "127.0.0.1", moodle_port))
         token = state.issue_registration_token()
         link = (
             tool_url
@@ -110,26 +88,16 @@ def sites(
         client_id = jwt.decode(token, options={"verify_signature": False})["sub"]
         state.activate(client_id)
         yield moodle_url, state, client_id
-    finally:
-        for server, thread in servers:
-            server.shutdown()
-            thread.join(timeout=10)
-            server.server_close()
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is missing at {CHROMIUM}: install Debian's package 'chromium'.")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(playwright: Any) -> Iterator[Any]:
+    """Debian's Chromium with third-party cookies blocked (never a downloaded browser)."""
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=PHASEOUT_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 def test_items_chosen_in_the_new_window_reach_moodles_activity_form(sites, browser):
