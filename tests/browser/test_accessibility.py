@@ -14,6 +14,7 @@ every process), so that xdist can spread one role's audit over its workers.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterator
 from functools import cache
@@ -66,22 +67,74 @@ def _share(kind: tuple[str, tuple[str, ...]], shares: int) -> int:
     return zlib.crc32(repr(kind).encode()) % shares
 
 
-class _Links(HTMLParser):
-    def __init__(self) -> None:
+#: The one script of the tool's pages that navigates: a running roster sync's form submits itself
+#: (templates/staff/_macros.html). The crawl does what the browser does with it.
+AUTO_SUBMIT = re.compile(r'\s*document\.getElementById\("(?P<form>[^"]+)"\)\.submit\(\);\s*')
+#: What any other inline script would need to change the page's links or leave the page.
+NAVIGATING = re.compile(r"location|href|\.submit\(|requestSubmit|createElement|innerHTML|Adjacent")
+
+
+class _Page(HTMLParser):
+    """What the crawl reads of a page: its links, and the form a script submits at once."""
+
+    def __init__(self, html: str) -> None:
         super().__init__()
         self.hrefs: list[str] = []
+        self.forms: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self.scripts: list[str] = []
+        self._form: str | None = None
+        self._script: list[str] | None = None
+        self.feed(html)
+        self.close()
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        href = dict(attrs).get("href")
-        if tag == "a" and href is not None:
-            self.hrefs.append(href.strip())
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "a" and "href" in attributes:
+            self.hrefs.append(attributes["href"].strip())
+        elif tag == "form":
+            self._form = attributes.get("id")
+            if self._form:
+                self.forms[self._form] = (attributes.get("action", ""), [])
+        elif tag == "input" and self._form and attributes.get("name"):
+            self.forms[self._form][1].append((attributes["name"], attributes.get("value", "")))
+        elif tag == "script" and "src" not in attributes:
+            self._script = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "script" and self._script is not None:
+            self.scripts.append("".join(self._script))
+            self._script = None
+
+    def handle_data(self, data: str) -> None:
+        if self._script is not None:
+            self._script.append(data)
+
+    def submitted_form(self) -> tuple[str, list[tuple[str, str]]] | None:
+        """The form an inline script submits as the page loads, if any."""
+        for script in self.scripts:
+            if match := AUTO_SUBMIT.fullmatch(script):
+                return self.forms[match["form"]]
+            assert not NAVIGATING.search(script), f"the crawl cannot follow this script: {script}"
+        return None
 
 
-def _course_links(html: str, page_url: str, course_url: str) -> Iterator[str]:
+def _open(session: requests.Session, url: str) -> tuple[requests.Response, _Page]:
+    """GET the page as the browser opens it: a form the page submits by script is posted."""
+    response = session.get(url, timeout=30)
+    for _ in range(10):
+        page = _Page(response.text)
+        if response.status_code >= 400 or (submitted := page.submitted_form()) is None:
+            return response, page
+        action, fields = submitted
+        response = session.post(urljoin(response.url, action), data=fields, timeout=30)
+    raise AssertionError(f"{url} submits a form again and again")
+
+
+def _course_links(page: _Page, page_url: str, course_url: str) -> Iterator[str]:
     """The page's links into the course, resolved as the browser's ``a.href`` is."""
-    parser = _Links()
-    parser.feed(html)
-    for href in parser.hrefs:
+    for href in page.hrefs:
         url = urldefrag(urljoin(page_url, href)).url
         if url.startswith(course_url) and not urlsplit(url).path.endswith(SKIPPED_SUFFIXES):
             yield url
@@ -89,19 +142,24 @@ def _course_links(html: str, page_url: str, course_url: str) -> Iterator[str]:
 
 @cache
 def _crawl(course_url: str, cookies: str) -> tuple[str, ...]:
-    """One page of each kind the person reaches from the course's home, breadth first."""
+    """One page of each kind the person reaches from the course's home, breadth first, over
+    HTTP with the launch's cookies. None of the tool's links is made by a script; the one
+    script that navigates (a roster sync that goes on by itself) is followed as a browser does,
+    and any other that might navigate stops the crawl (see ``_Page.submitted_form``)."""
     session = requests.Session()
     session.headers["Accept-Language"] = "en-US,en"
     for cookie in json.loads(cookies):
-        session.cookies.set(cookie["name"], cookie["value"], domain="", path=cookie["path"])
+        session.cookies.set(
+            cookie["name"], cookie["value"], domain=cookie["domain"], path=cookie["path"]
+        )
     to_visit, seen, pages = [course_url], {_page_kind(course_url)}, []
     while to_visit and len(pages) < MAX_PAGES:
         url = to_visit.pop(0)
-        response = session.get(url, timeout=30)
+        response, page = _open(session, url)
         assert response.status_code < 500, (url, response.status_code)
         if response.status_code >= 400:
             continue  # a link this role may not open is the navigation test's business
-        for link in _course_links(response.text, response.url, course_url):
+        for link in _course_links(page, response.url, course_url):
             if _page_kind(link) not in seen:
                 seen.add(_page_kind(link))
                 to_visit.append(link)
