@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import re
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urldefrag, urljoin, urlsplit
 
 import pytest
@@ -50,6 +51,24 @@ def axe_source() -> str:
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: run `npm ci` (make test does).")
     return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def audit_page(signed_in, axe_source) -> Iterator[Callable[[str], Any]]:
+    """``audit_page(role)``: a tab of the role's launch with axe-core in every page it opens,
+    kept for all the role's audits in this process (its browser warm, its session going on)."""
+    pages: dict[str, Any] = {}
+
+    def page_of(role: str) -> Any:
+        if role not in pages:
+            context = signed_in(ROLES[role]).context()
+            context.add_init_script(script=axe_source)
+            pages[role] = context.new_page()
+        return pages[role]
+
+    yield page_of
+    for page in pages.values():
+        page.context.close()
 
 
 def _page_kind(url: str) -> tuple[str, tuple[str, ...]]:
@@ -197,16 +216,14 @@ def _audit(page) -> list[dict]:
         for share in range(shares)
     ],
 )
-def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, axe_source, role, share):
+def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, audit_page, role, share):
     launched = signed_in(ROLES[role])
     course_url = launched.course_url
     pages = _crawl(course_url, json.dumps(launched.cookies))
     assert len(pages) >= 3, pages
     mine = [url for url in pages if _share(_page_kind(url), SHARES[role]) == share]
 
-    context = launched.context()
-    context.add_init_script(script=axe_source)  # in every page this context opens
-    page = context.new_page()
+    page = audit_page(role)
     failures, moderate, audited = [], [], []
     for url in mine:
         page.set_viewport_size({"width": WIDTHS[0], "height": 900})
@@ -219,7 +236,6 @@ def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, axe_source
                 entry = {"page": url.removeprefix(course_url) or "/", "width": width, **violation}
                 (failures if violation["impact"] in FAILING_IMPACTS else moderate).append(entry)
         audited.append(url)
-    context.close()
 
     print(f"\n{role}: {len(audited)} of {len(pages)} page kinds audited at {WIDTHS} px")
     for entry in moderate:
