@@ -83,7 +83,7 @@ def search(membership: Membership) -> Any:
     query_args = {
         key: request.args.getlist(key) for key in ("q", "topic", "lang", "mode", "role", "all")
     }
-    matching_mode = queries.matching_mode(membership.course_id)
+    matching_mode = queries.matching_mode_and_profile(membership)
     # No commit before rendering: a commit would expire the loaded results and the template
     # would reload each profile, membership and user one by one (issue 12). A GET writes nothing.
     return render_template(
