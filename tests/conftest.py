@@ -18,6 +18,7 @@ from lti_tool.extensions import cache, db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.platforms.models import ToolKey
 from tests.support import keys, openedx
+from tests.support.snapshots import Snapshots
 
 TOOL_BASE_URL = "http://tool.test"
 DATABASE_URL_VARIABLE = "LTI_TOOL_DATABASE_URL"
@@ -132,6 +133,13 @@ def app(_session_app: Flask, _tool_key_jwk: dict[str, Any]) -> Iterator[Flask]:
             db.session.remove()
             app.config.clear()
             app.config.update(saved_config)
+
+
+@pytest.fixture(scope="session")
+def snapshots() -> Snapshots:
+    """Rows a fixture builds once per process, restored for each test that uses them
+    (``snapshots.once(key, build)``, see tests/support/snapshots.py)."""
+    return Snapshots()
 
 
 @pytest.fixture

@@ -64,13 +64,12 @@ def demo_instance(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture
-def demo(app, demo_instance):
+def demo(app, demo_instance, snapshots):
     """The tool in demo mode, seeded, reaching its own endpoints in-process over HTTP."""
     app.config["DEMO_MODE"] = True
     app.instance_path = demo_instance
     http.session().mount(TOOL_BASE_URL, WSGITransport(app))
-    seed_demo()
-    db.session.commit()
+    snapshots.once((__name__, "demo"), seed_demo)
     return app
 
 
@@ -431,7 +430,9 @@ def test_demo_jwks_publishes_the_public_key_only(demo, client):
     assert "d" not in key_set["keys"][0]
 
 
-def test_the_demo_key_is_kept_in_the_instance_folder(demo, demo_instance):
+def test_the_demo_key_is_kept_in_the_instance_folder(demo, demo_instance, client):
+    assert client.get("/demo/jwks.json").status_code == 200  # made on first use if missing
+
     pem = (Path(demo_instance) / platform.KEY_FILE).read_text()
     assert pem.startswith("-----BEGIN PRIVATE KEY-----")
     assert (Path(demo_instance) / platform.KEY_FILE).stat().st_mode & 0o077 == 0

@@ -12,8 +12,12 @@ from tests.support.factories import make_course, make_member, make_mentor
 
 
 @pytest.fixture
-def cohort(app):
+def cohort(app, snapshots):
     """Staff, a mentor, a mentee, bystanders of the course, and people of another course."""
+    return snapshots.once((__name__, "cohort"), _cohort)
+
+
+def _cohort():
     course = make_course()
     other_course = make_course("Another course")
     mentor = make_mentor(course, name="Marta Mentore", email="marta@example.org", locale="it")

@@ -65,8 +65,12 @@ PRIVATE = (
 
 
 @pytest.fixture
-def world(app, launch):
+def world(app, launch, snapshots):
     """Everybody, a waiting request and a mentorship with every kind of private note."""
+    return snapshots.once((__name__, "world"), lambda: _world(app, launch))
+
+
+def _world(app, launch):
     w = types.SimpleNamespace()
     w.mentee = join(app, launch, "mentee", name="Luca Learner")
     w.mentor = join(app, launch, "mentor", role="Community TA", name="Marta Mentore")

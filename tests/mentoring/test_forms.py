@@ -49,8 +49,12 @@ TABLES = (
 
 
 @pytest.fixture
-def scene(app, launch):
+def scene(app, launch, snapshots):
     """A waiting request, a mentorship in progress, an ended one, and another course's rows."""
+    return snapshots.once((__name__, "scene"), lambda: _scene(app, launch))
+
+
+def _scene(app, launch):
     mentee = join(app, launch, "mentee", name="Luca Learner")
     mentor = join(app, launch, "mentor", role="Community TA", name="Marta Mentore")
     other = join(app, launch, "other", name="Olga Other")
@@ -218,14 +222,17 @@ def _send(scene, form, changes=None, *, token=True):
 
 
 @pytest.fixture
-def ready(scene, app, launch):
+def ready(scene, app, launch, snapshots):
     """The scene plus a second mentor the mentee may still write to."""
-    second = join(app, launch, "mentor-2", role="Community TA", name="Oscar Other")
-    scene.other_mentor_profile = make_mentor(
-        second.membership.course, membership=second.membership, contact_modes=["video", "phone"]
-    )
-    db.session.commit()
-    return scene
+
+    def build():
+        second = join(app, launch, "mentor-2", role="Community TA", name="Oscar Other")
+        scene.other_mentor_profile = make_mentor(
+            second.membership.course, membership=second.membership, contact_modes=["video", "phone"]
+        )
+        return scene
+
+    return snapshots.once((__name__, "ready"), build)
 
 
 @pytest.mark.parametrize("form", FORMS)

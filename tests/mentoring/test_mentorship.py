@@ -43,11 +43,14 @@ OUTSIDERS = ["other_learner", "staff", "foreign_learner", "foreign_staff"]
 
 
 @pytest.fixture
-def pair(cohort):
+def pair(cohort, snapshots):
     """The cohort with an active mentorship of its mentee and mentor."""
-    cohort.mentorship = start(cohort.mentee, cohort.mentor)
-    db.session.commit()
-    return cohort
+
+    def build():
+        cohort.mentorship = start(cohort.mentee, cohort.mentor)
+        return cohort
+
+    return snapshots.once((__name__, "pair"), build)
 
 
 def _notices(kind):

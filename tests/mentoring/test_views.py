@@ -44,8 +44,12 @@ FORM_OF_REQUEST = {
 
 
 @pytest.fixture
-def people(app, launch):
+def people(app, launch, snapshots):
     """A mentee, a mentor with a profile, another learner and staff, launched in one course."""
+    return snapshots.once((__name__, "people"), lambda: _people(app, launch))
+
+
+def _people(app, launch):
     mentee = join(app, launch, "mentee", name="Luca Learner")
     mentor = join(app, launch, "mentor", role="Community TA", name="Marta Mentore")
     world = types.SimpleNamespace(
