@@ -13,7 +13,9 @@ from lti_consumer.data import Lti1p3LaunchData
 from lti_tool import create_app, http
 from lti_tool.extensions import db
 from tests.conftest import _test_config
-from tests.support import openedx
+from tests.support import moodle, openedx
+from tests.support.moodle import MoodleState
+from tests.support.wsgi_transport import WSGITransport
 from tests.support.html import input_values
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -157,6 +159,9 @@ def test_dynamic_registration_is_limited_per_address_and_per_token(make_app, tmp
     )
     url = "/lti/register?openid_configuration=https://moodle.test/conf&registration_token="
     with limited.app_context():
+        # Moodle answers at once (unreachable, each registration would wait for its retries)
+        platform = WSGITransport(moodle.make_platform_app(MoodleState()))
+        http.session().mount(moodle.PLATFORM_HOST, platform)
         browser = limited.test_client()
 
         def register(token, address):
