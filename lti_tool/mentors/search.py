@@ -24,6 +24,7 @@ from sqlalchemy import (
     literal_column,
     select,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import contains_eager, defer
 
 from ..extensions import db
@@ -34,6 +35,7 @@ from .search_index import (  # noqa: F401 - search_index names importers take fr
     LANGUAGES,
     MAX_SEARCH_NAME,
     MAX_WORD_LENGTH,
+    PREFIX_TOKEN_LENGTH,
     availability_token,
     build_search_document,
     course_token,
@@ -347,12 +349,6 @@ def _postgresql_candidates(criteria: _Criteria, left: Any) -> Any:
     few times less, with the same values.
     """
     document = MentorProfile.search_document
-    match = literal_column("mentor_profile.mentor_search_vector").bool_op("@@")(
-        func.to_tsquery(
-            literal_column("'simple'"),
-            _tsquery(criteria.required_groups(), criteria.text_terms()),
-        )
-    )
     matched = (
         select(
             MentorProfile.id.label("id"),
@@ -360,7 +356,7 @@ def _postgresql_candidates(criteria: _Criteria, left: Any) -> Any:
             (literal(" ") + document + literal(" ")).label("padded"),
         )
         .where(
-            match,
+            *_postgresql_match(criteria),
             MentorProfile.membership_id.not_in(left),
             MentorProfile.course_id == criteria.course_id,
         )
@@ -389,6 +385,53 @@ def _postgresql_candidates(criteria: _Criteria, left: Any) -> Any:
         .limit(MAX_MATCHES + 1)
         .subquery("candidates")
     )
+
+
+def _postgresql_match(criteria: _Criteria) -> list[ColumnElement[Any]]:
+    """Return the full-text conditions on PostgreSQL.
+
+    A typed word matches as a prefix (``c<id>w<word>:*``). With narrow facets asked for too
+    (a topic, or values of two facets), the word is looked up instead as a token of its
+    first ``PREFIX_TOKEN_LENGTH`` letters, which the GIN index holds for every word
+    (``c<id>p<prefix>``, ``mentor_search_prefixes`` in migration ``8f2a6c4e1d97``): every
+    condition is then an exact token and the index intersects the posting lists from the
+    rarest one, instead of merging the lists of every word a common prefix starts (10 ms
+    for "grow" at 100k mentors). A longer word is checked on the candidates' documents.
+
+    Otherwise the prefix stays: without facets, or with one broad facet (a language, a
+    contact mode or a role, each offered by a large share of mentors), a common word lets
+    PostgreSQL walk the course and stop at the bound, which the prefix tokens cannot do (the
+    rows do not store them: the function is declared costly so that no plan computes them
+    per row).
+    """
+    vector = literal_column("mentor_profile.mentor_search_vector")
+    groups = criteria.required_groups()
+    prefixed = [word for word in criteria.text_words if len(word) >= MIN_PREFIX_LENGTH]
+    narrow = bool(criteria.topics) or sum(1 for group in criteria.facet_groups() if group) > 1
+    if not (narrow and prefixed):
+        query = _tsquery(groups, criteria.text_terms())
+        return [vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), query))]
+    whole = [
+        (criteria.scoped("w" + word), False)
+        for word in criteria.text_words
+        if len(word) < MIN_PREFIX_LENGTH
+    ]
+    tokens = " & ".join(
+        "'" + criteria.scoped("p" + word[:PREFIX_TOKEN_LENGTH]) + "'" for word in prefixed
+    )
+    conditions = [
+        vector.bool_op("@@")(func.to_tsquery(literal_column("'simple'"), _tsquery(groups, whole))),
+        func.mentor_search_prefixes(MentorProfile.search_document).bool_op("@@")(
+            cast(literal(tokens), TSQUERY)
+        ),
+    ]
+    padded = literal(" ") + MentorProfile.search_document
+    conditions += [
+        func.strpos(padded, " " + criteria.scoped("w" + word)) > 0
+        for word in prefixed
+        if len(word) > PREFIX_TOKEN_LENGTH
+    ]
+    return conditions
 
 
 def _listing(criteria: _Criteria, *, limit: int, offset: int) -> tuple[Any, Any]:

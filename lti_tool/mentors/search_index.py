@@ -43,6 +43,10 @@ from .models import MentorProfile, MentorStatus
 LANGUAGES = LANGUAGE_CODES
 #: Longest word kept in the index (PostgreSQL skips words over 2,047 bytes).
 MAX_WORD_LENGTH = 100
+#: PostgreSQL's GIN index also holds, for every word, its prefixes of 2 to this many letters
+#: as tokens ``c<id>p<prefix>`` (computed from the document by ``mentor_search_prefixes``,
+#: migration ``8f2a6c4e1d97``; the rows do not store them).
+PREFIX_TOKEN_LENGTH = 6
 #: Longest folded name kept for sorting (``mentor_profile.search_name``).
 MAX_SEARCH_NAME = 200
 

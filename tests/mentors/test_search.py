@@ -295,3 +295,59 @@ def test_the_topic_facet_offers_the_most_common_topics_spellings_merged(search_a
 
     assert known_topics(course.id, limit=2) == ["Finance", "Leadership"]
     assert "Rare topic" not in known_topics(course.id)  # applicants do not count
+
+
+def test_words_match_as_prefixes_alongside_narrow_and_broad_facets(search_app):
+    """PostgreSQL looks a word up as a prefix token when a topic (or two facets) is asked for,
+    as a prefix of the word's tokens otherwise; SQLite always by prefix: the same mentors."""
+    course = make_course()
+    bios = {
+        "Ada": "growth mindset kaleidoscopes",
+        "Bea": "grow a garden",
+        "Cid": "ungrow things",
+        "Dan": "growth kaleidoscope",  # another topic
+        "Eve": "kaleidoscope",
+        "Fay": "x marks the spot",
+    }
+    seed_mentors(
+        course,
+        [
+            MentorSpec(
+                name=name,
+                topics=["Finance" if name == "Dan" else "Leadership"],
+                languages=["en"],
+                modes=["video"],
+                bio=bio,
+            )
+            for name, bio in bios.items()
+        ],
+    )
+    matching = {
+        "gr": {"Ada", "Bea", "Dan"},
+        "grow": {"Ada", "Bea", "Dan"},
+        "growth": {"Ada", "Dan"},
+        "kaleidoscope": {"Ada", "Dan", "Eve"},
+        "kaleidoscopes": {"Ada"},
+        "kaleidoscopex": set(),
+        "x": {"Fay"},
+        "grow kaleido": {"Ada", "Dan"},
+        "x spot": {"Fay"},
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        # A table this small is scanned, which computes the prefixes per row: ask the index.
+        db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    for words, names in matching.items():
+        for facets in (
+            {"topics": ["Leadership"]},
+            {"topics": ["Leadership"], "languages": ["en"]},
+            {"languages": ["en"], "modes": ["video"]},
+            {"languages": ["en"]},
+            {},
+        ):
+            wanted = names - {"Dan"} if "topics" in facets else names
+            found = search_mentors(course.id, text=words, **facets)
+            assert {hit.profile.membership.user.name for hit in found.hits} == wanted, (
+                words,
+                facets,
+            )
+    db.session.rollback()
