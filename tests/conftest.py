@@ -18,6 +18,7 @@ from lti_tool.extensions import cache, db
 from lti_tool.lti import keys as tool_keys
 from lti_tool.platforms.models import ToolKey
 from tests.support import keys, openedx
+from tests.support.database import empty_the_tables
 from tests.support.snapshots import Snapshots
 
 TOOL_BASE_URL = "http://tool.test"
@@ -127,8 +128,7 @@ def app(_session_app: Flask, _tool_key_jwk: dict[str, Any]) -> Iterator[Flask]:
             yield app
         finally:
             db.session.rollback()
-            for table in reversed(db.metadata.sorted_tables):
-                db.session.execute(table.delete())
+            empty_the_tables()
             db.session.commit()
             db.session.remove()
             app.config.clear()

@@ -21,11 +21,12 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, delete, func, insert, inspect, select, text
+from sqlalchemy import Integer, func, insert, inspect, select, text
 from sqlalchemy.orm import InstanceState
 from werkzeug.test import Client
 
 from lti_tool.extensions import db
+from tests.support.database import empty_the_tables
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,9 +93,8 @@ def _read_rows() -> dict[str, list[dict[str, Any]]]:
 def _restore(rows: dict[str, list[dict[str, Any]]]) -> None:
     """Replace whatever the test's fixtures wrote so far by the saved rows."""
     db.session.rollback()
+    empty_the_tables()
     tables = _tables()
-    for table in reversed(tables):
-        db.session.execute(delete(table))
     for table in tables:
         if table.name not in rows:
             continue
