@@ -72,8 +72,12 @@ def _post_rules(app):
 
 
 @pytest.fixture
-def pair(app, launch):
+def pair(app, launch, snapshots):
     """A launched mentee and mentor with a mentorship in progress, and launched staff."""
+    return snapshots.once((__name__, "pair"), lambda: _pair(app, launch))
+
+
+def _pair(app, launch):
     mentee = join(app, launch, "mentee", name="Luca Learner")
     mentor = join(app, launch, "mentor", role="Community TA", name="Marta Mentore")
     staff = join(app, launch, "teacher", role="staff", name="Stella Staff")

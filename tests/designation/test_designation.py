@@ -35,8 +35,12 @@ PROFILE_FORM = {
 
 
 @pytest.fixture
-def course(app):
+def course(app, snapshots):
     """A course with staff, a mentor, learners (one a non-editing teacher), and another course."""
+    return snapshots.once((__name__, "course"), lambda: _course(app))
+
+
+def _course(app):
     course = make_course()
     other = make_course("Another course")
     people = types.SimpleNamespace(

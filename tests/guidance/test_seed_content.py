@@ -35,9 +35,13 @@ LANGUAGES = ["en", "it"]
 
 
 @pytest.fixture
-def cohort(app, launch, request):
+def cohort(app, launch, request, snapshots):
     """In one language: a learner, a mentor with a request waiting and a mentorship, staff."""
     language = request.param
+    return snapshots.once((__name__, "cohort", language), lambda: _cohort(app, launch, language))
+
+
+def _cohort(app, launch, language):
     learner = join(app, launch, f"learner-{language}", name="Luca Learner", locale=language)
     mentor = join(app, launch, f"mentor-{language}", role="Community TA", name="Marta",
                   locale=language)  # fmt: skip

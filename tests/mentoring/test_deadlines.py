@@ -39,8 +39,12 @@ def smtp(app) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def cohort(app):
+def cohort(app, snapshots):
     """A course with staff (one inactive), a mentor, two mentees and a bystander course."""
+    return snapshots.once((__name__, "cohort"), lambda: _cohort(app))
+
+
+def _cohort(app):
     course = make_course()
     people = types.SimpleNamespace(
         course=course,

@@ -74,8 +74,12 @@ def mentorship_between(mentee, profile, **request):
 
 
 @pytest.fixture
-def journey(app):
+def journey(app, snapshots):
     """Luca (mentee) concluded a mentorship with Marta and has an active one with Otto."""
+    return snapshots.once((__name__, "journey"), _journey)
+
+
+def _journey():
     course = make_course("Mentoring for adult learners")
     staff = make_member(course, CourseRole.STAFF, name="Stella Staff", email="stella@example.org")
     mentee = make_member(course, name="Luca Learner", email="luca@example.org", locale="it")

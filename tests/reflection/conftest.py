@@ -26,8 +26,12 @@ LINKS = {"reflection": REFLECTION_LINK, "evaluation": EVALUATION_LINK}
 
 
 @pytest.fixture
-def people(app, launch):
+def people(app, launch, snapshots):
     """A mentee and her mentor (a mentorship), another learner and mentor, and staff."""
+    return snapshots.once((__name__, "people"), lambda: _people(app, launch))
+
+
+def _people(app, launch):
     mentee = join(app, launch, "mentee", name="Luca Learner")
     mentor = join(app, launch, "mentor", role="Community TA", name="Marta Mentore")
     other_mentor = join(app, launch, "mentor-2", role="Community TA", name="Oscar Other")

@@ -13,8 +13,12 @@ from tests.support.factories import make_course, make_member, make_mentor
 
 
 @pytest.fixture
-def cohort(app):
+def cohort(app, snapshots):
     """A course with staff, two mentors and three learners, and another course with staff."""
+    return snapshots.once((__name__, "cohort"), lambda: _cohort(app))
+
+
+def _cohort(app):
     course = make_course()
     other = make_course("Another course")
     people = types.SimpleNamespace(
