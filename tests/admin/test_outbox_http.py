@@ -3,11 +3,8 @@ and "retry now" delivers it exactly once after the platform recovers (issue 13, 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lti_tool.audit import MentoringEvent
 from lti_tool.extensions import db
@@ -17,17 +14,14 @@ from lti_tool.people.models import Membership, User
 from lti_tool.platforms.claims import Scope
 from lti_tool.platforms.models import Registration, ResourceLink
 from tests.support import openedx
+from tests.support.serving import serving
 
 
 @pytest.fixture
 def platform_over_http(openedx_consumer, openedx_state):
     """Open edX's token and score endpoints on a real HTTP port (no in-process transport)."""
-    server = make_server(
-        "127.0.0.1", 0, openedx.make_platform_app(openedx_consumer, openedx_state), threaded=True
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(openedx.make_platform_app(openedx_consumer, openedx_state)) as url:
+        yield url
 
 
 @pytest.fixture

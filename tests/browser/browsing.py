@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,21 +24,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@contextmanager
-def serving(app: Any, host: str, port: int) -> Iterator[None]:
-    """Serve the WSGI app threaded in the background while the block runs."""
-    server = make_server(host, port, app, threaded=True)
-    # Polled often, so shutting it down takes a moment, not the default half second.
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
 
 
 def demo_app(folder: Path, port: int, **config: Any) -> Any:

@@ -26,8 +26,8 @@ from tests.browser.browsing import (
     demo_app,
     free_port,
     launch_from_the_demo_lms,
-    serving,
 )
+from tests.support.serving import serving
 
 
 @pytest.fixture(scope="session")

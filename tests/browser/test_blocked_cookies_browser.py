@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from lti_tool.lti.login import LOGIN_COOKIE
-from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, CONTEXT, demo_app, free_port, serving
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, CONTEXT, demo_app, free_port
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.browser
 

@@ -21,8 +21,9 @@ import requests
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, free_port, serving
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, free_port
 from tests.support import moodle
+from tests.support.serving import serving
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ counting no member twice; a 403 (service not enabled) stops the sync with the ex
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -15,7 +14,6 @@ from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from lti_tool.extensions import db
 from lti_tool.http import EXTENSION_KEY
@@ -25,6 +23,7 @@ from lti_tool.people.models import Course, Membership, User
 from lti_tool.platforms.models import Registration
 from lti_tool.staff.models import RosterSync, SyncStatus
 from tests.support import openedx
+from tests.support.serving import serving
 
 TIMEOUT = 0.5
 MEMBERS = 2000
@@ -71,15 +70,12 @@ class FlakyPlatform:
 @pytest.fixture
 def platform(app, openedx_consumer, openedx_state):
     flaky = FlakyPlatform(openedx.make_platform_app(openedx_consumer, openedx_state))
-    server = make_server("127.0.0.1", 0, flaky, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    flaky.url = f"http://127.0.0.1:{server.server_port}"
     http = app.extensions[EXTENSION_KEY]
     before = http.timeout
     http.timeout = TIMEOUT
-    yield flaky
+    with serving(flaky) as flaky.url:
+        yield flaky
     http.timeout = before
-    server.shutdown()
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ score is posted exactly once.
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from lti_tool.admin import queries as admin_queries
 from lti_tool.extensions import db
@@ -26,6 +24,7 @@ from lti_tool.people.models import Membership, User
 from lti_tool.platforms.claims import Scope
 from lti_tool.platforms.models import Registration, ResourceLink
 from tests.support import openedx
+from tests.support.serving import serving
 
 TIMEOUT = 0.5
 LEARNERS = ("lena", "luca", "mara", "nico", "olga", "pia")
@@ -49,15 +48,12 @@ class SlowPlatform:
 @pytest.fixture
 def platform(app, openedx_consumer, openedx_state):
     wrapped = SlowPlatform(openedx.make_platform_app(openedx_consumer, openedx_state))
-    server = make_server("127.0.0.1", 0, wrapped, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     http = app.extensions[EXTENSION_KEY]
     before = http.timeout
     http.timeout = TIMEOUT
-    wrapped.url = f"http://127.0.0.1:{server.server_port}"
-    yield wrapped
+    with serving(wrapped) as wrapped.url:
+        yield wrapped
     http.timeout = before
-    server.shutdown()
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -18,11 +17,11 @@ import redis
 import requests
 from lti_consumer.data import Lti1p3LaunchData
 from sqlalchemy import make_url
-from werkzeug.serving import make_server
 
 from lti_tool.extensions import db
 from lti_tool.lti import operations
 from tests.support import openedx
+from tests.support.serving import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -39,12 +38,8 @@ def _free_port() -> int:
 @pytest.fixture
 def platform_server(openedx_consumer, openedx_state):
     """Open edX's endpoints (JWKS, token, services) on a real HTTP port."""
-    server = make_server(
-        "127.0.0.1", 0, openedx.make_platform_app(openedx_consumer, openedx_state), threaded=True
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serving(openedx.make_platform_app(openedx_consumer, openedx_state)) as url:
+        yield url
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ roster stops it with the explanation.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections import Counter
 from datetime import timedelta
@@ -16,7 +15,6 @@ from urllib.parse import parse_qs
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.serving import make_server
 
 from lti_tool.extensions import db
 from lti_tool.http import EXTENSION_KEY
@@ -26,6 +24,7 @@ from lti_tool.platforms.models import Registration
 from lti_tool.staff.models import RosterSync, SyncStatus
 from tests.staff.test_roster import roster, staff_person
 from tests.support import openedx
+from tests.support.serving import serving
 
 TIMEOUT = 0.5
 MEMBERS = 300
@@ -68,15 +67,12 @@ class FlakyPlatform:
 @pytest.fixture
 def platform(app, openedx_consumer, openedx_state, openedx_platform):
     flaky = FlakyPlatform(openedx.make_platform_app(openedx_consumer, openedx_state))
-    server = make_server("127.0.0.1", 0, flaky, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    flaky.url = f"http://127.0.0.1:{server.server_port}"
     http = app.extensions[EXTENSION_KEY]
     before = http.timeout
     http.timeout = TIMEOUT
-    yield flaky
+    with serving(flaky) as flaky.url:
+        yield flaky
     http.timeout = before
-    server.shutdown()
 
 
 def _run(app, moment) -> dict[str, str]:

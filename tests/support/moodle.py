@@ -14,6 +14,7 @@ the LTI roles as Moodle does. Moodle never sends a Mentor role.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import re
@@ -171,7 +172,9 @@ class MoodleState:
     def _registration_token(self, sub: str, scope: str) -> str:
         now = int(time.time())
         claims = {"sub": sub, "scope": scope, "iat": now, "exp": now + 3600}
-        return jwt.encode(claims, keys.private_pem(KEY_NAME), "RS256", headers={"kid": KID})
+        return jwt.encode(
+            claims, keys.load_private_key(keys.private_pem(KEY_NAME)), "RS256", headers={"kid": KID}
+        )
 
     def url(self, path: str) -> str:
         """Return the address of a page of the site."""
@@ -439,8 +442,7 @@ def make_platform_app(state: MoodleState) -> Flask:
 
     @app.get("/mod/lti/certs.php")
     def certs() -> Any:
-        jwk = JWK.from_pem(keys.public_pem(KEY_NAME).encode()).export_public(as_dict=True)
-        return jsonify({"keys": [{**jwk, "kid": KID, "alg": "RS256", "use": "sig"}]})
+        return jsonify({"keys": [_public_jwk()]})
 
     @app.get("/mod/lti/auth.php")
     def auth() -> Any:
@@ -647,7 +649,9 @@ def sign_id_token(state: MoodleState, client_id: str, nonce: str, launch: dict[s
         claims["name"] = f"{user.given_name} {user.family_name}"
     if "email" in requested:
         claims["email"] = user.email
-    return jwt.encode(claims, keys.private_pem(KEY_NAME), "RS256", headers={"kid": KID})
+    return jwt.encode(
+        claims, keys.load_private_key(keys.private_pem(KEY_NAME)), "RS256", headers={"kid": KID}
+    )
 
 
 def content_item_return(state: MoodleState, query: dict[str, str], token: str) -> Any:
@@ -767,3 +771,10 @@ def login_query(
 def query_of(url: str) -> dict[str, str]:
     """Return the query parameters of a URL, one value each."""
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+@functools.cache
+def _public_jwk() -> dict[str, Any]:
+    """The public JWK Moodle publishes (converted once: PEM parsing is slow)."""
+    jwk = JWK.from_pem(keys.public_pem(KEY_NAME).encode()).export_public(as_dict=True)
+    return {**jwk, "kid": KID, "alg": "RS256", "use": "sig"}
