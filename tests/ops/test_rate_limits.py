@@ -14,9 +14,9 @@ from lti_tool import create_app, http
 from lti_tool.extensions import db
 from tests.conftest import _test_config
 from tests.support import moodle, openedx
+from tests.support.html import input_values
 from tests.support.moodle import MoodleState
 from tests.support.wsgi_transport import WSGITransport
-from tests.support.html import input_values
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
