@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from lti_tool.platforms.claims import Role
-from tests.support.html import input_values
+from tests.support.html import input_values, session_token
 
 #: What Moodle sends for a site administrator: system and institution Administrator, no Learner.
 MOODLE_SITE_ADMIN_ROLES = [Role.SYSTEM_ADMINISTRATOR.value, Role.INSTITUTION_ADMINISTRATOR.value]
@@ -30,6 +30,9 @@ class Browser:
 
     def token(self) -> str:
         """A CSRF token of this browser's session (read from a page with a form)."""
+        return session_token(self.client, self._read_token)
+
+    def _read_token(self) -> str:
         page = self.client.get(f"/course/{self.course_id}/admin/keys")
         if page.status_code != 200:
             page = self.client.get(f"/course/{self.course_id}/staff/roster")

@@ -12,7 +12,7 @@ from lti_tool.core.session import SESSION_KEY, USER_KEY
 from lti_tool.extensions import db
 from lti_tool.people.models import Membership, User
 from lti_tool.programme.operations import accept_standards
-from tests.support.html import input_values
+from tests.support.html import input_values, session_token
 
 COURSE = "course-v1:Org+Mentoring+2026"
 OTHER_COURSE = "course-v1:Org+Other+2026"
@@ -44,6 +44,9 @@ class Person:
 
     def token(self) -> str:
         """A CSRF token of the person's session, read from a form page they may open."""
+        return session_token(self.client, self._read_token)
+
+    def _read_token(self) -> str:
         for path in ("/concerns/new", "/programme/settings", "/standards"):
             page = self.get(path)
             if page.status_code == 200:

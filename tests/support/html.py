@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 
 class _Inputs(HTMLParser):
@@ -31,3 +33,21 @@ def form_attributes(page: str) -> list[dict[str, str]]:
     parser = _Inputs()
     parser.feed(page)
     return parser.forms
+
+
+def session_token(client: Any, read: Callable[[], str]) -> str:
+    """The CSRF token of the test client's session, ``read()`` from a page with a form once per
+    session: the tool's tokens never expire (``WTF_CSRF_TIME_LIMIT`` is None) while the session's
+    secret stays the same, so a new launch (a new secret) reads a new one."""
+    tokens: dict[str, str] = client.__dict__.setdefault("_csrf_tokens", {})
+    secret = _csrf_secret(client)
+    if secret in tokens:
+        return tokens[secret]
+    token = read()
+    tokens[_csrf_secret(client)] = token
+    return token
+
+
+def _csrf_secret(client: Any) -> str:
+    with client.session_transaction() as session:
+        return str(session.get("csrf_token"))
