@@ -62,69 +62,62 @@ def registration_token() -> str:
     return "registration-token:" + hashlib.sha256(token.encode()).hexdigest()[:32]
 
 
-def _setting(name: str) -> Callable[[], str]:
-    return lambda: str(current_app.config[name] or "")
+def _rate(name: str, counts: Callable[[], bool]) -> Callable[[], str]:
+    """The configured rate when the limit counts this request, else none.
+
+    Flask-Limiter parses a limit's rate and builds its runtime limit on every request before
+    asking whether the request is exempt; a limit that has no rate for the request costs
+    neither (most requests are counted by one limit or none).
+    """
+    return lambda: str(current_app.config[name] or "") if counts() else ""
 
 
-def _only(endpoints: frozenset[str]) -> Callable[[], bool]:
-    return lambda: request.endpoint not in endpoints
+def _endpoint_in(endpoints: frozenset[str]) -> Callable[[], bool]:
+    return lambda: request.endpoint in endpoints
 
 
-def _not_a_course_form() -> bool:
-    """Exempt everything but form posts to course pages (the LTI doors have their own limits)."""
-    if request.method != "POST":
-        return True
-    return "course_id" not in (request.view_args or {})
-
-
-def _not_an_export() -> bool:
-    return request.endpoint not in EXPORT_ENDPOINTS
+def _course_form() -> bool:
+    """Form posts to course pages (the LTI doors have their own limits)."""
+    return request.method == "POST" and "course_id" in (request.view_args or {})
 
 
 def build_limits() -> list[ApplicationLimit]:
     """Return the tool's limits; each reads its rate from the configuration when it applies."""
     return [
         ApplicationLimit(
-            _setting("RATE_LIMIT_LOGIN"),
+            _rate("RATE_LIMIT_LOGIN", _endpoint_in(LOGIN_ENDPOINTS)),
             key_function=client_address,
             scope="login",
-            exempt_when=_only(LOGIN_ENDPOINTS),
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_LAUNCH"),
+            _rate("RATE_LIMIT_LAUNCH", _endpoint_in(LAUNCH_ENDPOINTS)),
             key_function=client_address,
             scope="launch",
-            exempt_when=_only(LAUNCH_ENDPOINTS),
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_REGISTRATION"),
+            _rate("RATE_LIMIT_REGISTRATION", _endpoint_in(REGISTRATION_ENDPOINTS)),
             key_function=client_address,
             scope="registration",
-            exempt_when=_only(REGISTRATION_ENDPOINTS),
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_REGISTRATION_TOKEN"),
+            _rate("RATE_LIMIT_REGISTRATION_TOKEN", _endpoint_in(REGISTRATION_ENDPOINTS)),
             key_function=registration_token,
             scope="registration-token",
-            exempt_when=_only(REGISTRATION_ENDPOINTS),
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_FORMS"),
+            _rate("RATE_LIMIT_FORMS", _course_form),
             key_function=signed_in_person,
             scope="forms",
-            exempt_when=_not_a_course_form,
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_SEARCH"),
+            _rate("RATE_LIMIT_SEARCH", _endpoint_in(SEARCH_ENDPOINTS)),
             key_function=signed_in_person,
             scope="search",
-            exempt_when=_only(SEARCH_ENDPOINTS),
         ),
         ApplicationLimit(
-            _setting("RATE_LIMIT_EXPORTS"),
+            _rate("RATE_LIMIT_EXPORTS", _endpoint_in(EXPORT_ENDPOINTS)),
             key_function=signed_in_person,
             scope="exports",
-            exempt_when=_not_an_export,
         ),
     ]
 
