@@ -47,8 +47,8 @@ class _Polling:
 class _Listening:
     """PostgreSQL ``LISTEN``: a dedicated autocommit connection, so no transaction stays open."""
 
-    def __init__(self, url: str) -> None:
-        self.connection = psycopg.connect(url, autocommit=True)
+    def __init__(self, connect_args: dict[str, Any]) -> None:
+        self.connection = psycopg.connect(**connect_args, autocommit=True)
         self.connection.execute(f"LISTEN {CHANNEL}")
 
     def wait(self, seconds: float) -> bool:
@@ -71,9 +71,12 @@ class _Listening:
 
 
 def _waker() -> _Polling | _Listening:
-    url = db.engine.url
-    if url.get_backend_name() == "postgresql":
-        return _Listening(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    engine = db.engine
+    if engine.url.get_backend_name() == "postgresql":
+        # The engine's own connection arguments (query options such as ``options=-c …``
+        # included), not its URL re-rendered: libpq does not read "+" as a space.
+        _positional, connect_args = engine.dialect.create_connect_args(engine.url)
+        return _Listening(connect_args)
     return _Polling()
 
 
