@@ -351,3 +351,10 @@ def test_words_match_as_prefixes_alongside_narrow_and_broad_facets(search_app):
                 facets,
             )
     db.session.rollback()
+
+
+def test_postgresql_walks_start_at_the_first_row(search_app):
+    """Without synchronised scans, a common word's walk gives the same candidates each time."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    assert db.session.scalar(text("SHOW synchronize_seqscans")) == "off"
