@@ -31,7 +31,7 @@ from sqlalchemy import event, text
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.keys import generate_private_key_pem
-from lti_tool.mentors import search as mentor_search
+from lti_tool.mentors import search_statements as mentor_search
 
 from . import data, load, platform
 
@@ -447,7 +447,7 @@ class Bench:
         print(f"\n  Query plans of the search page statements ({self.dialect}):")
         for shape, criteria in SHAPES.items():
             chosen = self._criteria(course_id, criteria)
-            page, _count = mentor_search._statements(chosen, self.dialect)
+            page, _count = mentor_search.statements(chosen, self.dialect)
             self._plan(shape, page)
         db.session.rollback()
 
@@ -465,7 +465,7 @@ class Bench:
             print("     " + line[:160])
 
     def _criteria(self, course_id: int, criteria: dict[str, Any]) -> Any:
-        return mentor_search._criteria(
+        return mentor_search.make_criteria(
             course_id,
             criteria.get("text", ""),
             criteria.get("topics", ()),
@@ -476,7 +476,7 @@ class Bench:
         )
 
     def _search_statements(self, course_id: int, criteria: dict[str, Any]) -> None:
-        chosen = mentor_search._criteria(
+        chosen = mentor_search.make_criteria(
             course_id,
             criteria.get("text", ""),
             criteria.get("topics", ()),
@@ -487,7 +487,7 @@ class Bench:
         )
         # What the page runs: the page statement (it carries the count of candidates), and
         # the bounded count only when it does not (no criteria, or no row).
-        page, count = mentor_search._statements(chosen, self.dialect)
+        page, count = mentor_search.statements(chosen, self.dialect)
         rows = db.session.execute(page).all()
         if not rows or rows[0].total is None:
             db.session.execute(count).all()

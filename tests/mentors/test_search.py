@@ -11,9 +11,9 @@ from sqlalchemy import text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from lti_tool.mentors import search as mentor_search
+from lti_tool.mentors import search_statements
 from lti_tool.mentors.models import MentorStatus
-from lti_tool.mentors.search import search_mentors, topic_key
+from lti_tool.mentors.search import Reason, search_mentors, topic_key
 from tests.conftest import _test_config
 from tests.mentors.factories import MentorSpec, seed_mentors
 from tests.support.factories import make_course
@@ -142,21 +142,21 @@ def test_facets_find_exactly_the_mentors_asked_for_in_relevance_order(pool, case
     ids, total = _all_ids(course_id, include_unavailable=show_all, **criteria)
 
     expected = [spec.id for spec in _expected(specs, show_all=show_all, **criteria)]
-    if len(expected) <= mentor_search.MAX_MATCHES:
+    if len(expected) <= search_statements.MAX_MATCHES:
         assert total == len(expected) > 0
         assert ids == expected
     else:  # counted and ranked up to the bound: the page says "more than 1000"
-        assert total == len(ids) == mentor_search.MAX_MATCHES
+        assert total == len(ids) == search_statements.MAX_MATCHES
         assert search_mentors(course_id, include_unavailable=show_all, **criteria).more
         shown = set(ids)
         assert ids == [i for i in expected if i in shown]
         if not criteria:  # without criteria: exactly the first by name, from the index
-            assert ids == expected[: mentor_search.MAX_MATCHES]
+            assert ids == expected[: search_statements.MAX_MATCHES]
 
 
 def test_busy_full_excluded_paused_and_applicants_are_hidden_by_default(pool, monkeypatch):
     course_id, _other, specs = pool
-    monkeypatch.setattr(mentor_search, "MAX_MATCHES", 100_000)  # walk the whole pool
+    monkeypatch.setattr(search_statements, "MAX_MATCHES", 100_000)  # walk the whole pool
     by_id = {spec.id: spec for spec in specs}
 
     shown, _total = _all_ids(course_id)
@@ -195,8 +195,8 @@ def test_words_match_as_prefixes_with_every_word_required(pool):
     narrowed = search_mentors(course_id, text="leader mentor 0040")
     assert [hit.profile.membership.user.name for hit in narrowed.hits] == ["Mentor 0040"]
     assert narrowed.hits[0].reasons[-2:] == [
-        mentor_search.Reason("text", "mentor"),
-        mentor_search.Reason("text", "0040"),
+        Reason("text", "mentor"),
+        Reason("text", "0040"),
     ]
 
     assert search_mentors(course_id, text="leader nonexistentword").total == 0
@@ -240,8 +240,8 @@ def test_facet_matches_outrank_and_ties_go_by_name(search_app):
     assert [hit.profile.membership.user.name for hit in result.hits] == ["Zeno", "Anna", "Berta"]
     assert [hit.score for hit in result.hits] == [2.0, 1.0, 1.0]
     assert result.hits[0].reasons == [
-        mentor_search.Reason("language", "it"),
-        mentor_search.Reason("language", "de"),
+        Reason("language", "it"),
+        Reason("language", "de"),
     ]
 
 
@@ -259,9 +259,11 @@ def test_paging_is_stable_and_bounded(pool):
 def test_the_main_query_uses_the_full_text_index(pool):
     """The plan answers every condition from the full-text index (PERF-FACTS.md)."""
     course_id, _other, _specs = pool
-    criteria = mentor_search._criteria(course_id, "lead", ["Leadership"], ["it"], (), (), False)
+    criteria = search_statements.make_criteria(
+        course_id, "lead", ["Leadership"], ["it"], (), (), False
+    )
     dialect = db.session.get_bind().dialect.name
-    page, _count = mentor_search._statements(criteria, dialect)
+    page, _count = search_statements.statements(criteria, dialect)
     compiled = page.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
     if dialect == "sqlite":
         plan = db.session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
