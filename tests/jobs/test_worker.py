@@ -174,7 +174,7 @@ def test_two_workers_over_200_due_emails_deliver_each_exactly_once(app, workers,
 def test_a_worker_killed_mid_batch_leaves_nothing_stuck_after_the_claim_timeout(
     app, workers, smtp_server
 ):
-    settings = {"outbox_claim_seconds": 4, "outbox_batch_size": 5, "jobs_worker_poll_seconds": 1}
+    settings = {"outbox_claim_seconds": 2, "outbox_batch_size": 5, "jobs_worker_poll_seconds": 1}
     smtp_server.hold.set()
     addresses = _queue(5)
     killed = workers("killed", **settings)
