@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Integer, func, insert, inspect, select, text
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.orm import InstanceState
 from werkzeug.test import Client
 
@@ -101,26 +101,9 @@ def _restore(rows: dict[str, list[dict[str, Any]]]) -> None:
         stored = [column.name for column in table.columns if column.computed is None]
         values = [{name: row[name] for name in stored} for row in rows[table.name]]
         db.session.execute(insert(table), values)
-        _move_sequence_past(table)
+    # New rows still take new ids: PostgreSQL's sequences only go forward (the restored ids
+    # came from them), SQLite gives the next rowid after the largest one.
     db.session.commit()
-
-
-def _move_sequence_past(table: Any) -> None:
-    """On PostgreSQL, new rows must not take the ids just inserted explicitly."""
-    if db.engine.dialect.name != "postgresql":
-        return  # SQLite gives the next rowid after the largest one
-    keys = list(table.primary_key.columns)
-    if len(keys) != 1 or not isinstance(keys[0].type, Integer) or not keys[0].autoincrement:
-        return
-    sequence = db.session.scalar(
-        text("SELECT pg_get_serial_sequence(:table, :column)"),
-        {"table": table.name, "column": keys[0].name},
-    )
-    if sequence:
-        largest = db.session.scalar(select(func.max(keys[0])))
-        db.session.execute(
-            text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": largest}
-        )
 
 
 def _freeze(value: Any) -> Any:
