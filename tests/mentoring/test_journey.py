@@ -45,13 +45,19 @@ CATALOGUE = (
 
 
 @lru_cache
-def _english_sentences(language: str) -> set[str]:
-    """The catalogue's English texts of three words or more that the language translates."""
+def _plain_sentences() -> list[str]:
+    """The catalogue's texts of three words or more without placeholders or markup (read once)."""
     with CATALOGUE.open("rb") as handle:
         ids = [m.id for m in read_po(handle) if isinstance(m.id, str) and m.id]
-    plain = [
+    return [
         i for i in ids if "%" not in i and "{" not in i and "<" not in i and len(i.split()) >= 3
     ]
+
+
+@lru_cache
+def _english_sentences(language: str) -> set[str]:
+    """The catalogue's English texts of three words or more that the language translates."""
+    plain = _plain_sentences()
     with force_locale(language):
         translated = {i for i in plain if gettext(i) != i}
     assert len(translated) > 300, language  # the check has something to look for
