@@ -7,7 +7,6 @@ newcomer asks about into ``docs/``. Never downloads a browser: Chromium comes fr
 
 from __future__ import annotations
 
-import socket
 import sys
 import tempfile
 import threading
@@ -18,28 +17,14 @@ from werkzeug.serving import make_server
 
 from lti_tool import create_app
 from lti_tool.demo.cli import prepare_demo
+from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, free_port
 
 DOCS = Path(__file__).resolve().parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTH, HEIGHT = 1100, 760
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _serve(folder: Path) -> str:
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_app(
         {

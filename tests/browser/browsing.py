@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,16 @@ CHROMIUM_ARGS = [
 ]
 #: The tool's pages as a browser sees them: English, a desktop window.
 CONTEXT = {"locale": "en-US", "viewport": {"width": 1280, "height": 900}}
+
+
+@contextmanager
+def chromium(playwright: Any, args: list[str] = CHROMIUM_ARGS) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser), closed after."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def free_port() -> int:

@@ -20,9 +20,9 @@ import pytest
 
 from tests.browser.browsing import (
     CHROMIUM,
-    CHROMIUM_ARGS,
     CONTEXT,
     SignedIn,
+    chromium,
     demo_app,
     free_port,
     launch_from_the_demo_lms,
@@ -52,11 +52,8 @@ def playwright() -> Iterator[Any]:
 @pytest.fixture(scope="session")
 def browser(playwright: Any) -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
+    with chromium(playwright) as launched:
+        yield launched
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ import requests
 
 from lti_tool import create_app
 from lti_tool.extensions import db
-from tests.browser.browsing import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.browsing import CHROMIUM_ARGS, chromium, free_port
 from tests.support import moodle
 from tests.support.serving import serving
 
@@ -94,11 +94,8 @@ def sites(
 @pytest.fixture(scope="module")
 def browser(playwright: Any) -> Iterator[Any]:
     """Debian's Chromium with third-party cookies blocked (never a downloaded browser)."""
-    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=PHASEOUT_ARGS)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
+    with chromium(playwright, PHASEOUT_ARGS) as launched:
+        yield launched
 
 
 def test_items_chosen_in_the_new_window_reach_moodles_activity_form(sites, browser):
