@@ -243,12 +243,8 @@ class ToolMessageLaunch(FlaskMessageLaunch):
         if not isinstance(issuer, str):
             raise LaunchRefused(Refusal.CLAIMS, "claim iss is not a string")
         client_id = azp or audiences[0]
-        deployment_id = body.get(Claim.DEPLOYMENT_ID)
-        row = self._tool_config.registration_row(
-            issuer,
-            client_id,
-            deployment_id=deployment_id if isinstance(deployment_id, str) else None,
-        )
+        # With the deployment and the launch's user, course, membership and link: one statement.
+        row = self._tool_config.registration_row(issuer, client_id, launch=body)
         registration = self._tool_config.to_lti_registration(row) if row else None
         if registration is None:
             raise LaunchRefused(Refusal.UNKNOWN_PLATFORM, "no registration for issuer and client")
@@ -358,6 +354,12 @@ class ToolMessageLaunch(FlaskMessageLaunch):
             lifetime = current_app.config["LAUNCH_DATA_LIFETIME"]
             call_cache("set", _LAUNCH_KEY + self._launch_id, kept, timeout=lifetime)
         return self
+
+    @property
+    def launch_rows(self) -> Any:
+        """The launch's user, course, membership and resource link as they were before it
+        (``people.operations.with_launch_rows``), read with the registration."""
+        return self._tool_config.registration_row(self._get_jwt_body()["iss"], self.get_client_id())
 
     @property
     def registration(self) -> Any:

@@ -269,7 +269,7 @@ def link_values(claims: Mapping[str, Any]) -> dict[str, Any]:
 
 def sync_resource_link(course_id: int, claims: Mapping[str, Any], rows: Any = None) -> int:
     """Find or create the placement a resource-link launch came from, with its AGS endpoint;
-    return its id. ``rows`` (``people.operations.launch_rows``) carries the link as it is."""
+    return its id. ``rows`` (``people.operations.with_launch_rows``) carries the link as it was."""
     values = link_values(claims)
     if rows is not None and rows.link_id is not None:
         update_changed(ResourceLink, rows.link_id, rows, values, prefix="link_")

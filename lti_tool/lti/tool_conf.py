@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,8 @@ from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import and_, bindparam, select
 
 from ..extensions import db
+from ..people.operations import launch_row_parameters, with_launch_rows
+from ..platforms.claims import Claim
 from ..platforms.models import Deployment, Registration
 from . import keys, operations
 
@@ -86,20 +89,27 @@ class DatabaseToolConf(ToolConfAbstract):
         return True
 
     def registration_row(
-        self, iss: str, client_id: str | None, *, deployment_id: str | None = None
+        self, iss: str, client_id: str | None, *, launch: Mapping[str, Any] | None = None
     ) -> Any:
         """Return the active registration of issuer and client id as a row of its columns
         (``Registration``'s names), if any.
 
         A login request without a client id is accepted only when the issuer has exactly one.
-        With ``deployment_id`` the deployment is read in the same statement (a launch).
+        With a ``launch``'s claims, its deployment and the rows the launch brings up to date
+        (``people.operations.with_launch_rows``) are read in the same statement.
         """
         key = (iss, client_id or None)
+        deployment_id = launch.get(Claim.DEPLOYMENT_ID) if launch is not None else None
         if key not in self._registration_rows:
-            if client_id and deployment_id is not None:
+            if client_id and launch is not None and isinstance(deployment_id, str):
                 row = db.session.execute(
                     _launch_registration_statement(),
-                    {"issuer": iss, "client_id": client_id, "deployment_id": deployment_id},
+                    {
+                        "issuer": iss,
+                        "client_id": client_id,
+                        "deployment_id": deployment_id,
+                        **launch_row_parameters(launch),
+                    },
                 ).first()
                 if row is not None and row.deployment_pk is not None:
                     self._deployments[(row.id, deployment_id)] = LaunchDeployment(
@@ -186,10 +196,11 @@ _REGISTRATION_COLUMNS = (
 
 @functools.cache
 def _launch_registration_statement() -> Any:
-    """A launch's active registration with its deployment, built once (SQLAlchemy memoises the
-    cache key of a statement object; building one per request cost more than running it)."""
+    """A launch's active registration with its deployment and the launch's user, course,
+    membership and resource link, built once (SQLAlchemy memoises the cache key of a statement
+    object; building one per request cost more than running it)."""
     registration, deployment = Registration.__table__.c, Deployment.__table__.c
-    return (
+    query = (
         select(
             *(registration[name] for name in _REGISTRATION_COLUMNS),
             deployment.id.label("deployment_pk"),
@@ -209,6 +220,7 @@ def _launch_registration_statement() -> Any:
             registration.is_active.is_(True),
         )
     )
+    return with_launch_rows(query, deployment.id, registration.issuer)
 
 
 @functools.cache

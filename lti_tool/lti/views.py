@@ -22,7 +22,7 @@ from ..core.session import cookie_attributes, membership_for, sign_in
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
 from ..people.models import Course, CourseRole
-from ..people.operations import launch_rows, sync_launch
+from ..people.operations import sync_launch
 from ..platforms.claims import Claim
 from ..platforms.models import Deployment, Registration
 from ..urls import public_url
@@ -197,7 +197,7 @@ def launch() -> Any:
     claims = message_launch.get_launch_data()
     deployment = message_launch.tool_conf.deployment
     assert deployment is not None, "validated launches have an active deployment"
-    rows = launch_rows(deployment.id, deployment.issuer, claims)
+    rows = message_launch.launch_rows
     membership = sync_launch(deployment.id, deployment.issuer, claims, rows)
     if message_launch.is_deep_link_launch():
         if membership.role != CourseRole.STAFF:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -110,10 +109,10 @@ class Launched:
     role: CourseRole
 
 
-#: What a launch compares with its claims, read in one statement (``launch_rows``).
-_USER_COLUMNS = (*PROFILE_CLAIMS, "locale")
+#: What a launch compares with its claims, read with its registration (``with_launch_rows``).
+_USER_COLUMNS = (*PROFILE_CLAIMS, "locale", "last_launch_at")
 _COURSE_COLUMNS = ("title", "label", "context_types", "nrps_url")
-_MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor")
+_MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor", "last_launch_at")
 #: How precisely the last launch is kept. Every click on one of the tool's activities in the
 #: LMS is a launch; a person moving between them relaunches within minutes. Recording each
 #: would make every such launch a write (on SQLite, one writer at a time); the time of the
@@ -121,28 +120,30 @@ _MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor")
 LAST_LAUNCH_PRECISION = timedelta(minutes=15)
 
 
-def launch_rows(deployment_id: int, issuer: str, claims: Mapping[str, Any]) -> Any:
-    """Read user, course, membership and resource link of a launch in one statement.
-
-    Only the columns a launch compares are read (no ORM objects: a returning person's launch
-    is then this read and the updates of what changed). None for a person never seen before.
-    """
-    link_id = (claims.get(Claim.RESOURCE_LINK) or {}).get("id")
-    return db.session.execute(
-        _launch_rows_statement(),
-        {
-            "deployment_id": deployment_id,
-            "context_id": str(claims[Claim.CONTEXT]["id"]),
-            "link_id": str(link_id or ""),
-            "issuer": issuer,
-            "subject": str(claims["sub"]),
-        },
-    ).first()
+def launch_row_parameters(claims: Mapping[str, Any]) -> dict[str, str | None]:
+    """The parameters of ``with_launch_rows`` for a launch's (not yet validated) claims: a
+    claim of the wrong type matches no row (validation refuses the launch anyway)."""
+    context = claims.get(Claim.CONTEXT)
+    link = claims.get(Claim.RESOURCE_LINK)
+    context_id = context.get("id") if isinstance(context, dict) else None
+    link_id = link.get("id") if isinstance(link, dict) else None
+    subject = claims.get("sub")
+    return {
+        "launch_subject": subject if isinstance(subject, str) else None,
+        "launch_context_id": str(context_id) if isinstance(context_id, (str, int)) else None,
+        "launch_link_id": None if isinstance(link_id, (dict, list)) else str(link_id or ""),
+    }
 
 
-@functools.cache
-def _launch_rows_statement() -> Any:
-    """The statement of ``launch_rows``, built once (SQLAlchemy memoises its cache key)."""
+def with_launch_rows(query: Any, deployment_pk: Any, issuer: Any) -> Any:
+    """``query`` with the launch's user, course, membership and resource link outer-joined,
+    each column labelled ``user_``, ``course_``, ``membership_`` or ``link_`` + its name and
+    each row's id as ``user_id``, ``course_id``, ``membership_id``, ``link_id`` (None: no such
+    row yet). ``deployment_pk`` and ``issuer`` are the query's columns of the launch's
+    deployment and platform; the parameters are ``launch_row_parameters``.
+
+    Only the columns a launch compares are read (no ORM objects): a returning person's launch
+    is the registration's statement and the updates of what changed."""
     user, course, member, link = (
         User.__table__.c,
         Course.__table__.c,
@@ -150,24 +151,25 @@ def _launch_rows_statement() -> Any:
         ResourceLink.__table__.c,
     )
     return (
-        select(
+        query.add_columns(
             user.id.label("user_id"),
-            *(user[name] for name in _USER_COLUMNS),
-            user.last_launch_at.label("user_last_launch_at"),
+            *(user[name].label(f"user_{name}") for name in _USER_COLUMNS),
             course.id.label("course_id"),
-            *(course[name] for name in _COURSE_COLUMNS),
+            *(course[name].label(f"course_{name}") for name in _COURSE_COLUMNS),
             member.id.label("membership_id"),
-            *(member[name] for name in _MEMBERSHIP_COLUMNS),
-            member.last_launch_at.label("membership_last_launch_at"),
+            *(member[name].label(f"membership_{name}") for name in _MEMBERSHIP_COLUMNS),
             link.id.label("link_id"),
             *(link[name].label(f"link_{name}") for name in LINK_COLUMNS),
         )
-        .select_from(User.__table__)
+        .outerjoin(
+            User.__table__,
+            and_(user.issuer == issuer, user.subject == bindparam("launch_subject")),
+        )
         .outerjoin(
             Course.__table__,
             and_(
-                course.deployment_id == bindparam("deployment_id"),
-                course.context_id == bindparam("context_id"),
+                course.deployment_id == deployment_pk,
+                course.context_id == bindparam("launch_context_id"),
             ),
         )
         .outerjoin(
@@ -176,16 +178,19 @@ def _launch_rows_statement() -> Any:
         )
         .outerjoin(
             ResourceLink.__table__,
-            and_(link.course_id == course.id, link.resource_link_id == bindparam("link_id")),
+            and_(
+                link.course_id == course.id,
+                link.resource_link_id == bindparam("launch_link_id"),
+            ),
         )
-        .where(user.issuer == bindparam("issuer"), user.subject == bindparam("subject"))
     )
 
 
 def sync_launch(
     deployment_id: int, issuer: str, claims: Mapping[str, Any], rows: Any = None
 ) -> Launched:
-    """Bring user, course and membership in step with a validated launch.
+    """Bring user, course and membership in step with a validated launch; ``rows`` is the
+    launch's row of ``with_launch_rows``, read with its registration.
 
     A returning person (all three rows exist) costs one UPDATE per row whose values changed
     (the last launch is kept to ``LAST_LAUNCH_PRECISION``: a relaunch within it writes
@@ -205,14 +210,16 @@ def sync_launch(
     if rows is None or rows.course_id is None or rows.membership_id is None:
         deployment = db.session.get_one(Deployment, deployment_id)
         return _create_launch_rows(deployment, claims, user_changes, course_changes, lti_roles)
-    member_changes = membership_values(lti_roles, is_designated_mentor=rows.is_designated_mentor)
+    member_changes = membership_values(
+        lti_roles, is_designated_mentor=rows.membership_is_designated_mentor
+    )
     if _stale(rows.user_last_launch_at, now):
         user_changes["last_launch_at"] = now
     if _stale(rows.membership_last_launch_at, now):
         member_changes["last_launch_at"] = now
-    update_changed(User, rows.user_id, rows, user_changes)
-    update_changed(Course, rows.course_id, rows, course_changes)
-    update_changed(Membership, rows.membership_id, rows, member_changes)
+    update_changed(User, rows.user_id, rows, user_changes, prefix="user_")
+    update_changed(Course, rows.course_id, rows, course_changes, prefix="course_")
+    update_changed(Membership, rows.membership_id, rows, member_changes, prefix="membership_")
     return Launched(rows.membership_id, rows.user_id, rows.course_id, member_changes["role"])
 
 
