@@ -132,7 +132,8 @@ def finalise_config(config: dict[str, Any], instance_path: str) -> dict[str, Any
         config["SQLALCHEMY_DATABASE_URI"] = config["SQLALCHEMY_DATABASE_URI"].replace(
             "postgresql://", "postgresql+psycopg://", 1
         )
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # PostgreSQL connections that rested are checked before use (lti_tool/database.py).
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
     config["CACHE_DIR"] = config.get("CACHE_DIR") or os.path.join(instance_path, "cache")
     config["STORAGE_DIR"] = config.get("STORAGE_DIR") or os.path.join(instance_path, "files")
     secure = config["COOKIE_SECURE"]

@@ -12,14 +12,24 @@ search walks the course for a common word and stops at 1,001 matches; with synch
 scans each walk started where the previous one stopped (the table is larger than a quarter of
 ``shared_buffers``), so the candidates of the same search changed from one request to the
 next and page 2 was not the continuation of page 1 (docs/performance.md).
+
+A pooled PostgreSQL connection that has been idle for more than ``PING_AFTER_IDLE_SECONDS`` is
+checked with ``SELECT 1`` before a request uses it, and replaced if the server is gone (a restart,
+a fail-over, a proxy that closed it). A connection handed from one request to the next within
+that time is not: SQLAlchemy's ``pool_pre_ping`` checked every connection on every request, a
+round trip per page and per launch under load. If the server goes away while connections are
+busy, the request that meets the broken connection fails and SQLAlchemy drops the whole pool at
+once, so the next requests reconnect.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
+from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db
 
@@ -42,13 +52,51 @@ def _postgresql_settings(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()  # the setting outlives the transaction that made it
 
 
+#: Seconds a pooled connection may rest before it is checked on its next use.
+PING_AFTER_IDLE_SECONDS = 1.0
+_RESTED_SINCE = "lti_tool_rested_since"
+
+
+def _rests(_dbapi_connection: Any, record: Any) -> None:
+    """A new or returned connection starts resting now."""
+    record.info[_RESTED_SINCE] = time.monotonic()
+
+
+def _ping_after_rest(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Check a connection that rested too long; the pool replaces one that fails."""
+    rested_since = record.info.get(_RESTED_SINCE)
+    if rested_since is not None and time.monotonic() - rested_since <= PING_AFTER_IDLE_SECONDS:
+        return
+    try:
+        ping(dbapi_connection)
+    except Exception as error:  # noqa: BLE001 - any failure: the pool reconnects, or says why
+        raise DisconnectionError(f"connection lost while idle: {error!r}") from error
+
+
+def ping(dbapi_connection: Any) -> None:
+    """One round trip on a raw connection."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SELECT 1")
+    finally:
+        cursor.close()
+
+
+def _listen_once(engine: Any, name: str, listener: Any) -> None:
+    if not event.contains(engine, name, listener):
+        event.listen(engine, name, listener)
+
+
 def init_app(app: Flask) -> None:
-    """Set the SQLite pragmas, or PostgreSQL's settings, on every new connection."""
+    """Set the SQLite pragmas, or PostgreSQL's settings and the check of rested connections
+    (unless the configuration asks for ``pool_pre_ping``), on every new connection."""
     with app.app_context():
         engine = db.engine
-    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
-        event.listen(engine, "connect", _sqlite_pragmas)
-    if engine.dialect.name == "postgresql" and not event.contains(
-        engine, "connect", _postgresql_settings
-    ):
-        event.listen(engine, "connect", _postgresql_settings)
+    if engine.dialect.name == "sqlite":
+        _listen_once(engine, "connect", _sqlite_pragmas)
+    if engine.dialect.name == "postgresql":
+        _listen_once(engine, "connect", _postgresql_settings)
+        if not engine.pool._pre_ping:
+            _listen_once(engine, "connect", _rests)
+            _listen_once(engine, "checkin", _rests)
+            _listen_once(engine, "checkout", _ping_after_rest)

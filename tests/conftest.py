@@ -91,7 +91,6 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "CACHE_DIR": str(instance),
         "PUBLIC_BASE_URL": TOOL_BASE_URL,
         "REGISTRATION_ALLOWED_PLATFORMS": ["https://moodle.test"],
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
 
 

@@ -71,10 +71,8 @@ def test_ready_fails_while_postgresql_is_unreachable_and_recovers(app, database_
     proxy = TCPProxy(url.host or "127.0.0.1", url.port or 5432).start()
     through_proxy = url.set(host="127.0.0.1", port=proxy.port)
     config = _test_config(through_proxy.render_as_string(hide_password=False), tmp_path)
-    config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-        "pool_pre_ping": True,
-        "connect_args": {"connect_timeout": 2},
-    }
+    # The production pool: a connection is checked only after a rest (lti_tool/database.py).
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"connect_timeout": 2}}
     tool = create_app(config)
     browser = tool.test_client()
     try:
