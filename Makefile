@@ -24,9 +24,12 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed-app
 	$(BIN)/flask --app lti_tool demo $(if $(DEMO_PORT),--port $(DEMO_PORT))
 
-## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set)
+## test: the whole suite (SQLite; PostgreSQL too when LTI_TOOL_DATABASE_URL is set).
+## Compiled modules are kept (in the ignored __pycache__ folders) even where the environment
+## sets PYTHONDONTWRITEBYTECODE: each test process and each gunicorn or job worker a test
+## starts would otherwise compile the tool and the tests again (~2 s per test process).
 test: $(VENV)/.installed-test browser node_modules/.installed
-	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 ## browser: Debian's Chromium for the browser tests (never a downloaded browser)
 browser:
