@@ -5,7 +5,8 @@ course; from each home page a crawl follows every link of the course (GET only, 
 launch's cookies: the tool's links are all in its HTML, none is made by a script) and keeps one
 page of each kind. Each kind is then opened in Debian's Chromium and audited with axe-core — the
 npm package installed by ``make test`` (``npm ci``), never a download. Serious and critical
-violations fail the test; moderate ones are printed for the record.
+violations fail the test; moderate ones are printed for the record. At each width the page must
+also fit the window: nothing may make it scroll sideways.
 
 A kind that staff and administrators both reach is audited once, as the administrator (the same
 page with one more menu item); staff's home page is audited as staff too.
@@ -222,6 +223,8 @@ def _audit(page) -> list[dict]:
     ],
 )
 def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, audit_page, role, share):
+    """Every page kind of the role, at each width: no serious or critical axe violation, and
+    nothing wider than the window (at 320 px: a phone, or the LMS's frame at phone width)."""
     launched = signed_in(ROLES[role])
     course_url = launched.course_url
     pages = _crawl(course_url, json.dumps(launched.cookies))
@@ -242,6 +245,9 @@ def test_every_page_of_each_role_passes_axe_at_both_widths(signed_in, audit_page
         assert response.status < 400, (url, response.status)
         for width in WIDTHS:  # the same page, resized: the layout follows the media queries
             page.set_viewport_size({"width": width, "height": 900})
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:  # a phone, or the LMS's frame at phone width, would scroll sideways
+                failures.append({"page": url, "width": width, "wider by px": overflow})
             for violation in _audit(page):
                 entry = {"page": url.removeprefix(course_url) or "/", "width": width, **violation}
                 (failures if violation["impact"] in FAILING_IMPACTS else moderate).append(entry)
