@@ -20,6 +20,9 @@ that time is not: SQLAlchemy's ``pool_pre_ping`` checked every connection on eve
 round trip per page and per launch under load. If the server goes away while connections are
 busy, the request that meets the broken connection fails and SQLAlchemy drops the whole pool at
 once, so the next requests reconnect.
+
+On PostgreSQL the statements of a transaction are watched for writes, so that a launch that
+wrote can commit without waiting for the disk (``models_base.commit_rederivable``).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
 from .extensions import db
+from .models_base import WROTE
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -82,6 +86,19 @@ def ping(dbapi_connection: Any) -> None:
         cursor.close()
 
 
+_WRITING = ("INSERT", "UPDATE", "DELETE")
+
+
+def _note_a_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    """Mark the transaction as one that wrote (``models_base.commit_rederivable`` asks)."""
+    if statement.lstrip()[:6].upper() in _WRITING:
+        connection.info[WROTE] = True
+
+
+def _transaction_ended(connection: Any) -> None:
+    connection.info.pop(WROTE, None)
+
+
 def _listen_once(engine: Any, name: str, listener: Any) -> None:
     if not event.contains(engine, name, listener):
         event.listen(engine, name, listener)
@@ -96,6 +113,9 @@ def init_app(app: Flask) -> None:
         _listen_once(engine, "connect", _sqlite_pragmas)
     if engine.dialect.name == "postgresql":
         _listen_once(engine, "connect", _postgresql_settings)
+        _listen_once(engine, "before_cursor_execute", _note_a_write)
+        _listen_once(engine, "commit", _transaction_ended)
+        _listen_once(engine, "rollback", _transaction_ended)
         if not engine.pool._pre_ping:
             _listen_once(engine, "connect", _rests)
             _listen_once(engine, "checkin", _rests)

@@ -88,3 +88,27 @@ def _update_by_id(table: Any) -> Any:
     built per call costs more than its execution (SQLAlchemy memoises the cache key of a
     statement object)."""
     return update(table).where(table.c.id == bindparam("_row_id"))
+
+
+#: Marks a connection whose transaction wrote (set on PostgreSQL by lti_tool/database.py).
+WROTE = "lti_tool_wrote"
+
+
+def commit_rederivable() -> None:
+    """Commit writes that the next launch would make again: what a launch copies from the
+    platform's claims (user, course, membership, resource link, the time of the last launch).
+
+    On PostgreSQL a transaction that wrote commits without waiting for its WAL to reach the
+    disk (``SET LOCAL synchronous_commit TO OFF``, this transaction only): a crash of the
+    database server may lose the last moment's launch records, which the person's next launch
+    writes again; it never corrupts anything or loses an earlier commit. Everything people
+    type (answers, forms) keeps the durable commit. A transaction that wrote nothing commits
+    as usual (no round trip more).
+    """
+    session = db.session()  # the request's session itself (the scoped proxy lacks in_transaction)
+    session.flush()
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql" and connection.info.get(WROTE):
+            connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+    session.commit()

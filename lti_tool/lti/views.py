@@ -21,6 +21,7 @@ from sqlalchemy import select
 from ..core.session import cookie_attributes, membership_for, sign_in
 from ..extensions import csrf, db
 from ..i18n import remember_launch_locale
+from ..models_base import commit_rederivable
 from ..people.models import Course, CourseRole
 from ..people.operations import sync_launch
 from ..platforms.claims import Claim
@@ -208,7 +209,7 @@ def launch() -> Any:
         link_id = operations.sync_resource_link(membership.course_id, claims, rows)
         target = url_for("home.activity", course_id=membership.course_id, link_id=link_id)
     sign_in(membership)  # before the commit, which would expire what it reads
-    db.session.commit()
+    commit_rederivable()  # what the launch wrote, its next launch would write again
     remember_launch_locale((claims.get(Claim.LAUNCH_PRESENTATION) or {}).get("locale"))
     response = redirect(target, code=303)
     forget_login(response, message_launch.pending.state)
