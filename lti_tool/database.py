@@ -96,7 +96,10 @@ def _note_a_write(connection: Any, _cursor: Any, statement: str, *_args: Any) ->
 
 
 def _transaction_ended(connection: Any) -> None:
-    connection.info.pop(WROTE, None)
+    # An invalidated connection (the server went away) has no info to clear: reading it
+    # would try to reconnect in the middle of the rollback.
+    if not connection.invalidated:
+        connection.info.pop(WROTE, None)
 
 
 def _listen_once(engine: Any, name: str, listener: Any) -> None:
