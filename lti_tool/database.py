@@ -21,8 +21,17 @@ round trip per page and per launch under load. If the server goes away while con
 busy, the request that meets the broken connection fails and SQLAlchemy drops the whole pool at
 once, so the next requests reconnect.
 
-On PostgreSQL the statements of a transaction are watched for writes, so that a launch that
-wrote can commit without waiting for the disk (``models_base.commit_rederivable``).
+On PostgreSQL a request's reads run outside a transaction until its first statement that is
+not a plain read: the connection is handed out in autocommit mode, and the first write (or
+row lock, savepoint, ``SET LOCAL``, server-side cursor …) turns autocommit off just before it
+runs, so that it and everything after it up to the commit or rollback are one transaction,
+as before. A page or a relaunch that only reads saves the round trips of ``BEGIN`` and
+``COMMIT`` (three round trips become one for a relaunch's single read). Nothing else
+changes: PostgreSQL's READ COMMITTED, which the tool uses, gives every statement its own
+snapshot inside a transaction too, and a plain SELECT takes no lock a transaction would keep.
+A connection asked for explicitly in autocommit mode (``isolation_level="AUTOCOMMIT"``) stays
+so. The statements of a transaction are also watched for writes, so that a launch that wrote
+can commit without waiting for the disk (``models_base.commit_rederivable``).
 """
 
 from __future__ import annotations
@@ -31,6 +40,7 @@ import time
 from typing import Any
 
 from flask import Flask
+from psycopg.pq import TransactionStatus
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 
@@ -89,10 +99,61 @@ def ping(dbapi_connection: Any) -> None:
 _WRITING = ("INSERT", "UPDATE", "DELETE")
 
 
-def _note_a_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-    """Mark the transaction as one that wrote (``models_base.commit_rederivable`` asks)."""
+def _before_statement(
+    connection: Any, cursor: Any, statement: str, _parameters: Any, context: Any, _many: bool
+) -> None:
+    """Mark the transaction as one that wrote (``models_base.commit_rederivable`` asks), and
+    open the database transaction at the first statement that is not a plain read."""
     if statement.lstrip()[:6].upper() in _WRITING:
         connection.info[WROTE] = True
+    dbapi_connection = cursor.connection
+    if (
+        dbapi_connection.autocommit
+        and not _plain_read(statement, context)
+        and connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
+    ):
+        dbapi_connection.autocommit = False
+
+
+#: What makes a SELECT more than a read: a row lock (``FOR UPDATE``, ``FOR SHARE`` …), a
+#: transaction-scoped lock or setting. Looked for as plain text, in capitals (a false alarm only
+#: opens the transaction sooner).
+_MORE_THAN_A_READ = ("FOR ", "_XACT_", "SET_CONFIG")
+
+
+def _plain_read(statement: str, context: Any) -> bool:
+    """A SELECT that locks nothing, sets nothing and needs no server-side cursor."""
+    text = statement.lstrip().upper()
+    return (
+        text.startswith("SELECT")
+        and not any(marker in text for marker in _MORE_THAN_A_READ)
+        and not (context is not None and context.execution_options.get("stream_results"))
+    )
+
+
+def _read_outside_transaction(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Hand out a connection that runs reads without BEGIN and COMMIT (see the module's text)."""
+    if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+        dbapi_connection.autocommit = True
+
+
+#: PostgreSQL's answer to a prepared statement whose table changed its columns since.
+_FEATURE_NOT_SUPPORTED = "0A000"
+
+
+def _forget_stale_plans(context: Any) -> None:
+    """After a migration changed a table, a statement psycopg had prepared on this connection
+    fails ("cached plan must not change result type"). psycopg forgets its prepared statements
+    on ROLLBACK, which a failed read outside a transaction never sends: tell it with
+    ``DEALLOCATE ALL``, so that only the one request fails, as inside a transaction."""
+    error = context.original_exception
+    raw = context.connection.connection.dbapi_connection if context.connection else None
+    if (
+        getattr(error, "sqlstate", None) == _FEATURE_NOT_SUPPORTED
+        and raw is not None
+        and raw.info.transaction_status == TransactionStatus.IDLE
+    ):
+        raw.execute("DEALLOCATE ALL")
 
 
 def _transaction_ended(connection: Any) -> None:
@@ -116,9 +177,11 @@ def init_app(app: Flask) -> None:
         _listen_once(engine, "connect", _sqlite_pragmas)
     if engine.dialect.name == "postgresql":
         _listen_once(engine, "connect", _postgresql_settings)
-        _listen_once(engine, "before_cursor_execute", _note_a_write)
+        _listen_once(engine, "before_cursor_execute", _before_statement)
         _listen_once(engine, "commit", _transaction_ended)
         _listen_once(engine, "rollback", _transaction_ended)
+        _listen_once(engine, "checkout", _read_outside_transaction)
+        _listen_once(engine, "handle_error", _forget_stale_plans)
         if not engine.pool._pre_ping:
             _listen_once(engine, "connect", _rests)
             _listen_once(engine, "checkin", _rests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -31,6 +32,16 @@ def _at_revision(database_url, tmp_path, revision):
             db.engine.dispose()
 
 
+@pytest.fixture
+def rebuilds_the_schema(_session_app):
+    """For a test that drops and rebuilds the tables: afterwards the session's app reconnects,
+    as the tool's workers restart after a deployment that migrated (psycopg's statements
+    prepared on the old tables would fail once each, ``lti_tool/database.py``)."""
+    yield
+    with _session_app.app_context():
+        db.engine.dispose()
+
+
 def _is_modelled(name, type_, parent_names):
     """Skip the full-text search objects (FTS5 table and shadow tables, GIN index)."""
     return not (name or "").startswith("mentor_search")
@@ -46,7 +57,9 @@ def test_models_and_migrations_agree(app):
     assert differences == []
 
 
-def test_flask_db_upgrade_builds_the_schema_from_nothing(database_url, _migrated, tmp_path):
+def test_flask_db_upgrade_builds_the_schema_from_nothing(
+    database_url, _migrated, tmp_path, rebuilds_the_schema
+):
     app = create_app(_test_config(database_url, tmp_path))
     runner = app.test_cli_runner()
     with app.app_context():
@@ -63,7 +76,9 @@ def test_flask_db_upgrade_builds_the_schema_from_nothing(database_url, _migrated
         db.engine.dispose()
 
 
-def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tmp_path):
+def test_the_evaluation_migration_keeps_every_answer(
+    database_url, _migrated, tmp_path, rebuilds_the_schema
+):
     """d5a8c31e7f90 moves the fixed evaluation columns into one answer per seed question."""
     from flask_migrate import downgrade, upgrade
 
@@ -140,7 +155,7 @@ def test_the_evaluation_migration_keeps_every_answer(database_url, _migrated, tm
 
 
 def test_every_course_gets_its_programme_with_its_platforms_defaults(
-    database_url, _migrated, tmp_path
+    database_url, _migrated, tmp_path, rebuilds_the_schema
 ):
     """3e4f5a6b7c8d gives each course whose programme was never read its programme."""
     from flask_migrate import upgrade

@@ -1,15 +1,20 @@
 """SQLite connections run in WAL mode with synchronous=NORMAL (a documented trade-off);
-PostgreSQL connections are checked before use only after a rest (lti_tool/database.py)."""
+PostgreSQL connections are checked before use only after a rest, and run reads outside a
+transaction until the first write (lti_tool/database.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from psycopg.pq import TransactionStatus
+from sqlalchemy import create_engine, select, text, update
+from sqlalchemy.exc import NotSupportedError, OperationalError
 
 from lti_tool import create_app, database
 from lti_tool.extensions import db
+from lti_tool.platforms.models import ToolKey
 from tests.conftest import _test_config
 
 
@@ -55,3 +60,96 @@ def test_a_rested_postgresql_connection_is_checked_and_replaced_but_a_busy_one_i
 
     assert len(pings) >= 2  # the dead one, then its replacement
     assert new_pid != pid
+
+
+def _on_postgresql(app) -> None:
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("needs PostgreSQL: set LTI_TOOL_DATABASE_URL")
+
+
+def _status(connection: Any) -> TransactionStatus:
+    return connection.connection.dbapi_connection.info.transaction_status
+
+
+def test_on_postgresql_reads_run_without_a_transaction_and_the_first_write_opens_one(app):
+    """A page that only reads sends no BEGIN and no COMMIT; from the first write on, what the
+    request writes is one transaction again: invisible to others until the commit, undone
+    whole by a rollback."""
+    _on_postgresql(app)
+    with app.app_context():
+        other = create_engine(db.engine.url)
+        try:
+            assert db.session.scalar(select(ToolKey.kid)) == "tool-key-1"
+            assert _status(db.session.connection()) == TransactionStatus.IDLE  # no BEGIN sent
+            db.session.execute(update(ToolKey).values(kid="renamed"))
+            db.session.execute(update(ToolKey).values(retire_at=datetime(2030, 1, 1, tzinfo=UTC)))
+            assert _status(db.session.connection()) == TransactionStatus.INTRANS
+            with other.connect() as outside:  # not committed: nobody else sees it
+                assert outside.execute(select(ToolKey.kid, ToolKey.retire_at)).one() == (
+                    "tool-key-1",
+                    None,
+                )
+            db.session.rollback()
+            assert db.session.execute(select(ToolKey.kid, ToolKey.retire_at)).one() == (
+                "tool-key-1",
+                None,
+            )
+        finally:
+            other.dispose()
+
+
+def test_on_postgresql_a_locking_read_keeps_its_lock_until_the_commit(app):
+    _on_postgresql(app)
+    with app.app_context():
+        other = create_engine(db.engine.url)
+        try:
+            db.session.scalar(select(ToolKey).with_for_update())
+            assert _status(db.session.connection()) == TransactionStatus.INTRANS
+            with other.connect() as outside, pytest.raises(OperationalError, match="lock"):
+                outside.execute(select(ToolKey.kid).with_for_update(nowait=True))
+            db.session.commit()
+            with other.connect() as outside:  # released by the commit
+                assert outside.execute(select(ToolKey.kid).with_for_update(nowait=True)).all()
+        finally:
+            other.dispose()
+
+
+def test_on_postgresql_a_connection_asked_for_in_autocommit_stays_so(app):
+    """What must run outside a transaction block (VACUUM here) still can."""
+    _on_postgresql(app)
+    autocommit = {"isolation_level": "AUTOCOMMIT"}
+    with app.app_context(), db.engine.connect().execution_options(**autocommit) as connection:
+        connection.exec_driver_sql("VACUUM tool_key")
+        assert _status(connection) == TransactionStatus.IDLE
+
+
+def test_on_postgresql_a_table_changed_under_a_prepared_read_fails_one_request_only(app):
+    """A migration run elsewhere changes a column's type under a statement psycopg prepared:
+    the next read fails once (as it did inside a transaction), then the statement is prepared
+    again, on the same connection, instead of failing on every request until a restart."""
+    _on_postgresql(app)
+    with app.app_context():
+        other = create_engine(db.engine.url)
+        try:
+            with other.begin() as outside:
+                outside.exec_driver_sql("CREATE TABLE stale_plan_probe (a integer)")
+                outside.exec_driver_sql("INSERT INTO stale_plan_probe VALUES (1)")
+            read = text("SELECT a FROM stale_plan_probe")
+            for _ in range(8):  # psycopg prepares a statement from its sixth execution
+                assert db.session.scalar(read) == 1
+                db.session.commit()
+            pid = db.session.scalar(text("SELECT pg_backend_pid()"))
+            with other.begin() as outside:
+                outside.exec_driver_sql("ALTER TABLE stale_plan_probe ALTER a TYPE text")
+            with pytest.raises(NotSupportedError, match="cached plan"):
+                db.session.scalar(read)
+            db.session.rollback()
+            assert db.session.scalar(read) == "1"
+            assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid  # not reconnected
+            db.session.commit()
+        finally:
+            db.session.rollback()
+            with other.begin() as outside:
+                outside.exec_driver_sql("DROP TABLE IF EXISTS stale_plan_probe")
+            other.dispose()
