@@ -146,14 +146,12 @@ def _forget_stale_plans(context: Any) -> None:
     fails ("cached plan must not change result type"). psycopg forgets its prepared statements
     on ROLLBACK, which a failed read outside a transaction never sends: tell it with
     ``DEALLOCATE ALL``, so that only the one request fails, as inside a transaction."""
-    error = context.original_exception
-    raw = context.connection.connection.dbapi_connection if context.connection else None
-    if (
-        getattr(error, "sqlstate", None) == _FEATURE_NOT_SUPPORTED
-        and raw is not None
-        and raw.info.transaction_status == TransactionStatus.IDLE
-    ):
-        raw.execute("DEALLOCATE ALL")
+    if getattr(context.original_exception, "sqlstate", None) != _FEATURE_NOT_SUPPORTED:
+        return  # (nor is the connection touched: after a disconnect that would reconnect)
+    if context.connection is not None:
+        raw = context.connection.connection.dbapi_connection
+        if raw.info.transaction_status == TransactionStatus.IDLE:
+            raw.execute("DEALLOCATE ALL")
 
 
 def _transaction_ended(connection: Any) -> None:
