@@ -32,6 +32,7 @@ from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.keys import generate_private_key_pem
 from lti_tool.mentors import search_statements as mentor_search
+from lti_tool.mentors.search_criteria import make_criteria
 
 from . import data, load, platform
 
@@ -465,7 +466,7 @@ class Bench:
             print("     " + line[:160])
 
     def _criteria(self, course_id: int, criteria: dict[str, Any]) -> Any:
-        return mentor_search.make_criteria(
+        return make_criteria(
             course_id,
             criteria.get("text", ""),
             criteria.get("topics", ()),
@@ -476,7 +477,7 @@ class Bench:
         )
 
     def _search_statements(self, course_id: int, criteria: dict[str, Any]) -> None:
-        chosen = mentor_search.make_criteria(
+        chosen = make_criteria(
             course_id,
             criteria.get("text", ""),
             criteria.get("topics", ()),
@@ -487,10 +488,10 @@ class Bench:
         )
         # What the page runs: the page statement (it carries the count of candidates), and
         # the bounded count only when it does not (no criteria, or no row).
-        page, count = mentor_search.statements(chosen, self.dialect)
-        rows = db.session.execute(page).all()
+        page, count, values = mentor_search.prepared(chosen, self.dialect)
+        rows = db.session.execute(page, values).all()
         if not rows or rows[0].total is None:
-            db.session.execute(count).all()
+            db.session.execute(count, values).all()
         db.session.rollback()
 
     # --- 4. dashboard ---------------------------------------------------------------------

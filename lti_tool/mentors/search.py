@@ -17,6 +17,7 @@ from ..extensions import db
 from ..pagination import ListPage
 from . import search_statements
 from .models import MentorProfile
+from .search_criteria import MIN_PREFIX_LENGTH, Criteria, make_criteria
 from .search_index import (  # noqa: F401 - search_index names importers take from here
     LANGUAGES,
     MAX_SEARCH_NAME,
@@ -38,7 +39,7 @@ from .search_index import (  # noqa: F401 - search_index names importers take fr
     topic_token,
     words,
 )
-from .search_statements import MIN_PREFIX_LENGTH, Criteria, make_criteria, statements
+from .search_statements import prepared
 
 
 @dataclass(frozen=True)
@@ -115,25 +116,20 @@ def search_mentors(
     page = max(1, page)
     rows: list[Any] = []
     found: int | None = None
-    count_query = None
+    page_query, count_query, values = prepared(
+        criteria, dialect, limit=per_page, offset=(page - 1) * per_page
+    )
     if page <= math.ceil(search_statements.MAX_MATCHES / per_page):
-        page_query, count_query = statements(
-            criteria, dialect, limit=per_page, offset=(page - 1) * per_page
-        )
-        rows = list(db.session.execute(page_query))
+        rows = list(db.session.execute(page_query, values))
         found = rows[0].total if rows else None
     if found is None:  # no criteria (no window count), or a page past the end
-        if count_query is None:
-            _page, count_query = statements(criteria, dialect)
-        found = db.session.scalar(count_query) or 0
+        found = db.session.scalar(count_query, values) or 0
     total = min(found, search_statements.MAX_MATCHES)
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         page = pages
-        page_query, _count = statements(
-            criteria, dialect, limit=per_page, offset=(page - 1) * per_page
-        )
-        rows = list(db.session.execute(page_query))
+        values["page_offset"] = (page - 1) * per_page
+        rows = list(db.session.execute(page_query, values))
     rows = rows[: max(0, total - (page - 1) * per_page)]
     return SearchResult(
         hits=[

@@ -14,6 +14,7 @@ from lti_tool.extensions import db
 from lti_tool.mentors import search_statements
 from lti_tool.mentors.models import MentorStatus
 from lti_tool.mentors.search import Reason, search_mentors, topic_key
+from lti_tool.mentors.search_criteria import make_criteria
 from tests.conftest import _test_config
 from tests.mentors.factories import MentorSpec, seed_mentors
 from tests.support.factories import make_course
@@ -259,9 +260,7 @@ def test_paging_is_stable_and_bounded(pool):
 def test_the_main_query_uses_the_full_text_index(pool):
     """The plan answers every condition from the full-text index (PERF-FACTS.md)."""
     course_id, _other, _specs = pool
-    criteria = search_statements.make_criteria(
-        course_id, "lead", ["Leadership"], ["it"], (), (), False
-    )
+    criteria = make_criteria(course_id, "lead", ["Leadership"], ["it"], (), (), False)
     dialect = db.session.get_bind().dialect.name
     page, _count = search_statements.statements(criteria, dialect)
     compiled = page.compile(db.session.get_bind(), compile_kwargs={"literal_binds": True})
@@ -360,3 +359,51 @@ def test_postgresql_walks_start_at_the_first_row(search_app):
     if db.session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     assert db.session.scalar(text("SHOW synchronize_seqscans")) == "off"
+
+
+#: Pairs of criteria of the same shape with other values: (course, text, topics, languages,
+#: modes, roles, include_unavailable). Word lengths match pairwise (prefix, whole word, longer
+#: than a prefix token).
+SAME_SHAPES = [
+    ((1, "", (), (), (), (), False), (2, "", (), (), (), (), False)),
+    ((1, "", (), (), (), (), True), (7, "", (), (), (), (), True)),
+    (
+        (1, "", ["Leadership"], ["it"], (), (), False),
+        (2, "", ["Marketing"], ["fr"], (), (), False),
+    ),
+    ((1, "grow", (), ["it"], (), (), False), (3, "lead", (), ["en"], (), (), False)),
+    (
+        (1, "lead x negotiation", ["Leadership"], ["it", "en"], ["video"], ["advisor"], True),
+        (4, "grow y marketingplan", ["Marketing"], ["fr", "de"], ["phone"], ["broker"], True),
+    ),
+]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+@pytest.mark.parametrize(("first", "second"), SAME_SHAPES)
+def test_a_search_shape_is_built_once_and_every_value_is_a_parameter(dialect, first, second):
+    """Two searches of the same shape run the same statement objects (built once per process)
+    with their own parameters; nothing of either search's values is baked into the SQL."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    engine_dialect = {"sqlite": sqlite.dialect(), "postgresql": postgresql.dialect()}[dialect]
+    one = search_statements.prepared(make_criteria(*first), dialect)
+    other = search_statements.prepared(make_criteria(*second), dialect)
+
+    assert one[0] is other[0] and one[1] is other[1]
+    assert one[2] != other[2] and one[2].keys() == other[2].keys()
+    # Built afresh for each search, the statements differ only in their named parameters: a
+    # value of the criteria written into a statement otherwise would differ here (and the
+    # statement built for the first search would answer the second with the first's value).
+    fresh = [
+        search_statements.statements(make_criteria(*criteria), dialect)
+        for criteria in (first, second)
+    ]
+    for built_one, built_other in zip(*fresh, strict=True):
+        compiled = [built.compile(dialect=engine_dialect) for built in (built_one, built_other)]
+        assert str(compiled[0]) == str(compiled[1])
+        constants = [
+            {key: value for key, value in each.params.items() if key not in one[2]}
+            for each in compiled
+        ]
+        assert constants[0] == constants[1]
