@@ -407,3 +407,20 @@ def test_a_search_shape_is_built_once_and_every_value_is_a_parameter(dialect, fi
             for each in compiled
         ]
         assert constants[0] == constants[1]
+
+
+def test_quotes_percent_signs_and_sql_in_a_search_are_only_words(pool):
+    """What a learner types reaches the statements as folded words only (the words and tokens
+    are written into PostgreSQL's statement when it runs): punctuation changes nothing."""
+    course_id, _other, _specs = pool
+    plain = search_mentors(course_id, text="lead", topics=["Leadership"], languages=["it"])
+    hostile = search_mentors(
+        course_id,
+        text="lead' %(x)s %s \\'); DROP TABLE user_account; --",
+        topics=["Leadership"],
+        languages=["it"],
+    )
+    assert plain.hits
+    assert [hit.profile.id for hit in hostile.hits] == []  # "drop", "table" … match no one
+    same = search_mentors(course_id, text="'lead%'", topics=["Leadership"], languages=["it"])
+    assert [hit.profile.id for hit in same.hits] == [hit.profile.id for hit in plain.hits]
