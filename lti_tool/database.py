@@ -104,12 +104,13 @@ def _before_statement(
 ) -> None:
     """Mark the transaction as one that wrote (``models_base.commit_rederivable`` asks), and
     open the database transaction at the first statement that is not a plain read."""
-    if statement.lstrip()[:6].upper() in _WRITING:
+    verb = statement.lstrip()[:6].upper()
+    if verb in _WRITING:
         connection.info[WROTE] = True
     dbapi_connection = cursor.connection
     if (
         dbapi_connection.autocommit
-        and not _plain_read(statement, context)
+        and not (verb == "SELECT" and _plain_read(statement, context))
         and connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT"
     ):
         dbapi_connection.autocommit = False
@@ -121,13 +122,11 @@ def _before_statement(
 _MORE_THAN_A_READ = ("FOR ", "_XACT_", "SET_CONFIG")
 
 
-def _plain_read(statement: str, context: Any) -> bool:
+def _plain_read(select_statement: str, context: Any) -> bool:
     """A SELECT that locks nothing, sets nothing and needs no server-side cursor."""
-    text = statement.lstrip().upper()
-    return (
-        text.startswith("SELECT")
-        and not any(marker in text for marker in _MORE_THAN_A_READ)
-        and not (context is not None and context.execution_options.get("stream_results"))
+    text = select_statement.upper()
+    return not any(marker in text for marker in _MORE_THAN_A_READ) and not (
+        context is not None and context.execution_options.get("stream_results")
     )
 
 

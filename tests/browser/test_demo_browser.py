@@ -32,8 +32,6 @@ def test_learner_launches_from_the_demo_lms_into_the_tool_frame(demo_server, bro
     page.close()
 
 
-# The tool's own pages fit a 320 px frame: every page kind of every role is checked at 320 px
-# by the accessibility audit (tests/browser/test_accessibility.py).
 def test_the_demo_page_fits_a_320_pixel_screen(demo_server, browser):
     page = browser.new_page(locale="en-US", viewport={"width": 320, "height": 640})
     page.goto(demo_server + "/demo/")
@@ -42,3 +40,24 @@ def test_the_demo_page_fits_a_320_pixel_screen(demo_server, browser):
 
     assert overflow <= 0, f"the demo page is {overflow}px wider than a 320px screen"
     page.close()
+
+
+@pytest.mark.parametrize(
+    ("person", "paths"),
+    [
+        ("Laura Conti", ["", "staff/", "staff/matching", "staff/assign", "mentors/pool"]),
+        ("Giulia Rossi", ["mentors", "mentorships", "reflection/", "reflection/guide"]),
+    ],
+    ids=["staff", "learner"],
+)
+def test_tool_pages_fit_a_320_pixel_frame(signed_in, person, paths):
+    """In the course's own language (the accessibility audit checks every page kind at 320 px
+    in English; other languages' longer words must fit too)."""
+    launched = signed_in(person, language=None)  # the course's language, as the LMS offers it
+    context = launched.context(viewport={"width": 320, "height": 640})  # the frame's cookies
+    narrow = context.new_page()  # as the tool's frame at phone width
+    for path in paths:
+        narrow.goto(launched.course_url + path)
+        overflow = narrow.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"/{path} is {overflow}px wider than a 320px frame"
+    context.close()
