@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask_migrate import upgrade
-from sqlalchemy import event, text
+from sqlalchemy import Engine, event, text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
@@ -81,11 +81,12 @@ def counting() -> Iterator[list[str]]:
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    # Every engine: on PostgreSQL launch copies have one of their own (lti_tool/database.py).
+    event.listen(Engine, "before_cursor_execute", count)
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(Engine, "before_cursor_execute", count)
 
 
 class Bench:

@@ -153,7 +153,6 @@ def launched_yesterday(subjects: list[str]) -> None:
     """Set these people's last launch a day back: their next launch records a new one."""
     yesterday = utcnow() - timedelta(days=1)
     users = select(User.id).where(User.subject.in_(subjects))
-    db.session.execute(update(User).where(User.id.in_(users)).values(last_launch_at=yesterday))
     db.session.execute(
         update(Membership).where(Membership.user_id.in_(users)).values(last_launch_at=yesterday)
     )

@@ -32,11 +32,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
-    from . import i18n, ratelimits
+    from . import database, i18n, ratelimits
 
     db.init_app(app)
-    from . import database
-
     database.init_app(app)
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True

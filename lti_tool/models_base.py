@@ -14,6 +14,7 @@ from sqlalchemy import DateTime, Enum, bindparam, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from .database import WROTE, write_launch_copy
 from .extensions import db
 
 #: A moved clock: the demo plays its course's past through the real operations (demo/history.py).
@@ -66,12 +67,13 @@ def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
 def update_changed(
     model: Any, row_id: int, current: Any, values: Mapping[str, Any], *, prefix: str = ""
 ) -> None:
-    """UPDATE one row with those of ``values`` that differ from ``current`` (read as attributes
-    named ``prefix + column``; a column not read counts as changed); nothing when none does.
+    """UPDATE one row of what a launch copies from its claims with those of ``values`` that
+    differ from ``current`` (read as attributes named ``prefix + column``; a column not read
+    counts as changed); nothing when none does.
 
     A plain table UPDATE, for rows read as columns rather than objects: the ORM's unit of work
     is not needed to change a few columns, and the column's ``onupdate`` (``updated_at``) still
-    applies.
+    applies. Written by ``database.write_launch_copy`` (on PostgreSQL, committed by itself).
     """
     changes = {
         name: value
@@ -79,7 +81,7 @@ def update_changed(
         if getattr(current, prefix + name, None) != value
     }
     if changes:
-        db.session.execute(_update_by_id(model.__table__), {"_row_id": row_id, **changes})
+        write_launch_copy(_update_by_id(model.__table__), {"_row_id": row_id, **changes})
 
 
 @functools.cache
@@ -90,20 +92,17 @@ def _update_by_id(table: Any) -> Any:
     return update(table).where(table.c.id == bindparam("_row_id"))
 
 
-#: Marks a connection whose transaction wrote (set on PostgreSQL by lti_tool/database.py).
-WROTE = "lti_tool_wrote"
-
-
 def commit_rederivable() -> None:
     """Commit writes that the next launch would make again: what a launch copies from the
     platform's claims (user, course, membership, resource link, the time of the last launch).
 
-    On PostgreSQL a transaction that wrote commits without waiting for its WAL to reach the
-    disk (``SET LOCAL synchronous_commit TO OFF``, this transaction only): a crash of the
-    database server may lose the last moment's launch records, which the person's next launch
-    writes again; it never corrupts anything or loses an earlier commit. Everything people
-    type (answers, forms) keeps the durable commit. A transaction that wrote nothing commits
-    as usual (no round trip more).
+    On PostgreSQL a transaction that wrote (a first launch, which creates rows) commits
+    without waiting for its WAL to reach the disk (``SET LOCAL synchronous_commit TO OFF``,
+    this transaction only): a crash of the database server may lose the last moment's launch
+    records, which the person's next launch writes again; it never corrupts anything or loses
+    an earlier commit. Everything people type (answers, forms) keeps the durable commit. A
+    transaction that wrote nothing (a returning person's launch: its copies are written by
+    ``update_changed`` on a connection of their own) commits as usual (no round trip more).
     """
     session = db.session()  # the request's session itself (the scoped proxy lacks in_transaction)
     session.flush()

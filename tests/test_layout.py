@@ -19,6 +19,7 @@ ORDER = (
     # shared pieces, no domain
     "config",
     "extensions",
+    "database",
     "pagination",
     "models_base",
     "i18n",
@@ -55,7 +56,6 @@ ORDER = (
     "designation",
     "jobs",
     "ratelimits",
-    "database",
     "demo",
     "home",
 )

@@ -102,27 +102,39 @@ class DatabaseToolConf(ToolConfAbstract):
         deployment_id = launch.get(Claim.DEPLOYMENT_ID) if launch is not None else None
         if key not in self._registration_rows:
             if client_id and launch is not None and isinstance(deployment_id, str):
-                row = db.session.execute(
-                    _launch_registration_statement(),
-                    {
-                        "issuer": iss,
-                        "client_id": client_id,
-                        "deployment_id": deployment_id,
-                        **launch_row_parameters(launch),
-                    },
-                ).first()
+                row = (
+                    db.session.connection()
+                    .execute(
+                        _launch_registration_statement(),
+                        {
+                            "issuer": iss,
+                            "client_id": client_id,
+                            "deployment_id": deployment_id,
+                            **launch_row_parameters(launch),
+                        },
+                    )
+                    .first()
+                )
                 if row is not None and row.deployment_pk is not None:
                     self._deployments[(row.id, deployment_id)] = LaunchDeployment(
                         row.deployment_pk, row.issuer, row.deployment_is_active
                     )
             elif client_id:
-                row = db.session.execute(
-                    _login_registration_statement(), {"issuer": iss, "client_id": client_id}
-                ).first()
+                row = (
+                    db.session.connection()
+                    .execute(
+                        _login_registration_statement(), {"issuer": iss, "client_id": client_id}
+                    )
+                    .first()
+                )
             else:
-                rows = db.session.execute(
-                    _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
-                ).all()
+                rows = (
+                    db.session.connection()
+                    .execute(
+                        _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
+                    )
+                    .all()
+                )
                 row = rows[0] if len(rows) == 1 else None
             self._registration_rows[key] = row
         return self._registration_rows[key]

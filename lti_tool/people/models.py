@@ -36,7 +36,6 @@ class User(Timestamped, db.Model):
     family_name: Mapped[str | None] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     locale: Mapped[str | None] = mapped_column(String(20))
-    last_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def display_name(self) -> str | None:

@@ -110,13 +110,14 @@ class Launched:
 
 
 #: What a launch compares with its claims, read with its registration (``with_launch_rows``).
-_USER_COLUMNS = (*PROFILE_CLAIMS, "locale", "last_launch_at")
+_USER_COLUMNS = (*PROFILE_CLAIMS, "locale")
 _COURSE_COLUMNS = ("title", "label", "context_types", "nrps_url")
 _MEMBERSHIP_COLUMNS = ("role", "lti_roles", "is_active", "is_designated_mentor", "last_launch_at")
-#: How precisely the last launch is kept. Every click on one of the tool's activities in the
-#: LMS is a launch; a person moving between them relaunches within minutes. Recording each
-#: would make every such launch a write (on SQLite, one writer at a time); the time of the
-#: last launch to the quarter hour is all that uses it needs (privacy export, roster checks).
+#: How precisely the last launch into a course is kept (on the membership; a person's last
+#: launch is the latest of theirs). Every click on one of the tool's activities in the LMS is a
+#: launch; a person moving between them relaunches within minutes. Recording each would make
+#: every such launch a write (on SQLite, one writer at a time); the time of the last launch to
+#: the quarter hour is all that uses it needs (privacy export, roster checks).
 LAST_LAUNCH_PRECISION = timedelta(minutes=15)
 
 
@@ -192,10 +193,11 @@ def sync_launch(
     """Bring user, course and membership in step with a validated launch; ``rows`` is the
     launch's row of ``with_launch_rows``, read with its registration.
 
-    A returning person (all three rows exist) costs one UPDATE per row whose values changed
-    (the last launch is kept to ``LAST_LAUNCH_PRECISION``: a relaunch within it writes
-    nothing), written by the commit: on SQLite the write lock is then held for those
-    statements only. Otherwise the rows are created through the ORM.
+    A returning person (all three rows exist) costs one UPDATE per row whose values changed:
+    usually none, or once a day the membership's last launch (kept to
+    ``LAST_LAUNCH_PRECISION``). Such an UPDATE is a copy the next launch writes again, so on
+    PostgreSQL it commits by itself as it runs (``models_base.update_changed``). Otherwise the
+    rows are created through the ORM.
     """
     now = utcnow()
     user_changes: dict[str, Any] = dict(profile_values(claims))
@@ -213,8 +215,6 @@ def sync_launch(
     member_changes = membership_values(
         lti_roles, is_designated_mentor=rows.membership_is_designated_mentor
     )
-    if _stale(rows.user_last_launch_at, now):
-        user_changes["last_launch_at"] = now
     if _stale(rows.membership_last_launch_at, now):
         member_changes["last_launch_at"] = now
     update_changed(User, rows.user_id, rows, user_changes, prefix="user_")
@@ -240,7 +240,6 @@ def _create_launch_rows(
     user = upsert_user(deployment.registration.issuer, str(claims["sub"]), user_changes)
     if "locale" in user_changes:
         user.locale = user_changes["locale"]
-    user.last_launch_at = now
     course = upsert_course(deployment, claims[Claim.CONTEXT])
     if "nrps_url" in course_changes:
         course.nrps_url = course_changes["nrps_url"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from ..audit import MentoringEvent
 from ..concerns.models import Concern
@@ -45,6 +45,13 @@ def memberships_of(user: User, course_id: int | None = None) -> list[Membership]
     return list(db.session.scalars(statement))
 
 
+def last_launch_of(user: User) -> datetime | None:
+    """The person's last launch into any course (each membership keeps its own)."""
+    return db.session.scalar(
+        select(func.max(Membership.last_launch_at)).where(Membership.user_id == user.id)
+    )
+
+
 def export_person(user: User, *, course_id: int | None = None) -> dict[str, Any]:
     """Return everything the tool holds about a person as JSON-ready data (§3 personal data).
 
@@ -68,7 +75,7 @@ def export_person(user: User, *, course_id: int | None = None) -> dict[str, Any]
             "family_name": user.family_name,
             "email": user.email,
             "locale": user.locale,
-            "last_launch_at": _iso(user.last_launch_at),
+            "last_launch_at": _iso(last_launch_of(user)),
             "created_at": _iso(user.created_at),
         },
         "standards_acceptances": [

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import bindparam, create_engine, select, text, update
 from sqlalchemy.exc import NotSupportedError, OperationalError
 
 from lti_tool import create_app, database
@@ -136,20 +136,56 @@ def test_on_postgresql_a_table_changed_under_a_prepared_read_fails_one_request_o
                 outside.exec_driver_sql("CREATE TABLE stale_plan_probe (a integer)")
                 outside.exec_driver_sql("INSERT INTO stale_plan_probe VALUES (1)")
             read = text("SELECT a FROM stale_plan_probe")
-            for _ in range(8):  # psycopg prepares a statement from its sixth execution
-                assert db.session.scalar(read) == 1
-                db.session.commit()
-            pid = db.session.scalar(text("SELECT pg_backend_pid()"))
-            with other.begin() as outside:
-                outside.exec_driver_sql("ALTER TABLE stale_plan_probe ALTER a TYPE text")
-            with pytest.raises(NotSupportedError, match="cached plan"):
-                db.session.scalar(read)
-            db.session.rollback()
-            assert db.session.scalar(read) == "1"
-            assert db.session.scalar(text("SELECT pg_backend_pid()")) == pid  # not reconnected
-            db.session.commit()
+            # One connection throughout (a pool hands its connections out in turn).
+            with db.engine.connect() as connection:
+                for _ in range(8):  # psycopg prepares a statement from its sixth execution
+                    assert connection.scalar(read) == 1
+                    connection.commit()
+                pid = connection.scalar(text("SELECT pg_backend_pid()"))
+                with other.begin() as outside:
+                    outside.exec_driver_sql("ALTER TABLE stale_plan_probe ALTER a TYPE text")
+                with pytest.raises(NotSupportedError, match="cached plan"):
+                    connection.scalar(read)
+                connection.rollback()
+                assert connection.scalar(read) == "1"
+                assert connection.scalar(text("SELECT pg_backend_pid()")) == pid  # not reconnected
+                connection.commit()
         finally:
             db.session.rollback()
             with other.begin() as outside:
                 outside.exec_driver_sql("DROP TABLE IF EXISTS stale_plan_probe")
+            other.dispose()
+
+
+def test_on_postgresql_a_launch_copy_commits_by_itself_unless_the_request_already_wrote(app):
+    """A launch's copy of the platform's claims (``write_launch_copy``) needs no transaction of
+    the request: written while the request holds none, it is committed at once on the engine of
+    launch copies, without waiting for the disk; written after the request's own write, it
+    joins that transaction (it cannot wait for a lock the request holds) and is undone with it.
+    """
+    _on_postgresql(app)
+    rename = update(ToolKey).where(ToolKey.kid == bindparam("old")).values(kid=bindparam("new"))
+    with app.app_context():
+        other = create_engine(db.engine.url)
+        copies = app.extensions[database.LAUNCH_COPIES]
+        try:
+            assert db.session.scalar(select(ToolKey.kid)) == "tool-key-1"
+            database.write_launch_copy(rename, {"old": "tool-key-1", "new": "copied"})
+            assert _status(db.session.connection()) == TransactionStatus.IDLE
+            with other.connect() as outside:  # committed, although the request has not
+                assert outside.scalar(select(ToolKey.kid)) == "copied"
+            with copies.connect() as connection:
+                assert connection.exec_driver_sql("SHOW synchronous_commit").scalar() == "off"
+
+            db.session.execute(update(ToolKey).values(retire_at=datetime(2030, 1, 1, tzinfo=UTC)))
+            database.write_launch_copy(rename, {"old": "copied", "new": "joined"})
+            with other.connect() as outside:  # in the request's transaction: not yet seen
+                assert outside.execute(select(ToolKey.kid, ToolKey.retire_at)).one() == (
+                    "copied",
+                    None,
+                )
+            db.session.rollback()
+            assert db.session.scalar(select(ToolKey.kid)) == "copied"
+        finally:
+            db.session.rollback()
             other.dispose()
