@@ -34,14 +34,15 @@ so. The statements of a transaction are also watched for writes, so that a launc
 can commit without waiting for the disk (``models_base.commit_rederivable``).
 
 What a returning person's launch updates (a copy of the platform's claims: usually just the
-membership's last launch, once a day) goes, on PostgreSQL, through a second engine
-(``LAUNCH_COPIES``: one connection per worker, in autocommit mode, whose commits do not wait
-for the disk): one round trip per UPDATE, where ``BEGIN``, the UPDATE, ``SET LOCAL`` and
-``COMMIT`` on the request's connection were four, and no wait for the WAL to reach the disk
-(which, measured under load with two workers, cost more than the statements themselves). A
-crash of the database server may lose the last moment's copies, which the person's next
-launch writes again. Once the request has written anything itself, a copy joins its
-transaction instead (``write_launch_copy``).
+membership's last launch, once a day) goes through a second engine (``LAUNCH_COPIES``, in
+autocommit mode, one connection per worker). On PostgreSQL its commits do not wait for the
+disk: one round trip per UPDATE, where ``BEGIN``, the UPDATE, ``SET LOCAL`` and ``COMMIT`` on
+the request's connection were four, and no wait for the WAL to reach the disk (which, measured
+under load with two workers, cost more than the statements themselves); a crash of the
+database server may lose the last moment's copies, which the person's next launch writes
+again. On SQLite the write lock is held for the statement only, not until the end of the
+request (one writer at a time: under load the other workers waited for it). Once the request
+has written anything itself, a copy joins its transaction instead (``write_launch_copy``).
 """
 
 from __future__ import annotations
@@ -183,10 +184,10 @@ def _listen_once(engine: Any, name: str, listener: Any) -> None:
 
 def write_launch_copy(statement: Any, parameters: Mapping[str, Any]) -> None:
     """Run a write of what a launch copies from the platform's claims, which the person's next
-    launch would write again: on PostgreSQL by itself on the engine of launch copies, unless
-    the request's own connection is in a transaction (it wrote, or holds a lock): then within
-    that transaction, so that the copy never waits for a lock the request holds and is undone
-    with it. Elsewhere (SQLite) in the request's transaction."""
+    launch would write again: by itself on the engine of launch copies, unless the request's
+    own connection is in a transaction (it wrote, or holds a lock): then within that
+    transaction, so that the copy never waits for a lock the request holds and is undone with
+    it. (An in-memory SQLite database has no second engine: always the request's.)"""
     engine = current_app.extensions.get(LAUNCH_COPIES)
     session_connection = db.session.connection()
     if engine is None or _in_transaction(session_connection):
@@ -197,19 +198,25 @@ def write_launch_copy(statement: Any, parameters: Mapping[str, Any]) -> None:
 
 
 def _in_transaction(connection: Any) -> bool:
-    return bool(
-        connection.connection.dbapi_connection.info.transaction_status != TransactionStatus.IDLE
-    )
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite":
+        return bool(raw.in_transaction)
+    return bool(raw.info.transaction_status != TransactionStatus.IDLE)
 
 
 def init_app(app: Flask) -> None:
     """Set the SQLite pragmas, or PostgreSQL's settings and the check of rested connections
-    (unless the configuration asks for ``pool_pre_ping``), on every new connection; on
-    PostgreSQL also make the engine of launch copies (it connects on its first write)."""
+    (unless the configuration asks for ``pool_pre_ping``), on every new connection; make the
+    engine of launch copies (it connects on its first write)."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _listen_once(engine, "connect", _sqlite_pragmas)
+        if engine.url.database not in (None, "", ":memory:"):  # a file: it can be shared
+            copies = app.extensions[LAUNCH_COPIES] = create_engine(
+                engine.url, isolation_level="AUTOCOMMIT"
+            )
+            _listen_once(copies, "connect", _sqlite_pragmas)
     if engine.dialect.name == "postgresql":
         _listen_once(engine, "connect", _postgresql_settings)
         _listen_once(engine, "before_cursor_execute", _before_statement)
