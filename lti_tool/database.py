@@ -61,7 +61,7 @@ from .extensions import db
 #: Marks a connection whose transaction wrote (``models_base.commit_rederivable`` asks).
 WROTE = "lti_tool_wrote"
 
-#: Where the app keeps the engine of launch copies (PostgreSQL only; see the module's text).
+#: Where the app keeps the engine of launch copies (see the module's text).
 LAUNCH_COPIES = "lti_tool_launch_copies"
 
 
