@@ -73,7 +73,8 @@ def update_changed(
 
     A plain table UPDATE, for rows read as columns rather than objects: the ORM's unit of work
     is not needed to change a few columns, and the column's ``onupdate`` (``updated_at``) still
-    applies. Written by ``database.write_launch_copy`` (on PostgreSQL, committed by itself).
+    applies. Written by ``database.write_launch_copy`` (committed by itself when the request
+    has written nothing yet).
     """
     changes = {
         name: value

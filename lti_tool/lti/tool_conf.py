@@ -101,40 +101,29 @@ class DatabaseToolConf(ToolConfAbstract):
         key = (iss, client_id or None)
         deployment_id = launch.get(Claim.DEPLOYMENT_ID) if launch is not None else None
         if key not in self._registration_rows:
+            connection = db.session.connection()  # Core statements: no ORM entities to load
             if client_id and launch is not None and isinstance(deployment_id, str):
-                row = (
-                    db.session.connection()
-                    .execute(
-                        _launch_registration_statement(),
-                        {
-                            "issuer": iss,
-                            "client_id": client_id,
-                            "deployment_id": deployment_id,
-                            **launch_row_parameters(launch),
-                        },
-                    )
-                    .first()
-                )
+                row = connection.execute(
+                    _launch_registration_statement(),
+                    {
+                        "issuer": iss,
+                        "client_id": client_id,
+                        "deployment_id": deployment_id,
+                        **launch_row_parameters(launch),
+                    },
+                ).first()
                 if row is not None and row.deployment_pk is not None:
                     self._deployments[(row.id, deployment_id)] = LaunchDeployment(
                         row.deployment_pk, row.issuer, row.deployment_is_active
                     )
             elif client_id:
-                row = (
-                    db.session.connection()
-                    .execute(
-                        _login_registration_statement(), {"issuer": iss, "client_id": client_id}
-                    )
-                    .first()
-                )
+                row = connection.execute(
+                    _login_registration_statement(), {"issuer": iss, "client_id": client_id}
+                ).first()
             else:
-                rows = (
-                    db.session.connection()
-                    .execute(
-                        _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
-                    )
-                    .all()
-                )
+                rows = connection.execute(
+                    _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
+                ).all()
                 row = rows[0] if len(rows) == 1 else None
             self._registration_rows[key] = row
         return self._registration_rows[key]
