@@ -10,11 +10,12 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
+from flask import g
 from sqlalchemy import DateTime, Enum, bindparam, update
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from .database import WROTE, write_launch_copy
+from .database import WROTE, DirectStatement, write_launch_copies
 from .extensions import db
 
 #: A moved clock: the demo plays its course's past through the real operations (demo/history.py).
@@ -72,43 +73,52 @@ def update_changed(
     counts as changed); nothing when none does.
 
     A plain table UPDATE, for rows read as columns rather than objects: the ORM's unit of work
-    is not needed to change a few columns, and the column's ``onupdate`` (``updated_at``) still
-    applies. Written by ``database.write_launch_copy`` (committed by itself when the request
-    has written nothing yet).
+    is not needed to change a few columns, and the columns' ``onupdate`` (``updated_at``) still
+    apply. Kept until ``commit_rederivable``, which writes the launch's copies in one commit.
     """
     changes = {
         name: value
         for name, value in values.items()
         if getattr(current, prefix + name, None) != value
     }
-    if changes:
-        write_launch_copy(_update_by_id(model.__table__), {"_row_id": row_id, **changes})
+    if not changes:
+        return
+    statement = _update_by_id(model.__table__, frozenset(changes))
+    g.setdefault(_PENDING_COPIES, []).append((statement, {"_row_id": row_id, **changes}))
 
 
 @functools.cache
-def _update_by_id(table: Any) -> Any:
-    """``UPDATE table SET <the parameters given> WHERE id = :_row_id``, built once: a statement
-    built per call costs more than its execution (SQLAlchemy memoises the cache key of a
-    statement object)."""
-    return update(table).where(table.c.id == bindparam("_row_id"))
+def _update_by_id(table: Any, names: frozenset[str]) -> DirectStatement:
+    """``UPDATE table SET <names> WHERE id = :_row_id`` (and ``updated_at``, its ``onupdate``),
+    built once per table and set of columns."""
+    assigned = {table.c[name]: bindparam(name, type_=table.c[name].type) for name in sorted(names)}
+    return DirectStatement(update(table).where(table.c.id == bindparam("_row_id")).values(assigned))
+
+
+#: Where a request keeps the copies ``update_changed`` prepared (``flask.g``).
+_PENDING_COPIES = "lti_tool_pending_copies"
 
 
 def commit_rederivable() -> None:
     """Commit writes that the next launch would make again: what a launch copies from the
-    platform's claims (user, course, membership, resource link, the time of the last launch).
+    platform's claims (user, course, membership, resource link, the time of the last launch),
+    in one commit.
 
-    On PostgreSQL a transaction that wrote (a first launch, which creates rows) commits
-    without waiting for its WAL to reach the disk (``SET LOCAL synchronous_commit TO OFF``,
-    this transaction only): a crash of the database server may lose the last moment's launch
-    records, which the person's next launch writes again; it never corrupts anything or loses
-    an earlier commit. Everything people type (answers, forms) keeps the durable commit. A
-    transaction that wrote nothing (a returning person's launch: its copies are written by
-    ``update_changed`` on a connection of their own) commits as usual (no round trip more).
+    A returning person's launch usually has one copy to write (the membership's last launch,
+    once a day) or none: it commits by itself on a connection of its own
+    (``database.write_launch_copies``), and the request's session, which read nothing, has
+    nothing to commit. Several copies, or copies of a launch that also created rows (a first
+    launch), are one transaction of the request's session. On PostgreSQL such a transaction
+    commits without waiting for its WAL to reach the disk (``SET LOCAL synchronous_commit TO
+    OFF``, this transaction only): a crash of the database server may lose the last moment's
+    launch records, which the person's next launch writes again; it never corrupts anything or
+    loses an earlier commit. Everything people type (answers, forms) keeps the durable commit.
     """
     session = db.session()  # the request's session itself (the scoped proxy lacks in_transaction)
     session.flush()
+    write_launch_copies(g.pop(_PENDING_COPIES, []))
     if session.in_transaction():
         connection = session.connection()
         if connection.dialect.name == "postgresql" and connection.info.get(WROTE):
             connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
-    session.commit()
+        session.commit()

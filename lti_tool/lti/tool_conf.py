@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +11,7 @@ from pylti1p3.registration import Registration as LtiRegistration
 from pylti1p3.tool_config import ToolConfAbstract
 from sqlalchemy import and_, bindparam, select
 
+from ..database import DirectStatement
 from ..extensions import db
 from ..people.operations import launch_row_parameters, with_launch_rows
 from ..platforms.claims import Claim
@@ -101,27 +101,23 @@ class DatabaseToolConf(ToolConfAbstract):
         key = (iss, client_id or None)
         deployment_id = launch.get(Claim.DEPLOYMENT_ID) if launch is not None else None
         if key not in self._registration_rows:
-            connection = db.session.connection()  # Core statements: no ORM entities to load
             if client_id and launch is not None and isinstance(deployment_id, str):
-                row = connection.execute(
-                    _launch_registration_statement(),
+                row = _LAUNCH_REGISTRATION.first(
                     {
                         "issuer": iss,
                         "client_id": client_id,
                         "deployment_id": deployment_id,
                         **launch_row_parameters(launch),
                     },
-                ).first()
+                )
                 if row is not None and row.deployment_pk is not None:
                     self._deployments[(row.id, deployment_id)] = LaunchDeployment(
                         row.deployment_pk, row.issuer, row.deployment_is_active
                     )
             elif client_id:
-                row = connection.execute(
-                    _login_registration_statement(), {"issuer": iss, "client_id": client_id}
-                ).first()
+                row = _LOGIN_REGISTRATION.first({"issuer": iss, "client_id": client_id})
             else:
-                rows = connection.execute(
+                rows = db.session.execute(
                     _login_registration_statement(without_client=True).limit(2), {"issuer": iss}
                 ).all()
                 row = rows[0] if len(rows) == 1 else None
@@ -195,11 +191,9 @@ _REGISTRATION_COLUMNS = (
 )
 
 
-@functools.cache
 def _launch_registration_statement() -> Any:
     """A launch's active registration with its deployment and the launch's user, course,
-    membership and resource link, built once (SQLAlchemy memoises the cache key of a statement
-    object; building one per request cost more than running it)."""
+    membership and resource link."""
     registration, deployment = Registration.__table__.c, Deployment.__table__.c
     query = (
         select(
@@ -224,9 +218,8 @@ def _launch_registration_statement() -> Any:
     return with_launch_rows(query, deployment.id, registration.issuer)
 
 
-@functools.cache
 def _login_registration_statement(*, without_client: bool = False) -> Any:
-    """A login's active registration of issuer (and client id), built once."""
+    """A login's active registration of issuer (and client id)."""
     registration = Registration.__table__.c
     query = select(*(registration[name] for name in _REGISTRATION_COLUMNS)).where(
         registration.issuer == bindparam("issuer"), registration.is_active.is_(True)
@@ -234,3 +227,9 @@ def _login_registration_statement(*, without_client: bool = False) -> Any:
     if without_client:
         return query.order_by(registration.id)
     return query.where(registration.client_id == bindparam("client_id"))
+
+
+#: The statements of every launch and login, built once and run straight on the database
+#: driver (``database.DirectStatement``: SQLAlchemy's execution cost more than running them).
+_LAUNCH_REGISTRATION = DirectStatement(_launch_registration_statement())
+_LOGIN_REGISTRATION = DirectStatement(_login_registration_statement())

@@ -202,7 +202,7 @@ def launch() -> Any:
     membership = sync_launch(deployment.id, deployment.issuer, claims, rows)
     if message_launch.is_deep_link_launch():
         if membership.role != CourseRole.STAFF:
-            db.session.commit()
+            commit_rederivable()
             abort(403)
         target = url_for("lti.deep_link", launch_id=message_launch.get_launch_id())
     else:

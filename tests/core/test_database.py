@@ -4,13 +4,13 @@ transaction until the first write (lti_tool/database.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import bindparam, create_engine, select, text, update
-from sqlalchemy.exc import NotSupportedError, OperationalError
+from sqlalchemy import bindparam, create_engine, event, select, text, update
+from sqlalchemy.exc import DBAPIError, NotSupportedError, OperationalError
 
 from lti_tool import create_app, database
 from lti_tool.extensions import db
@@ -158,20 +158,28 @@ def test_on_postgresql_a_table_changed_under_a_prepared_read_fails_one_request_o
 
 
 def test_a_launch_copy_commits_by_itself_unless_the_request_already_wrote(app):
-    """A launch's copy of the platform's claims (``write_launch_copy``) needs no transaction of
-    the request: written while the request holds none, it is committed at once on the engine of
-    launch copies (on PostgreSQL without waiting for the disk; on SQLite holding the write lock
-    for the statement only); written after the request's own write, it joins that transaction
-    (it cannot wait for a lock the request holds) and is undone with it.
+    """A launch's copy of the platform's claims (``write_launch_copies``) needs no transaction
+    of the request: a single copy written while the request holds none is committed at once on
+    the engine of launch copies (on PostgreSQL without waiting for the disk; on SQLite holding
+    the write lock for the statement only). Several copies, or copies after the request's own
+    write, join the request's transaction (one commit; a copy cannot wait for a lock the
+    request holds) and are undone with it.
     """
-    rename = update(ToolKey).where(ToolKey.kid == bindparam("old")).values(kid=bindparam("new"))
+    rename = database.DirectStatement(
+        update(ToolKey).where(ToolKey.kid == bindparam("old")).values(kid=bindparam("new"))
+    )
+    retire = database.DirectStatement(
+        update(ToolKey).values(retire_at=bindparam("retire_at", type_=ToolKey.retire_at.type))
+    )
+    in_2030 = datetime(2030, 1, 1, tzinfo=UTC)
     with app.app_context():
         other = create_engine(db.engine.url)
         copies = app.extensions[database.LAUNCH_COPIES]
         try:
             assert db.session.scalar(select(ToolKey.kid)) == "tool-key-1"
-            database.write_launch_copy(rename, {"old": "tool-key-1", "new": "copied"})
-            assert not database._in_transaction(db.session.connection())
+            db.session.rollback()
+            database.write_launch_copies([(rename, {"old": "tool-key-1", "new": "copied"})])
+            assert not db.session().in_transaction()  # the request's session never took part
             with other.connect() as outside:  # committed, although the request has not
                 assert outside.scalar(select(ToolKey.kid)) == "copied"
             if db.engine.dialect.name == "postgresql":
@@ -179,8 +187,15 @@ def test_a_launch_copy_commits_by_itself_unless_the_request_already_wrote(app):
                     show = connection.exec_driver_sql("SHOW synchronous_commit")
                     assert show.scalar() == "off"
 
-            db.session.execute(update(ToolKey).values(retire_at=datetime(2030, 1, 1, tzinfo=UTC)))
-            database.write_launch_copy(rename, {"old": "copied", "new": "joined"})
+            database.write_launch_copies(
+                [(rename, {"old": "copied", "new": "both"}), (retire, {"retire_at": in_2030})]
+            )
+            with other.connect() as outside:  # two copies: the request's transaction
+                assert outside.scalar(select(ToolKey.kid)) == "copied"
+            db.session.rollback()
+
+            db.session.execute(update(ToolKey).values(retire_at=in_2030))
+            database.write_launch_copies([(rename, {"old": "copied", "new": "joined"})])
             with other.connect() as outside:  # in the request's transaction: not yet seen
                 assert outside.execute(select(ToolKey.kid, ToolKey.retire_at)).one() == (
                     "copied",
@@ -191,3 +206,82 @@ def test_a_launch_copy_commits_by_itself_unless_the_request_already_wrote(app):
         finally:
             db.session.rollback()
             other.dispose()
+
+
+def test_a_direct_statement_reads_and_writes_as_sqlalchemy_does(app):
+    """``DirectStatement`` runs on the driver's cursor, yet its values are SQLAlchemy's (bind
+    and result processors: aware datetimes, booleans, enums, JSON), the engine's statement
+    listeners see it, and a database error is SQLAlchemy's."""
+    from lti_tool.people.models import CourseRole, Membership, User
+    from tests.support.factories import make_course
+
+    with app.app_context():
+        course = make_course("Direct")
+        user = User(issuer="https://lms.example", subject="direct-1", name="Dora")
+        db.session.add_all([course, user])
+        db.session.flush()
+        launched = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+        membership = Membership(
+            course=course,
+            user=user,
+            role=CourseRole.MENTOR,
+            lti_roles=["Learner", "Mentor"],
+            last_launch_at=launched,
+        )
+        db.session.add(membership)
+        db.session.commit()
+        statement = select(
+            Membership.__table__.c.role,
+            Membership.__table__.c.lti_roles,
+            Membership.__table__.c.is_active,
+            Membership.__table__.c.last_launch_at,
+            User.__table__.c.name.label("user_name"),
+        ).where(
+            Membership.__table__.c.user_id == User.__table__.c.id,
+            User.__table__.c.subject == bindparam("subject"),
+        )
+        direct = database.DirectStatement(statement)
+        seen: list[str] = []
+
+        def listen(conn, cursor, sql, parameters, context, executemany):  # noqa: ANN001
+            seen.append(sql)
+
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            row = direct.first({"subject": "direct-1"})
+            missing = direct.first({"subject": "nobody"})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        expected = db.session.execute(statement, {"subject": "direct-1"}).one()
+        assert tuple(row) == tuple(expected)
+        assert (row.role, row.lti_roles, row.is_active) == (
+            CourseRole.MENTOR,
+            ["Learner", "Mentor"],
+            True,
+        )
+        assert row.last_launch_at == launched and row.last_launch_at.tzinfo is not None
+        assert row.user_name == "Dora" and missing is None
+        assert len(seen) == 2
+
+        later = launched + timedelta(days=1)
+        database.DirectStatement(
+            update(Membership.__table__)
+            .where(Membership.__table__.c.id == bindparam("_row_id"))
+            .values(
+                role=bindparam("role", type_=Membership.__table__.c.role.type),
+                last_launch_at=bindparam(
+                    "last_launch_at", type_=Membership.__table__.c.last_launch_at.type
+                ),
+            )
+        ).execute(
+            db.session.connection(),
+            {"_row_id": membership.id, "role": CourseRole.STAFF, "last_launch_at": later},
+        )
+        db.session.commit()
+        db.session.expire_all()
+        assert (membership.role, membership.last_launch_at) == (CourseRole.STAFF, later)
+
+        broken = database.DirectStatement(select(text("no_such_column")).select_from(ToolKey))
+        with pytest.raises(DBAPIError):
+            broken.first({})
+        db.session.rollback()
