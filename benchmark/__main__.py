@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask_migrate import upgrade
 from sqlalchemy import Engine, event, text
@@ -33,6 +33,7 @@ from lti_tool.extensions import db
 from lti_tool.lti.keys import generate_private_key_pem
 from lti_tool.mentors import search_statements as mentor_search
 from lti_tool.mentors.search_criteria import make_criteria
+from tests.support.statements import counting as statements_and_commits
 
 from . import data, load, platform
 
@@ -316,38 +317,28 @@ class Bench:
                 assert answer.status_code == 303, answer.text[:300]
 
     def _launch_statements(self, user: str) -> None:
-        """Statements and commits of one login + launch of a returning person (in-process)."""
+        """Statements and commits of one login + launch of a returning person, in-process:
+        their first launch of the day (it records the last launch) and a relaunch. A commit is
+        a transaction that wrote, committed, or a write committed by itself (autocommit)."""
         client = self.app.test_client()
-        commits: list[Any] = []
-
-        def on_commit(conn: Any) -> None:
-            commits.append(conn)
-
         target = self.tool.url + "/lti/launch"
-        event.listen(db.engine, "commit", on_commit)
-        try:
-            with counting() as statements:
+        data.launched_yesterday([user])
+        for label in ("first of the day", "relaunch"):
+            with statements_and_commits() as seen:
                 answer = client.get("/lti/login?" + self.platform.login_query(user, target))
-                query = dict(
-                    item.split("=", 1)
-                    for item in urlsplit(answer.headers["Location"]).query.split("&")
-                )
-                from urllib.parse import unquote
-
+                query = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
                 token = self.platform.id_token(
-                    unquote(query["nonce"]), user=user, context_id=PAGE_COURSE, target=target
+                    query["nonce"], user=user, context_id=PAGE_COURSE, target=target
                 )
                 response = client.post(
-                    "/lti/launch", data={"id_token": token, "state": unquote(query["state"])}
+                    "/lti/launch", data={"id_token": token, "state": query["state"]}
                 )
-        finally:
-            event.remove(db.engine, "commit", on_commit)
-        _line(
-            "login + launch, returning person (in-process)",
-            f"{len(statements)} statements",
-            f"{len(commits)} commit(s)",
-            f"HTTP {response.status_code}",
-        )
+            _line(
+                f"in-process login + launch, {label}",
+                f"{len(seen['statements'])} statements",
+                f"{len(seen['commits'])} commit(s)",
+                f"HTTP {response.status_code}",
+            )
 
     # --- 2. a learner's page ----------------------------------------------------------------
 
@@ -653,7 +644,6 @@ class Bench:
         print("\nProfile: 100 logins + launches + learner pages in-process, after one warm-up")
         client = self.app.test_client()
         target = self.tool.url + "/lti/launch"
-        from urllib.parse import parse_qsl
 
         def one(index: int) -> None:
             user = f"returning-{index % 50}"

@@ -9,8 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from psycopg.pq import TransactionStatus
-from sqlalchemy import Engine, event, select, update
+from sqlalchemy import select, update
 
 from lti_tool import http
 from lti_tool.extensions import db
@@ -19,56 +18,8 @@ from lti_tool.people.models import CourseRole, Membership
 from lti_tool.people.operations import LAST_LAUNCH_PRECISION
 from lti_tool.privacy.queries import last_launch_of
 from tests.support import openedx
+from tests.support.statements import counting, writes
 from tests.support.tokens import rewrite_id_token
-
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE")
-
-
-def _in_transaction(dbapi_connection: Any) -> bool:
-    if hasattr(dbapi_connection, "in_transaction"):  # sqlite3
-        return bool(dbapi_connection.in_transaction)
-    return dbapi_connection.info.transaction_status != TransactionStatus.IDLE
-
-
-@contextmanager
-def counting() -> Iterator[dict[str, list[Any]]]:
-    """Count the SQL statements of every engine while inside, and the commits of what they
-    wrote: a transaction that wrote, committed, or a write that committed by itself (in
-    autocommit mode, as launch copies do). On PostgreSQL also record whether a transaction
-    was open after each statement."""
-    seen: dict[str, list[Any]] = {"statements": [], "commits": [], "in_transaction": []}
-    wrote: set[int] = set()
-
-    def on_statement(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        seen["statements"].append(statement)
-
-    def after_statement(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        driver_connection = cursor.connection
-        open_transaction = _in_transaction(driver_connection)
-        if conn.dialect.name == "postgresql":
-            seen["in_transaction"].append(open_transaction)
-        if statement.lstrip().upper().startswith(_WRITE_VERBS):
-            if open_transaction:
-                wrote.add(id(driver_connection))
-            else:
-                seen["commits"].append(statement)  # committed by itself
-
-    def on_commit(conn):  # noqa: ANN001
-        driver_connection = conn.connection.dbapi_connection
-        if id(driver_connection) in wrote:
-            wrote.discard(id(driver_connection))
-            seen["commits"].append(conn)
-
-    engine = Engine  # every engine: launch copies have one of their own
-    event.listen(engine, "before_cursor_execute", on_statement)
-    event.listen(engine, "after_cursor_execute", after_statement)
-    event.listen(engine, "commit", on_commit)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_statement)
-        event.remove(engine, "after_cursor_execute", after_statement)
-        event.remove(engine, "commit", on_commit)
 
 
 def test_a_returning_persons_login_and_launch_take_few_statements_and_one_commit(launch):
@@ -89,14 +40,10 @@ def test_a_returning_persons_login_and_launch_take_few_statements_and_one_commit
     assert response.status_code == again.status_code == 303
     statements = first_of_the_day["statements"]
     assert len(statements) == 3, "\n".join(statements)
-    assert [s.split()[1] for s in _writes(statements)] == ["membership"]
+    assert [s.split()[1] for s in writes(statements)] == ["membership"]
     assert len(first_of_the_day["commits"]) == 1
     assert len(relaunch["statements"]) == 2, "\n".join(relaunch["statements"])
-    assert _writes(relaunch["statements"]) == [] and relaunch["commits"] == []
-
-
-def _writes(statements: list[str]) -> list[str]:
-    return [s for s in statements if s.lstrip().upper().startswith(_WRITE_VERBS)]
+    assert writes(relaunch["statements"]) == [] and relaunch["commits"] == []
 
 
 RELAXED_COMMIT = "SET LOCAL synchronous_commit TO OFF"
@@ -115,9 +62,9 @@ def test_on_postgresql_a_launch_that_writes_does_not_wait_for_the_disk(app, laun
 
     assert RELAXED_COMMIT in first["statements"]
     assert first["statements"].index(RELAXED_COMMIT) > max(
-        first["statements"].index(s) for s in _writes(first["statements"])
+        first["statements"].index(s) for s in writes(first["statements"])
     )
-    assert _writes(again["statements"]) == [] and RELAXED_COMMIT not in again["statements"]
+    assert writes(again["statements"]) == [] and RELAXED_COMMIT not in again["statements"]
     assert len(first["commits"]) == 1 and again["commits"] == []
 
 
@@ -134,8 +81,8 @@ def test_a_relaunch_within_minutes_writes_only_what_changed(app, launch):
     with counting() as changed:
         assert launch(user_id="mover", name="Anna Rossi", role="staff").status_code == 303
 
-    assert _writes(same["statements"]) == [] and same["commits"] == []
-    assert [s.split()[1] for s in _writes(changed["statements"])] == ["user_account", "membership"]
+    assert writes(same["statements"]) == [] and same["commits"] == []
+    assert [s.split()[1] for s in writes(changed["statements"])] == ["user_account", "membership"]
     assert len(changed["commits"]) == 1  # both copies, one transaction
     member = db.session.scalars(select(Membership)).one()
     assert (member.user.name, member.role) == ("Anna Rossi", CourseRole.STAFF)
@@ -155,8 +102,8 @@ def test_a_launch_after_the_precision_records_the_new_last_launch(app, launch):
     with counting() as seen:
         assert launch(user_id="back-later").status_code == 303
 
-    writes = _writes(seen["statements"])
-    assert [s.split()[1] for s in writes] == ["membership"]
+    written = writes(seen["statements"])
+    assert [s.split()[1] for s in written] == ["membership"]
     assert RELAXED_COMMIT not in seen["statements"]
     if db.engine.dialect.name == "postgresql":
         assert seen["in_transaction"] == [False] * len(seen["statements"])
