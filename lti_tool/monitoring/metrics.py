@@ -115,10 +115,13 @@ def metrics_of(app: Flask) -> ToolMetrics:
 
 
 def _start_timer() -> None:
-    g.metrics_started = time.perf_counter()
+    if current_app.config["METRICS_ENABLED"]:  # off: nothing can read them, nothing to count
+        g.metrics_started = time.perf_counter()
 
 
 def _observe(response: Response) -> Response:
+    if not current_app.config["METRICS_ENABLED"]:
+        return response
     metrics = metrics_of(current_app)
     started = g.get("metrics_started")
     endpoint = request.endpoint or "unknown"
