@@ -36,9 +36,9 @@ can commit without waiting for the disk (``models_base.commit_rederivable``).
 What a returning person's launch updates (a copy of the platform's claims: usually just the
 membership's last launch, once a day) goes, when it is the launch's only write, through a second
 engine (``LAUNCH_COPIES``, in autocommit mode, one connection per worker). On PostgreSQL its
-commits do not wait for the disk: one round trip per UPDATE, where ``BEGIN``, the UPDATE, ``SET
-LOCAL`` and ``COMMIT`` on the request's connection were four, and no wait for the WAL to reach
-the disk (which, measured under load with two workers, cost more than the statements
+commits do not wait for the disk: one round trip per UPDATE, where ``BEGIN``, the UPDATE,
+``SET LOCAL`` and ``COMMIT`` on the request's connection were four, and no wait for the WAL to
+reach the disk (which, measured under load with two workers, cost more than the statements
 themselves); a crash of the database server may lose the last moment's copies, which the
 person's next launch writes again. On SQLite the write lock is held for the statement only, not
 until the end of the request (one writer at a time: under load the other workers waited for it).
