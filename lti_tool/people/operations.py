@@ -195,9 +195,10 @@ def sync_launch(
 
     A returning person (all three rows exist) costs one UPDATE per row whose values changed:
     usually none, or once a day the membership's last launch (kept to
-    ``LAST_LAUNCH_PRECISION``). Such an UPDATE is a copy the next launch writes again, so it
-    commits by itself as it runs (``models_base.update_changed``). Otherwise the rows are
-    created through the ORM.
+    ``LAST_LAUNCH_PRECISION``). Such an UPDATE is a copy the next launch writes again
+    (``models_base.update_changed``): ``commit_rederivable`` writes the launch's copies in one
+    commit, a single one on a connection of its own. Otherwise the rows are created through the
+    ORM.
     """
     now = utcnow()
     user_changes: dict[str, Any] = dict(profile_values(claims))
