@@ -114,9 +114,12 @@ def commit_rederivable() -> None:
     launch records, which the person's next launch writes again; it never corrupts anything or
     loses an earlier commit. Everything people type (answers, forms) keeps the durable commit.
     """
+    copies = g.pop(_PENDING_COPIES, [])
+    if not db.session.registry.has() and not copies:
+        return  # a relaunch that changed nothing: the request never opened a session
     session = db.session()  # the request's session itself (the scoped proxy lacks in_transaction)
     session.flush()
-    write_launch_copies(g.pop(_PENDING_COPIES, []))
+    write_launch_copies(copies)
     if session.in_transaction():
         connection = session.connection()
         if connection.dialect.name == "postgresql" and connection.info.get(WROTE):
