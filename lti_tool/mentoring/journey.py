@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from ..evaluation.models import Evaluation
 from ..extensions import db
 from ..mentors.models import MentorProfile
+from ..mentors.queries import note_mentor_profile
 from ..people.models import Membership
 from .models import Agreement, ContactRequest, Mentorship, MentorshipStatus, RequestStatus
 
@@ -84,24 +85,18 @@ def learner_journey(member: Membership, *, has_accepted_standards: bool) -> Lear
     last_status = None
     has_agreement = has_evaluated = False
     if mentorship is None:
+        # Per status: how many requests, and the newest one's id (the last request's status).
         statuses = db.session.execute(
-            select(ContactRequest.status, func.count())
+            select(ContactRequest.status, func.count(), func.max(ContactRequest.id))
             .where(
                 ContactRequest.course_id == member.course_id,
                 ContactRequest.mentee_id == member.id,
             )
             .group_by(ContactRequest.status)
         ).all()
-        pending = sum(count for status, count in statuses if status == RequestStatus.PENDING)
-        last_status = db.session.scalar(
-            select(ContactRequest.status)
-            .where(
-                ContactRequest.course_id == member.course_id,
-                ContactRequest.mentee_id == member.id,
-            )
-            .order_by(ContactRequest.id.desc())
-            .limit(1)
-        )
+        pending = sum(count for status, count, _ in statuses if status == RequestStatus.PENDING)
+        if statuses:
+            last_status = max(statuses, key=lambda row: row[2])[0]
     else:
         has_agreement = _has_confirmed_agreement(mentorship)
         has_evaluated = _has_evaluated(mentorship, member)
@@ -170,6 +165,7 @@ def mentor_tasks(member: Membership) -> MentorTasks:
             MentorProfile.course_id == member.course_id, MentorProfile.membership_id == member.id
         )
     ).first()
+    note_mentor_profile(member, has_profile=profile is not None)  # the menu asks again
     if profile is None:
         return MentorTasks(profile=None, requests_to_answer=0, active=[], to_evaluate=[])
     requests_to_answer = db.session.scalar(

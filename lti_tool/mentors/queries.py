@@ -148,8 +148,15 @@ def matching_mode_and_profile(membership: Membership) -> MatchingMode:
             exists().where(MentorProfile.membership_id == membership.id),
         )
     ).one()
-    g.setdefault("mentor_profile_known", {})[membership.id] = bool(has_profile)
+    note_mentor_profile(membership, has_profile=bool(has_profile))
     return MatchingMode(mode) if mode is not None else MatchingMode.BOTH
+
+
+def note_mentor_profile(membership: Membership, *, has_profile: bool) -> None:
+    """Note for the rest of the request whether the member has a mentor profile, read by a page
+    anyway, so that the menu (:func:`has_mentor_profile`) does not read it again. Only for
+    pages that write nothing before rendering: a profile opened later would not be seen."""
+    g.setdefault("mentor_profile_known", {})[membership.id] = has_profile
 
 
 def known_languages(course_id: int) -> list[str]:

@@ -10,12 +10,14 @@ from sqlalchemy import delete, select
 
 from lti_tool.extensions import db
 from lti_tool.mentoring import agreements, mentorships, requests
-from lti_tool.mentoring.models import Mentorship
+from lti_tool.mentoring.journey import learner_journey
+from lti_tool.mentoring.models import Mentorship, RequestStatus
 from lti_tool.people.models import CourseRole
 from lti_tool.programme.models import StandardsAcceptance
 from tests.mentoring.factories import AGREEMENT, EVALUATION, conclude, log, send, start
 from tests.mentoring.web import sign_into
 from tests.support.factories import make_course, make_member, make_mentor
+from tests.support.statements import counting
 
 CURRENT = re.compile(r'data-step="(\w+)" aria-current="step"')
 DONE = re.compile(r'class="journey-step is-done"\s+data-step="(\w+)"')
@@ -186,3 +188,46 @@ def test_identity_details_moved_to_my_data(app):
     assert "You in this course" not in home
     assert "lea@example.org" not in home
     assert "You in this course" in data and "lea@example.org" in data
+
+
+def test_the_journey_counts_pending_requests_and_knows_the_newest_ones_status(app):
+    """Pending requests are counted and the newest request's status read in one statement: a
+    learner waiting on one mentor whose newer request to another was declined."""
+    course = make_course()
+    learner = make_member(course)
+    first, second = make_mentor(course, name="Mia Mentor"), make_mentor(course, name="Max Mentor")
+    send(learner, first)
+    declined = send(learner, second)
+    requests.decline_request(second.membership, declined, reason="Not my field, sorry.")
+    db.session.commit()
+    db.session.refresh(learner)
+
+    with counting() as seen:
+        journey = learner_journey(learner, has_accepted_standards=True)
+
+    assert journey.pending_requests == 1
+    assert journey.last_request_status == RequestStatus.DECLINED
+    assert len(seen["statements"]) == 2  # the latest mentorship (none), then the requests
+
+
+def test_the_home_page_reads_a_participants_mentor_profile_once(app):
+    """The home page reads the member's mentor profile for their tasks; the menu, which asks
+    whether a learner mentors too, is answered from that read."""
+    course = make_course()
+    volunteer = make_member(course, name="Vera Volunteer")
+    make_mentor(course, membership=volunteer)
+    newcomer = make_member(course, name="Nico Newcomer")
+    db.session.commit()
+
+    for member, entry, not_entry in (
+        (volunteer, "My mentor profile", "Become a mentor"),
+        (newcomer, "Become a mentor", "My mentor profile"),
+    ):
+        person = sign_into(app, member)
+        person.get("/")
+        with counting() as seen:
+            page = person.get("/").get_data(as_text=True)
+
+        reads = [s for s in seen["statements"] if re.search(r"\bFROM mentor_profile\b", s)]
+        assert len(reads) == 1, reads
+        assert entry in page and not_entry not in page
