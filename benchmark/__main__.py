@@ -323,7 +323,11 @@ class Bench:
         client = self.app.test_client()
         target = self.tool.url + "/lti/launch"
         data.launched_yesterday([user])
-        for label in ("first of the day", "relaunch"):
+        batched = "lti_tool_last_launches" in self.app.extensions
+        for label in (
+            "first of the day" + (" (last launch: batch)" if batched else ""),
+            "relaunch",
+        ):
             with statements_and_commits() as seen:
                 answer = client.get("/lti/login?" + self.platform.login_query(user, target))
                 query = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))

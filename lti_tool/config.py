@@ -61,6 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "PHOTO_MAX_PIXELS": 20_000_000,
     "PHOTO_SIZE": 320,
     "RETENTION_DAYS": 730,
+    "LAST_LAUNCH_WRITE_SECONDS": 1.0,
     "LOG_FORMAT": "text",
     "LOG_LEVEL": None,
     "LOG_REQUESTS": False,

@@ -91,6 +91,9 @@ def _test_config(database_url: str, instance: Any) -> dict[str, Any]:
         "CACHE_DIR": str(instance),
         "PUBLIC_BASE_URL": TOOL_BASE_URL,
         "REGISTRATION_ALLOWED_PLATFORMS": ["https://moodle.test"],
+        # Written with each launch: a test reads it at once (tests/people/test_last_launches.py
+        # covers the batches).
+        "LAST_LAUNCH_WRITE_SECONDS": 0,
     }
 
 

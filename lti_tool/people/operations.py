@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models_base import update_changed, utcnow
 from ..platforms.claims import Claim
 from ..platforms.models import LINK_COLUMNS, Deployment, ResourceLink
+from .last_launches import record_last_launch
 from .models import Course, CourseRole, Membership, User
 from .roles import course_role
 
@@ -195,7 +196,8 @@ def sync_launch(
 
     A returning person (all three rows exist) costs one UPDATE per row whose values changed:
     usually none, or once a day the membership's last launch (kept to
-    ``LAST_LAUNCH_PRECISION``). Such an UPDATE is a copy the next launch writes again
+    ``LAST_LAUNCH_PRECISION``, written in the worker's next batch: ``last_launches``). Such an
+    UPDATE is a copy the next launch writes again
     (``models_base.update_changed``): ``commit_rederivable`` writes the launch's copies in one
     commit, a single one on a connection of its own. Otherwise the rows are created through the
     ORM.
@@ -216,7 +218,9 @@ def sync_launch(
     member_changes = membership_values(
         lti_roles, is_designated_mentor=rows.membership_is_designated_mentor
     )
-    if _stale(rows.membership_last_launch_at, now):
+    if _stale(rows.membership_last_launch_at, now) and not record_last_launch(
+        rows.membership_id, now
+    ):
         member_changes["last_launch_at"] = now
     update_changed(User, rows.user_id, rows, user_changes, prefix="user_")
     update_changed(Course, rows.course_id, rows, course_changes, prefix="course_")
