@@ -1,15 +1,19 @@
 """Last launches gathered per worker process and written in batches (issue 12): one statement and
-one commit per interval, the later time kept, written by a thread of its own and at exit."""
+one commit per interval, the later time kept, written by a thread of its own and when a gunicorn
+worker stops."""
 
 from __future__ import annotations
 
 import os
+import signal
+import socket
 import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import requests
 from sqlalchemy import select, update
 
 from lti_tool.extensions import db
@@ -90,36 +94,65 @@ def test_the_writer_thread_writes_within_its_interval(app):
     assert batches.pending() == 0
 
 
-def test_a_worker_process_that_exits_writes_what_it_holds(app, database_url):
-    """A worker stopped normally (a restart, ``max_requests``) writes its last interval's
-    launches as it exits: a real process, which records and exits at once."""
+def test_a_gunicorn_worker_that_stops_writes_what_it_holds(app, database_url, tmp_path):
+    """A worker recycled after ``max_requests``, or stopped with the server (SIGTERM), writes
+    its last interval's launches as it exits: real gunicorn workers, with an interval so long
+    that only the exit can have written them."""
     course = make_course()
-    member = make_member(course)
+    first, second, third = (make_member(course, name=name) for name in ("A", "B", "C"))
     db.session.commit()
+    ids = first.id, second.id, third.id
     moment = utcnow().replace(microsecond=0)
-    script = (
-        "import sys; from datetime import datetime\n"
-        "from lti_tool import create_app\n"
-        "from lti_tool.people.last_launches import EXTENSION\n"
-        "app = create_app()\n"
-        "app.extensions[EXTENSION].record(int(sys.argv[1]), datetime.fromisoformat(sys.argv[2]))\n"
-    )
+    port = _free_port()
     environment = {
         **os.environ,
+        "PYTHONPATH": str(ROOT),
         "LTI_TOOL_SECRET_KEY": "test-secret",
         "LTI_TOOL_DATABASE_URL": database_url,
+        "LTI_TOOL_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
         "LTI_TOOL_LAST_LAUNCH_WRITE_SECONDS": "3600",
     }
     environment.pop("LTI_TOOL_CONFIG", None)
-
-    finished = subprocess.run(
-        [sys.executable, "-c", script, str(member.id), moment.isoformat()],
-        cwd=ROOT,
+    command = [str(Path(sys.executable).parent / "gunicorn"), "--config", os.devnull]
+    command += ["-w", "1", "-k", "sync", "--max-requests", "2", "-b", f"127.0.0.1:{port}"]
+    log = (tmp_path / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [*command, "tests.support.last_launch_app:make()"],
+        cwd=tmp_path,
         env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
+    base = f"http://127.0.0.1:{port}"
 
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    assert _last_launch(member.id) == moment
+    def record(membership_id: int) -> None:
+        url = f"{base}/record/{membership_id}/{moment.isoformat()}"
+        for _ in range(300):
+            try:
+                answer = requests.get(url, timeout=10)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        assert answer.text == "kept"
+
+    try:
+        record(ids[0])
+        assert _last_launch(ids[0]) is None  # held by the worker
+        record(ids[1])  # its second request: the worker is recycled
+        deadline = time.monotonic() + 30
+        while _last_launch(ids[1]) is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert (_last_launch(ids[0]), _last_launch(ids[1])) == (moment, moment)
+
+        record(ids[2])  # the new worker
+        assert _last_launch(ids[2]) is None
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    assert _last_launch(ids[2]) == moment, (tmp_path / "gunicorn.log").read_text()[-2000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
