@@ -26,7 +26,7 @@ import time
 from datetime import datetime
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, case, or_, update
+from sqlalchemy import bindparam, case, make_url, or_, update
 
 from ..extensions import db
 from .models import Membership
@@ -128,7 +128,10 @@ def record_last_launch(membership_id: int, moment: datetime) -> bool:
 
 
 def init_app(app: Flask) -> None:
-    """Gather last launches per process when ``last_launch_write_seconds`` is above 0."""
+    """Gather last launches per process when ``last_launch_write_seconds`` is above 0 (not on
+    an in-memory SQLite database, which another thread's connection would not see)."""
     interval = float(app.config["LAST_LAUNCH_WRITE_SECONDS"])
-    if interval > 0:
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    in_memory = url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
+    if interval > 0 and not in_memory:
         app.extensions[EXTENSION] = LastLaunches(app, interval)
