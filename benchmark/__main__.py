@@ -19,21 +19,19 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask_migrate import upgrade
-from sqlalchemy import Engine, event, text
+from sqlalchemy import text
 
 from lti_tool import create_app
 from lti_tool.extensions import db
 from lti_tool.lti.keys import generate_private_key_pem
 from lti_tool.mentors import search_statements as mentor_search
 from lti_tool.mentors.search_criteria import make_criteria
-from tests.support.statements import counting as statements_and_commits
+from tests.support.statements import counting
 
 from . import data, load, platform
 
@@ -73,21 +71,6 @@ def _rate(value: float) -> str:
 
 def _ms(value: float) -> str:
     return f"{value:.1f} ms"
-
-
-@contextmanager
-def counting() -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    # Every engine: on PostgreSQL launch copies have one of their own (lti_tool/database.py).
-    event.listen(Engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", count)
 
 
 class Bench:
@@ -328,7 +311,7 @@ class Bench:
             "first of the day" + (" (last launch: batch)" if batched else ""),
             "relaunch",
         ):
-            with statements_and_commits() as seen:
+            with counting() as seen:
                 answer = client.get("/lti/login?" + self.platform.login_query(user, target))
                 query = dict(parse_qsl(urlsplit(answer.headers["Location"]).query))
                 token = self.platform.id_token(
@@ -371,9 +354,9 @@ class Bench:
         ratio = best["tool learner home"].rate / best["bare Jinja page + 1 query"].rate
         _line("tool / bare page", f"{ratio:.2f} ×")
         client = self._client(cookie)
-        with counting() as statements:
+        with counting() as seen:
             status = client.get(home).status_code
-        _line(f"statements of {home} (in-process)", str(len(statements)), f"HTTP {status}")
+        _line(f"statements of {home} (in-process)", str(len(seen["statements"])), f"HTTP {status}")
 
     # --- 3. mentor search -------------------------------------------------------------------
 
@@ -427,7 +410,7 @@ class Bench:
                 ]
                 http = load.median_load(runs)
                 in_db = load.timed(lambda c=criteria: self._search_statements(course_id, c), 30)
-                with counting() as statements:
+                with counting() as seen:
                     answer = client.get(path)
                 page = answer.get_data(as_text=True)
                 found = page.split('role="status">', 1)[-1].split(".", 1)[0].strip()
@@ -438,7 +421,7 @@ class Bench:
                     _ms(http.p99),
                     _ms(statistics.median(in_db)),
                     _ms(sorted(in_db)[int(0.95 * len(in_db))]),
-                    str(len(statements)) + (" !" if http.refused else ""),
+                    str(len(seen["statements"])) + (" !" if http.refused else ""),
                 )
             _line(
                 "first search of each shape before ANALYZE",
@@ -540,14 +523,14 @@ class Bench:
                     for _ in range(args.repeats)
                 ]
                 http = load.median_load(runs)
-                with counting() as statements:
+                with counting() as seen:
                     answer = client.get(path)
                 _line(
                     name,
                     _ms(http.p50),
                     _ms(http.p95),
                     _rate(http.rate),
-                    str(len(statements))
+                    str(len(seen["statements"]))
                     + ("" if answer.status_code == 200 else f" HTTP {answer.status_code}"),
                     f"{len(answer.get_data()):,}",
                 )
@@ -587,7 +570,7 @@ class Bench:
             runner = self.app.test_cli_runner()
             runs = 0
             started = time.perf_counter()
-            with counting() as statements:
+            with counting() as seen:
                 while data.queued_emails() and runs < args.max_runs:
                     result = runner.invoke(args=["jobs", "run-due"])
                     runs += 1
@@ -611,7 +594,7 @@ class Bench:
             )
             _line(
                 "SQL statements per item (incl. counting)",
-                f"{len(statements) / max(1, received[0]):.2f}",
+                f"{len(seen['statements']) / max(1, received[0]):.2f}",
             )
         finally:
             controller.stop()
